@@ -1,0 +1,141 @@
+//! `Caller`: who is asking, as one typed value built from `Authorization`,
+//! `x-extend-api-version` and `x-extend-workspace-id`, checked in the SPEC's order
+//! (token, then version, then workspace) so the first failure is the one answered.
+//! Header names are case-insensitive by HTTP; `HeaderMap` already folds them.
+
+use std::sync::Arc;
+
+use axum::extract::FromRequestParts;
+use axum::http::HeaderMap;
+use axum::http::request::Parts;
+
+use crate::error::ApiError;
+use crate::model::{ApiVersion, KeyScope};
+use crate::state::AppState;
+use crate::store::{ApiKey, Store};
+
+pub const API_VERSION_HEADER: &str = "x-extend-api-version";
+pub const WORKSPACE_HEADER: &str = "x-extend-workspace-id";
+
+#[derive(Clone, Debug)]
+pub struct Caller {
+    /// The key's fixture name, safe to log; never the token.
+    pub key_name: String,
+    pub api_version: ApiVersion,
+    pub workspace_id: String,
+}
+
+impl FromRequestParts<Arc<AppState>> for Caller {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &Arc<AppState>,
+    ) -> Result<Self, Self::Rejection> {
+        let store = state.store();
+        authenticate(&parts.headers, &store)
+    }
+}
+
+fn supported_versions() -> String {
+    ApiVersion::ALL
+        .iter()
+        .map(|v| v.as_str())
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// A header's value as text, with a 400 naming the header when it is not.
+fn header_text<'a>(headers: &'a HeaderMap, name: &str) -> Result<Option<&'a str>, ApiError> {
+    headers
+        .get(name)
+        .map(|v| {
+            v.to_str().map(str::trim).map_err(|_| {
+                ApiError::InvalidRequest(format!("Header `{name}` is not readable text"))
+            })
+        })
+        .transpose()
+}
+
+pub fn authenticate(headers: &HeaderMap, store: &Store) -> Result<Caller, ApiError> {
+    let key = bearer_key(headers, store)?;
+    let api_version = api_version(headers, key)?;
+    let workspace_id = workspace(headers, key, store)?;
+    Ok(Caller {
+        key_name: key.display_name(),
+        api_version,
+        workspace_id,
+    })
+}
+
+fn bearer_key<'s>(headers: &HeaderMap, store: &'s Store) -> Result<&'s ApiKey, ApiError> {
+    let unauthorized = |msg: &str| ApiError::Unauthorized(msg.to_owned());
+    let value = headers
+        .get(axum::http::header::AUTHORIZATION)
+        .ok_or_else(|| {
+            unauthorized("Missing Authorization header; send `Authorization: Bearer <API key>`")
+        })?;
+    let text = value
+        .to_str()
+        .map_err(|_| unauthorized("The Authorization header must be `Bearer <API key>`"))?
+        .trim();
+    let token = text
+        .split_once(' ')
+        .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+        .map(|(_, token)| token.trim())
+        .filter(|token| !token.is_empty())
+        .ok_or_else(|| unauthorized("The Authorization header must be `Bearer <API key>`"))?;
+    store
+        .key(token)
+        .ok_or_else(|| unauthorized("Invalid API key"))
+}
+
+fn api_version(headers: &HeaderMap, key: &ApiKey) -> Result<ApiVersion, ApiError> {
+    match header_text(headers, API_VERSION_HEADER)? {
+        Some(raw) => ApiVersion::parse(raw).map_err(|_| {
+            ApiError::InvalidRequest(format!(
+                "Unsupported `{API_VERSION_HEADER}` `{raw}`; supported versions: {}",
+                supported_versions()
+            ))
+        }),
+        None => key.default_api_version.ok_or_else(|| {
+            ApiError::InvalidRequest(format!(
+                "Missing `{API_VERSION_HEADER}` header; this API key requires one of: {}",
+                supported_versions()
+            ))
+        }),
+    }
+}
+
+fn workspace(headers: &HeaderMap, key: &ApiKey, store: &Store) -> Result<String, ApiError> {
+    let requested = header_text(headers, WORKSPACE_HEADER)?.filter(|v| !v.is_empty());
+    let forbidden =
+        |ws: &str| ApiError::Unauthorized(format!("This API key may not access workspace `{ws}`"));
+    match key.scope {
+        KeyScope::Workspace => {
+            let own = key
+                .workspace_id
+                .as_deref()
+                .expect("the store only admits workspace keys that name their workspace");
+            match requested {
+                Some(ws) if ws != own => Err(forbidden(ws)),
+                _ => Ok(own.to_owned()),
+            }
+        }
+        KeyScope::Organization => {
+            let ws = requested.ok_or_else(|| {
+                ApiError::InvalidRequest(format!(
+                    "Organization API keys must name the target workspace in the \
+                     `{WORKSPACE_HEADER}` header"
+                ))
+            })?;
+            let belongs = store.workspace_org(ws).is_some()
+                && store.workspace_org(ws) == key.organization_id.as_deref();
+            if belongs {
+                Ok(ws.to_owned())
+            } else {
+                Err(forbidden(ws))
+            }
+        }
+    }
+}

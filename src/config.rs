@@ -1,0 +1,81 @@
+//! `Config`: every flag, each paired with its `EXTEND_MOCK_*` variable. The doc
+//! comments are the `--help` text; the README's flags table repeats them.
+
+use std::net::IpAddr;
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+#[derive(Parser, Debug, Clone)]
+#[command(
+    name = "extend-mock",
+    version,
+    about = "A local, stateful emulator of the Extend API (GET /processor_runs).",
+    long_about = "A local, stateful emulator of the Extend document-processing API.\n\n\
+        Serves GET /processor_runs (and /v1/processor_runs) from an in-memory store seeded \
+        with fixtures: bearer keys, API versions, workspaces, filters, sorting and signed \
+        cursor pages, computed the way the real API computes them. With no flags it listens \
+        on 127.0.0.1:8080 with built-in demo fixtures and prints the keys it accepts.\n\n\
+        Every flag can also be set with the environment variable shown beside it."
+)]
+pub struct Config {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+
+    /// Address to listen on. The Docker image sets 0.0.0.0.
+    #[arg(
+        long,
+        env = "EXTEND_MOCK_HOST",
+        default_value = "127.0.0.1",
+        global = true
+    )]
+    pub host: IpAddr,
+
+    /// Port to listen on; 0 picks a free one and the startup line says which.
+    #[arg(long, env = "EXTEND_MOCK_PORT", default_value_t = 8080, global = true)]
+    pub port: u16,
+
+    /// Fixture document (JSON file) or folder of them (its *.json files, in name
+    /// order). Repeat the flag, or separate paths with commas, to merge several.
+    /// Replaces the built-in fixtures.
+    #[arg(long, env = "EXTEND_MOCK_FIXTURES", value_delimiter = ',')]
+    pub fixtures: Vec<PathBuf>,
+
+    /// Page size when a request sends no maxPageSize (1 to 1000).
+    #[arg(long, env = "EXTEND_MOCK_PAGE_SIZE", default_value_t = 10,
+          value_parser = clap::value_parser!(u16).range(1..=1000))]
+    pub page_size: u16,
+
+    /// Secret that signs page tokens. Set it so tokens survive restarts and work
+    /// across replicas; when unset, a random secret is made at start.
+    #[arg(long, env = "EXTEND_MOCK_PAGE_SECRET", hide_env_values = true)]
+    pub page_secret: Option<String>,
+
+    /// Reject a page token reused with different filters (400) instead of
+    /// continuing from its position with the new filters.
+    #[arg(long, env = "EXTEND_MOCK_STRICT_PAGE_TOKENS")]
+    pub strict_page_tokens: bool,
+
+    /// Log format on standard error.
+    #[arg(long, env = "EXTEND_MOCK_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
+    pub log_format: LogFormat,
+
+    /// Log filter, e.g. `info`, `debug`, or `extend_mock=debug,tower_http=warn`.
+    #[arg(long, env = "EXTEND_MOCK_LOG_LEVEL", default_value = "info")]
+    pub log_level: String,
+}
+
+#[derive(Subcommand, Debug, Clone)]
+pub enum Command {
+    /// Exit 0 if a server on --host/--port answers GET /_mock/health, else 1.
+    /// Made for Docker's HEALTHCHECK, where the image has no shell or curl.
+    Healthcheck,
+}
+
+#[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogFormat {
+    /// Human-readable lines.
+    Text,
+    /// One JSON object per line, for log collectors.
+    Json,
+}

@@ -1,0 +1,183 @@
+//! Fixture documents: reading them, checking them, and building a `Store` from
+//! them. The default document is compiled into the binary so the server runs from
+//! any folder. Every error names the document and the field at fault.
+
+use std::fmt;
+use std::path::PathBuf;
+
+use serde::{Deserialize, Serialize};
+
+use crate::model::ProcessorRun;
+use crate::store::{ApiKey, Organization, Store};
+
+/// The built-in document, used when no `--fixtures` is given.
+pub const DEFAULT_DOCUMENT: &str = include_str!("../fixtures/default.json");
+pub const DEFAULT_NAME: &str = "built-in fixtures";
+
+/// One fixture document, camelCase like the API. Unknown fields are an error: a
+/// typo such as `processorRun` would otherwise load an empty store in silence.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Document {
+    #[serde(default)]
+    pub organizations: Vec<Organization>,
+    #[serde(default)]
+    pub api_keys: Vec<ApiKey>,
+    #[serde(default)]
+    pub processor_runs: Vec<ProcessorRun>,
+}
+
+/// A bad document: where it came from, where in it, and what is wrong.
+#[derive(Debug, PartialEq)]
+pub struct FixtureError {
+    pub source: String,
+    pub path: String,
+    pub reason: String,
+}
+
+impl fmt::Display for FixtureError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.path.is_empty() || self.path == "." {
+            write!(f, "{}: {}", self.source, self.reason)
+        } else {
+            write!(f, "{}: {}: {}", self.source, self.path, self.reason)
+        }
+    }
+}
+
+impl std::error::Error for FixtureError {}
+
+/// Parses one document. `source` names it in errors (a file path, or "request body").
+pub fn parse_document(source: &str, text: &str) -> Result<Document, FixtureError> {
+    let mut de = serde_json::Deserializer::from_str(text);
+    let document: Document =
+        serde_path_to_error::deserialize(&mut de).map_err(|e| FixtureError {
+            source: source.to_owned(),
+            path: e.path().to_string(),
+            reason: e.inner().to_string(),
+        })?;
+    de.end().map_err(|e| FixtureError {
+        source: source.to_owned(),
+        path: String::new(),
+        reason: e.to_string(),
+    })?;
+    Ok(document)
+}
+
+/// Builds one store from several documents, as if they were one: all the
+/// organizations first, then the keys, then the runs, so a document may refer to
+/// a workspace that another declares.
+pub fn build_store(documents: Vec<(String, Document)>) -> Result<Store, FixtureError> {
+    let mut store = Store::default();
+    let fail = |source: &str, path: String, reason: String| FixtureError {
+        source: source.to_owned(),
+        path,
+        reason,
+    };
+    for (source, doc) in &documents {
+        for (i, org) in doc.organizations.iter().enumerate() {
+            store
+                .add_organization(org.clone())
+                .map_err(|r| fail(source, format!("organizations[{i}]"), r))?;
+        }
+    }
+    for (source, doc) in &documents {
+        for (i, key) in doc.api_keys.iter().enumerate() {
+            store
+                .add_key(key.clone())
+                .map_err(|r| fail(source, format!("apiKeys[{i}]"), r))?;
+        }
+    }
+    for (source, doc) in documents {
+        for (i, run) in doc.processor_runs.into_iter().enumerate() {
+            store
+                .add_run(run)
+                .map_err(|r| fail(&source, format!("processorRuns[{i}]"), r))?;
+        }
+    }
+    Ok(store)
+}
+
+/// Expands `--fixtures` arguments: a file is itself, a folder is its `*.json`
+/// files in name order (not recursive, so stray sub-folders are left alone).
+pub fn expand_paths(paths: &[PathBuf]) -> Result<Vec<PathBuf>, FixtureError> {
+    let mut files = Vec::new();
+    for path in paths {
+        let io_error = |e: std::io::Error| FixtureError {
+            source: path.display().to_string(),
+            path: String::new(),
+            reason: e.to_string(),
+        };
+        if path.metadata().map_err(io_error)?.is_dir() {
+            let mut found: Vec<PathBuf> = std::fs::read_dir(path)
+                .map_err(io_error)?
+                .filter_map(Result::ok)
+                .map(|entry| entry.path())
+                .filter(|p| p.is_file() && p.extension().is_some_and(|e| e == "json"))
+                .collect();
+            if found.is_empty() {
+                return Err(FixtureError {
+                    source: path.display().to_string(),
+                    path: String::new(),
+                    reason: "the folder holds no .json fixture documents".into(),
+                });
+            }
+            found.sort();
+            files.extend(found);
+        } else {
+            files.push(path.clone());
+        }
+    }
+    Ok(files)
+}
+
+/// Reads and parses each file. Nothing is merged until every file has parsed.
+pub fn read_documents(files: &[PathBuf]) -> Result<Vec<(String, Document)>, FixtureError> {
+    files
+        .iter()
+        .map(|file| {
+            let source = file.display().to_string();
+            let text = std::fs::read_to_string(file).map_err(|e| FixtureError {
+                source: source.clone(),
+                path: String::new(),
+                reason: e.to_string(),
+            })?;
+            let document = parse_document(&source, &text)?;
+            Ok((source, document))
+        })
+        .collect()
+}
+
+/// The store the server starts with: the built-in document, or the given paths.
+pub fn load(paths: &[PathBuf]) -> Result<Store, FixtureError> {
+    if paths.is_empty() {
+        let doc = parse_document(DEFAULT_NAME, DEFAULT_DOCUMENT)?;
+        return build_store(vec![(DEFAULT_NAME.to_owned(), doc)]);
+    }
+    build_store(read_documents(&expand_paths(paths)?)?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_built_in_document_loads() {
+        let store = load(&[]).expect("the default fixtures are valid");
+        assert!(store.run_count() >= 60);
+    }
+
+    #[test]
+    fn errors_name_the_source_and_the_field() {
+        let text = r#"{"processorRuns": [{"id": "exr_1", "status": "DONE"}]}"#;
+        let err = parse_document("a.json", text).unwrap_err();
+        assert_eq!(err.source, "a.json");
+        assert_eq!(err.path, "processorRuns[0].status");
+        assert!(err.reason.contains("`DONE` is not one of"), "{err}");
+    }
+
+    #[test]
+    fn trailing_garbage_is_an_error() {
+        assert!(parse_document("a.json", "{} {}").is_err());
+    }
+}

@@ -1,0 +1,106 @@
+//! extend-mock: a local, stateful emulator of the Extend API.
+//!
+//! `app` builds the `Router` from the shared state and `serve` runs it on a
+//! listener, so the binary and the tests run exactly the same service.
+
+pub mod auth;
+pub mod config;
+pub mod control;
+pub mod error;
+pub mod fixtures;
+pub mod healthcheck;
+pub mod model;
+pub mod page_token;
+pub mod query;
+pub mod request_id;
+pub mod routes;
+pub mod startup;
+pub mod state;
+pub mod store;
+
+use std::any::Any;
+use std::future::Future;
+use std::sync::Arc;
+
+use axum::Router;
+use axum::extract::Request;
+use axum::http::{Method, Uri};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use tokio::net::TcpListener;
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::trace::{DefaultOnResponse, TraceLayer};
+use tracing::Level;
+
+use crate::error::ApiError;
+pub use crate::state::AppState;
+
+pub fn app(state: Arc<AppState>) -> Router {
+    Router::new()
+        .route("/processor_runs", get(routes::processor_runs::list))
+        .route("/v1/processor_runs", get(routes::processor_runs::list))
+        .nest("/_mock", control::router())
+        .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
+        .with_state(state)
+        .layer(CatchPanicLayer::custom(panic_response))
+        .layer(
+            TraceLayer::new_for_http()
+                .make_span_with(|request: &Request| {
+                    let id = request
+                        .headers()
+                        .get(&request_id::X_REQUEST_ID)
+                        .and_then(|v| v.to_str().ok())
+                        .unwrap_or("");
+                    tracing::info_span!(
+                        "request",
+                        method = %request.method(),
+                        path = %request.uri().path(),
+                        request_id = %id,
+                    )
+                })
+                .on_request(())
+                .on_response(DefaultOnResponse::new().level(Level::INFO)),
+        )
+        .layer(axum::middleware::from_fn(request_id::assign))
+}
+
+async fn not_found(method: Method, uri: Uri) -> ApiError {
+    ApiError::NotFound {
+        method: method.to_string(),
+        path: uri.path().to_owned(),
+    }
+}
+
+async fn method_not_allowed(method: Method, uri: Uri) -> ApiError {
+    ApiError::MethodNotAllowed {
+        method: method.to_string(),
+        path: uri.path().to_owned(),
+    }
+}
+
+/// A bug must not drop the connection: answer 500 in the API's error shape.
+fn panic_response(panic: Box<dyn Any + Send + 'static>) -> Response {
+    let detail = panic
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| panic.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "unknown panic".to_owned());
+    ApiError::Internal(anyhow::anyhow!("handler panicked: {detail}")).into_response()
+}
+
+/// Serves until the listener fails.
+pub async fn serve(listener: TcpListener, state: Arc<AppState>) -> std::io::Result<()> {
+    axum::serve(listener, app(state)).await
+}
+
+/// Serves until `shutdown` resolves, then finishes the requests in flight.
+pub async fn serve_until(
+    listener: TcpListener,
+    state: Arc<AppState>,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    axum::serve(listener, app(state))
+        .with_graceful_shutdown(shutdown)
+        .await
+}

@@ -1,0 +1,3 @@
+//! The API's own routes, one module per resource.
+
+pub mod processor_runs;

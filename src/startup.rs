@@ -1,0 +1,218 @@
+//! From a `Config` to a running server: logging, fixtures, bind, the startup
+//! banner, and a clean stop on Ctrl-C or SIGTERM.
+
+use std::fmt::Write as _;
+use std::io::IsTerminal;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Instant;
+
+use anyhow::Context;
+use tokio::net::TcpListener;
+use tracing_subscriber::EnvFilter;
+
+use crate::config::{Command, Config, LogFormat};
+use crate::fixtures::{self, DEFAULT_NAME};
+use crate::healthcheck;
+use crate::model::{ApiVersion, KeyScope};
+use crate::page_token::PageSigner;
+use crate::query::PagingRules;
+use crate::state::AppState;
+use crate::store::Store;
+
+/// Runs what the command line asks for; the binary maps the result to an exit code.
+pub fn run(config: Config) -> anyhow::Result<()> {
+    if let Some(Command::Healthcheck) = config.command {
+        return healthcheck::check(healthcheck::target(config.host, config.port));
+    }
+    init_logging(&config)?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")?;
+    runtime.block_on(serve(config))
+}
+
+fn init_logging(config: &Config) -> anyhow::Result<()> {
+    let filter = EnvFilter::try_new(&config.log_level)
+        .with_context(|| format!("invalid --log-level `{}`", config.log_level))?;
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal());
+    match config.log_format {
+        LogFormat::Text => builder.init(),
+        LogFormat::Json => builder.json().init(),
+    }
+    Ok(())
+}
+
+async fn serve(config: Config) -> anyhow::Result<()> {
+    let started = Instant::now();
+    let store = fixtures::load(&config.fixtures).context("cannot load fixtures")?;
+    let source = if config.fixtures.is_empty() {
+        DEFAULT_NAME.to_owned()
+    } else {
+        config
+            .fixtures
+            .iter()
+            .map(|p| p.display().to_string())
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let banner_facts = Facts::of(&store, source);
+    let signer = match &config.page_secret {
+        Some(secret) => PageSigner::from_secret(secret),
+        None => PageSigner::random(),
+    };
+    let paging = PagingRules {
+        default_page_size: usize::from(config.page_size),
+        strict_tokens: config.strict_page_tokens,
+    };
+    let state = Arc::new(AppState::new(store, signer, paging));
+
+    let wanted = SocketAddr::new(config.host, config.port);
+    let listener = TcpListener::bind(wanted)
+        .await
+        .with_context(|| format!("cannot listen on {wanted}"))?;
+    let bound = listener
+        .local_addr()
+        .context("cannot read the bound address")?;
+    print!("{}", banner(bound, &banner_facts));
+    tracing::info!(
+        address = %bound,
+        runs = banner_facts.runs,
+        startup_ms = started.elapsed().as_millis() as u64,
+        "extend-mock ready"
+    );
+
+    crate::serve_until(listener, state, shutdown_signal())
+        .await
+        .context("the server stopped with an error")?;
+    tracing::info!("stopped cleanly");
+    Ok(())
+}
+
+/// Resolves on Ctrl-C or SIGTERM (what `docker stop` sends).
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => tracing::info!("Ctrl-C received, finishing requests in flight"),
+        () = terminate => tracing::info!("SIGTERM received, finishing requests in flight"),
+    }
+}
+
+/// What the banner reports, copied out of the store before it moves into the state.
+struct Facts {
+    source: String,
+    organizations: usize,
+    workspaces: usize,
+    runs: usize,
+    keys: Vec<KeyLine>,
+}
+
+struct KeyLine {
+    token: String,
+    scope: KeyScope,
+    target: String,
+    /// An organization key's first workspace, for the example command.
+    example_workspace: Option<String>,
+    default_version: Option<ApiVersion>,
+}
+
+impl Facts {
+    fn of(store: &Store, source: String) -> Self {
+        let keys = store
+            .keys()
+            .iter()
+            .map(|key| {
+                let org = key.organization_id.as_deref().unwrap_or("");
+                let first_workspace = store
+                    .organizations()
+                    .iter()
+                    .find(|o| o.id == org)
+                    .and_then(|o| o.workspaces.first())
+                    .map(|w| w.id.clone());
+                KeyLine {
+                    token: key.token.clone(),
+                    scope: key.scope,
+                    target: match key.scope {
+                        KeyScope::Workspace => key.workspace_id.clone().unwrap_or_default(),
+                        KeyScope::Organization => org.to_owned(),
+                    },
+                    example_workspace: first_workspace,
+                    default_version: key.default_api_version,
+                }
+            })
+            .collect();
+        Facts {
+            source,
+            organizations: store.organizations().len(),
+            workspaces: store
+                .organizations()
+                .iter()
+                .map(|o| o.workspaces.len())
+                .sum(),
+            runs: store.run_count(),
+            keys,
+        }
+    }
+}
+
+/// The lines printed on standard output at start: where it listens, what it
+/// loaded, the keys it accepts, and a curl command that works when pasted.
+fn banner(bound: SocketAddr, facts: &Facts) -> String {
+    let reachable = healthcheck::target(bound.ip(), bound.port());
+    let base = format!("http://{reachable}");
+    let mut out = String::new();
+    let _ = writeln!(out, "extend-mock listening on http://{bound}");
+    let _ = writeln!(
+        out,
+        "  fixtures: {} ({} organizations, {} workspaces, {} processor runs)",
+        facts.source, facts.organizations, facts.workspaces, facts.runs
+    );
+    let _ = writeln!(out, "  API keys:");
+    for key in &facts.keys {
+        let mut note = format!("{} key for {}", key.scope, key.target);
+        if key.scope == KeyScope::Organization {
+            note.push_str(", needs x-extend-workspace-id");
+        }
+        if let Some(version) = key.default_version {
+            note.push_str(&format!(", legacy: defaults to API version {version}"));
+        }
+        let _ = writeln!(out, "    {:<24} {note}", key.token);
+    }
+    if let Some(key) = facts
+        .keys
+        .iter()
+        .find(|k| k.scope == KeyScope::Workspace)
+        .or_else(|| facts.keys.first())
+    {
+        let workspace = match (&key.scope, &key.example_workspace) {
+            (KeyScope::Organization, Some(ws)) => format!(" -H 'x-extend-workspace-id: {ws}'"),
+            _ => String::new(),
+        };
+        let _ = writeln!(
+            out,
+            "  try: curl -s -H 'Authorization: Bearer {}' -H 'x-extend-api-version: {}'{workspace} '{base}/processor_runs?maxPageSize=3'",
+            key.token,
+            ApiVersion::V2026_02_09
+        );
+    }
+    out
+}
