@@ -1,0 +1,166 @@
+//! The error shape, request ids, unknown routes and bad query parameters.
+
+use serde_json::Value;
+
+use crate::helpers::*;
+
+#[tokio::test]
+async fn error_bodies_carry_both_shapes_and_the_request_id() {
+    let app = spawn_app(&fixture()).await;
+    let res = app.list(KEY_A, &[("status", "BOGUS")]).await;
+    let header = res.headers()["x-request-id"].to_str().unwrap().to_owned();
+    assert!(header.starts_with("req_") && header.len() == 28, "{header}");
+    let body: Value = res.json().await.unwrap();
+    let message = "Invalid query parameter `status`: `BOGUS` is not one of PENDING, PROCESSING, PROCESSED, FAILED, CANCELLED";
+    assert_eq!(
+        body,
+        serde_json::json!({
+            "success": false,
+            "error": message,
+            "code": "INVALID_REQUEST",
+            "message": message,
+            "retryable": false,
+            "requestId": header,
+        })
+    );
+}
+
+#[tokio::test]
+async fn every_response_has_a_fresh_request_id_unless_the_caller_sent_one() {
+    let app = spawn_app(&fixture()).await;
+    let first = app.list(KEY_A, &[]).await;
+    let second = app.list(KEY_A, &[]).await;
+    let a = first.headers()["x-request-id"].to_str().unwrap().to_owned();
+    let b = second.headers()["x-request-id"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert_ne!(a, b);
+
+    let res = app
+        .list_with(KEY_A, &[("x-request-id", "trace-42")], &[])
+        .await;
+    assert_eq!(res.headers()["x-request-id"], "trace-42");
+    let res = app
+        .list_with("nope", &[("x-request-id", "trace-43")], &[])
+        .await;
+    let body = assert_error(res, 401, "UNAUTHORIZED", "", "echo on error").await;
+    assert_eq!(body["requestId"], "trace-43");
+    // An id that cannot go back into a header unchanged is replaced.
+    let res = app
+        .list_with(KEY_A, &[("x-request-id", "has spaces")], &[])
+        .await;
+    assert!(
+        res.headers()["x-request-id"]
+            .to_str()
+            .unwrap()
+            .starts_with("req_")
+    );
+}
+
+#[tokio::test]
+async fn unknown_paths_are_404_and_other_methods_405_in_the_error_shape() {
+    let app = spawn_app(&fixture()).await;
+    for path in [
+        "/",
+        "/processor_run",
+        "/processor_runs/extra",
+        "/v2/processor_runs",
+        "/_mock/nope",
+    ] {
+        let res = app.client.get(app.url(path)).send().await.unwrap();
+        assert_error(res, 404, "NOT_FOUND", path, path).await;
+    }
+    for method in [
+        reqwest::Method::POST,
+        reqwest::Method::PUT,
+        reqwest::Method::DELETE,
+    ] {
+        let res = app
+            .client
+            .request(method.clone(), app.url("/processor_runs"))
+            .bearer_auth(KEY_A)
+            .send()
+            .await
+            .unwrap();
+        let case = format!("{method} /processor_runs");
+        assert_eq!(res.headers()["allow"], "GET,HEAD", "{case}");
+        assert_error(res, 405, "METHOD_NOT_ALLOWED", method.as_str(), &case).await;
+    }
+}
+
+#[tokio::test]
+async fn bad_query_values_are_400_naming_the_parameter() {
+    let app = spawn_app(&fixture()).await;
+    let cases: &[(&str, &str)] = &[
+        ("status", "BOGUS"),
+        ("status", "processed"),
+        ("status", ""),
+        ("processorType", "extract"),
+        ("processorType", "OCR"),
+        ("source", "EMAIL"),
+        ("sortBy", "name"),
+        ("sortBy", "created_at"),
+        ("sortDir", "ASC"),
+        ("sortDir", "up"),
+        ("maxPageSize", "0"),
+        ("maxPageSize", "1001"),
+        ("maxPageSize", "-1"),
+        ("maxPageSize", "1.5"),
+        ("maxPageSize", "ten"),
+        ("maxPageSize", ""),
+        ("maxPageSize", "99999999999999999999999"),
+        ("processorId", ""),
+        ("sourceId", ""),
+        ("nextPageToken", "garbage"),
+        ("nextPageToken", ""),
+    ];
+    for (name, value) in cases {
+        let res = app.list(KEY_A, &[(name, value)]).await;
+        let case = format!("{name}={value:?} should be rejected");
+        assert_error(res, 400, "INVALID_REQUEST", &format!("`{name}`"), &case).await;
+    }
+    let long_id = "x".repeat(256);
+    let res = app.list(KEY_A, &[("processorId", &long_id)]).await;
+    assert_error(res, 400, "INVALID_REQUEST", "`processorId`", "256-char id").await;
+}
+
+#[tokio::test]
+async fn a_repeated_parameter_is_400_naming_it() {
+    let app = spawn_app(&fixture()).await;
+    for name in [
+        "status",
+        "maxPageSize",
+        "sortBy",
+        "nextPageToken",
+        "fileNameContains",
+    ] {
+        let value = match name {
+            "status" => "FAILED",
+            "maxPageSize" => "5",
+            "sortBy" => "createdAt",
+            _ => "x",
+        };
+        let res = app.list(KEY_A, &[(name, value), (name, value)]).await;
+        let case = format!("{name} twice");
+        let body = assert_error(res, 400, "INVALID_REQUEST", &format!("`{name}`"), &case).await;
+        assert!(
+            body["message"].as_str().unwrap().contains("more than once"),
+            "{case}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn valid_edge_values_are_accepted() {
+    let app = spawn_app(&fixture()).await;
+    for (name, value) in [
+        ("maxPageSize", "1"),
+        ("maxPageSize", "1000"),
+        ("fileNameContains", ""),
+        ("processorId", &"x".repeat(255)),
+    ] {
+        let res = app.list(KEY_A, &[(name, value)]).await;
+        assert_eq!(res.status(), 200, "{name}={value}");
+    }
+}

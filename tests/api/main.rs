@@ -1,0 +1,9 @@
+//! One test binary for the HTTP API: every test starts the real service on
+//! 127.0.0.1:0 and speaks HTTP to it.
+
+mod auth;
+mod errors;
+mod helpers;
+mod list;
+mod paging;
+mod properties;
