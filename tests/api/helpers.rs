@@ -18,6 +18,9 @@ pub const KEY_ORG_A: &str = "key_org_a"; // organization key, org_a (ws_a, ws_b)
 pub const KEY_C: &str = "key_c"; // workspace key, ws_c in org_c
 pub const KEY_LEGACY: &str = "key_legacy"; // workspace key, ws_a, default version 2024-12-23
 
+/// Query pairs as a test table writes them.
+pub type Query<'a> = &'a [(&'a str, &'a str)];
+
 pub const DEFAULT_RULES: PagingRules = PagingRules {
     default_page_size: 10,
     strict_tokens: false,

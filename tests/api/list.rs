@@ -20,7 +20,7 @@ async fn default_order_is_updated_at_descending_with_ties_on_id() {
 #[tokio::test]
 async fn both_sort_fields_in_both_directions() {
     let app = spawn_app(&fixture()).await;
-    let cases: &[(&[(&str, &str)], [&str; 6])] = &[
+    let cases: &[(Query, [&str; 6])] = &[
         (
             &[("sortBy", "updatedAt"), ("sortDir", "desc")],
             ["exr_6", "exr_4", "exr_5", "exr_1", "exr_3", "exr_2"],
@@ -55,7 +55,7 @@ async fn both_sort_fields_in_both_directions() {
 #[tokio::test]
 async fn every_filter_selects_exactly_its_runs() {
     let app = spawn_app(&fixture()).await;
-    let cases: &[(&[(&str, &str)], &[&str])] = &[
+    let cases: &[(Query, &[&str])] = &[
         (&[("status", "PROCESSED")], &["exr_6", "exr_1"]),
         (&[("status", "FAILED")], &["exr_2"]),
         (&[("status", "PENDING")], &["exr_3"]),

@@ -63,7 +63,7 @@ async fn no_token_after_the_last_page_even_when_it_is_exactly_full() {
 #[tokio::test]
 async fn pages_walk_through_ties_and_filters() {
     let app = spawn_app(&fixture()).await;
-    let cases: &[(&[(&str, &str)], &[&str])] = &[
+    let cases: &[(Query, &[&str])] = &[
         (&[], &["exr_6", "exr_4", "exr_5", "exr_1", "exr_3", "exr_2"]),
         (
             &[("sortBy", "createdAt"), ("sortDir", "asc")],
