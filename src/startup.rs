@@ -2,6 +2,7 @@
 //! banner, and a clean stop on Ctrl-C or SIGTERM.
 
 use std::fmt::Write as _;
+use std::future::Future;
 use std::io::IsTerminal;
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -71,6 +72,7 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     };
     let state = Arc::new(AppState::new(store, signer, paging));
 
+    let shutdown = shutdown_signal()?;
     let wanted = SocketAddr::new(config.host, config.port);
     let listener = TcpListener::bind(wanted)
         .await
@@ -86,34 +88,35 @@ async fn serve(config: Config) -> anyhow::Result<()> {
         "extend-mock ready"
     );
 
-    crate::serve_until(listener, state, shutdown_signal())
+    crate::serve_until(listener, state, shutdown)
         .await
         .context("the server stopped with an error")?;
     tracing::info!("stopped cleanly");
     Ok(())
 }
 
-/// Resolves on Ctrl-C or SIGTERM (what `docker stop` sends).
-async fn shutdown_signal() {
-    let ctrl_c = async {
-        if tokio::signal::ctrl_c().await.is_err() {
-            std::future::pending::<()>().await;
-        }
-    };
+/// Resolves on Ctrl-C or SIGTERM (what `docker stop` sends). The handlers are
+/// installed here, before the banner is printed, so a signal sent as soon as
+/// the server says it is ready is never lost to the default action.
+fn shutdown_signal() -> anyhow::Result<impl Future<Output = ()>> {
     #[cfg(unix)]
-    let terminate = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut signal) => {
-                signal.recv().await;
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        let mut interrupt = signal(SignalKind::interrupt()).context("cannot handle SIGINT")?;
+        let mut terminate = signal(SignalKind::terminate()).context("cannot handle SIGTERM")?;
+        Ok(async move {
+            tokio::select! {
+                _ = interrupt.recv() => tracing::info!("Ctrl-C received, finishing requests in flight"),
+                _ = terminate.recv() => tracing::info!("SIGTERM received, finishing requests in flight"),
             }
-            Err(_) => std::future::pending::<()>().await,
-        }
-    };
+        })
+    }
     #[cfg(not(unix))]
-    let terminate = std::future::pending::<()>();
-    tokio::select! {
-        () = ctrl_c => tracing::info!("Ctrl-C received, finishing requests in flight"),
-        () = terminate => tracing::info!("SIGTERM received, finishing requests in flight"),
+    {
+        Ok(async {
+            let _ = tokio::signal::ctrl_c().await;
+            tracing::info!("Ctrl-C received, finishing requests in flight");
+        })
     }
 }
 

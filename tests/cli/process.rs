@@ -1,0 +1,240 @@
+//! Startup, configuration, signals and the healthcheck subcommand.
+
+use serde_json::Value;
+
+use crate::helpers::*;
+
+#[tokio::test]
+async fn the_banner_names_the_address_the_keys_and_a_curl_line_that_works() {
+    let server = start(&["--port", "0"], &[]).await;
+    let banner = server.banner.join("\n");
+    assert!(
+        server.base.starts_with("http://127.0.0.1:") && server.port != 0,
+        "{banner}"
+    );
+    assert!(
+        banner.contains("built-in fixtures (2 organizations, 3 workspaces, 72 processor runs)"),
+        "{banner}"
+    );
+    for key in [
+        "sk_test_acme",
+        "sk_test_globex",
+        "sk_test_org",
+        "sk_test_old",
+        "sk_test_initech",
+        "sk_test_initech_org",
+    ] {
+        assert!(banner.contains(key), "{key} missing from:\n{banner}");
+    }
+    assert!(
+        banner.contains("defaults to API version 2024-12-23"),
+        "{banner}"
+    );
+
+    // Paste the `try:` line into a shell, exactly as printed.
+    let line = server
+        .banner
+        .last()
+        .unwrap()
+        .trim_start()
+        .strip_prefix("try:")
+        .unwrap()
+        .trim()
+        .to_owned();
+    let output = std::process::Command::new("sh")
+        .args(["-c", &line])
+        .output()
+        .expect("sh runs");
+    assert!(
+        output.status.success(),
+        "`{line}` failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let body: Value = serde_json::from_slice(&output.stdout).expect("curl printed JSON");
+    assert_eq!(body["success"], true, "{body}");
+    assert_eq!(body["processorRuns"].as_array().unwrap().len(), 3, "{body}");
+    assert!(body["nextPageToken"].is_string());
+}
+
+#[tokio::test]
+async fn every_flag_can_come_from_the_environment() {
+    let server = start(
+        &[],
+        &[
+            ("EXTEND_MOCK_HOST", "127.0.0.1"),
+            ("EXTEND_MOCK_PORT", "0"),
+            ("EXTEND_MOCK_PAGE_SIZE", "3"),
+            ("EXTEND_MOCK_STRICT_PAGE_TOKENS", "true"),
+            ("EXTEND_MOCK_LOG_FORMAT", "json"),
+            ("EXTEND_MOCK_LOG_LEVEL", "info"),
+            ("EXTEND_MOCK_PAGE_SECRET", "env-secret"),
+        ],
+    )
+    .await;
+    let res = server
+        .list("sk_test_acme", &[("status", "PROCESSED")])
+        .await;
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(
+        body["processorRuns"].as_array().unwrap().len(),
+        3,
+        "EXTEND_MOCK_PAGE_SIZE=3"
+    );
+    let token = body["nextPageToken"].as_str().unwrap();
+    let res = server
+        .list(
+            "sk_test_acme",
+            &[("status", "FAILED"), ("nextPageToken", token)],
+        )
+        .await;
+    assert_eq!(res.status(), 400, "EXTEND_MOCK_STRICT_PAGE_TOKENS=true");
+
+    let (exit, stderr) = server.terminate().await;
+    assert!(exit.success());
+    let lines: Vec<Value> = stderr
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not JSON ({e}): {l}")))
+        .collect();
+    assert!(
+        lines
+            .iter()
+            .any(|l| l["fields"]["message"] == "extend-mock ready"),
+        "{stderr}"
+    );
+    assert!(
+        lines.iter().any(|l| l["fields"]["status"] == 400),
+        "the request log says what happened: {stderr}"
+    );
+}
+
+#[tokio::test]
+async fn help_explains_every_flag_and_its_variable() {
+    let (code, stdout, _) = run_to_exit(&["--help"], &[]).await;
+    assert_eq!(code, 0);
+    for (flag, variable) in [
+        ("--host", "EXTEND_MOCK_HOST"),
+        ("--port", "EXTEND_MOCK_PORT"),
+        ("--fixtures", "EXTEND_MOCK_FIXTURES"),
+        ("--page-size", "EXTEND_MOCK_PAGE_SIZE"),
+        ("--page-secret", "EXTEND_MOCK_PAGE_SECRET"),
+        ("--strict-page-tokens", "EXTEND_MOCK_STRICT_PAGE_TOKENS"),
+        ("--log-format", "EXTEND_MOCK_LOG_FORMAT"),
+        ("--log-level", "EXTEND_MOCK_LOG_LEVEL"),
+    ] {
+        assert!(
+            stdout.contains(flag) && stdout.contains(variable),
+            "{flag} / {variable} missing:\n{stdout}"
+        );
+    }
+    assert!(stdout.contains("healthcheck"), "{stdout}");
+}
+
+#[tokio::test]
+async fn bad_configuration_fails_at_start_with_a_message() {
+    type Case<'a> = (&'a [&'a str], &'a [(&'a str, &'a str)], &'a str);
+    let cases: &[Case] = &[
+        (&["--page-size", "0"], &[], "--page-size"),
+        (&["--page-size", "1001"], &[], "--page-size"),
+        (&["--port", "http"], &[], "--port"),
+        (&["--host", "localhost:80"], &[], "--host"),
+        (&["--log-format", "xml"], &[], "--log-format"),
+        (&["--log-level", "extend_mock=loud"], &[], "--log-level"),
+        (&[], &[("EXTEND_MOCK_PAGE_SIZE", "many")], "--page-size"),
+    ];
+    for (args, envs, needle) in cases {
+        let (code, _, stderr) = run_to_exit(args, envs).await;
+        assert_ne!(code, 0, "{args:?} {envs:?} should fail");
+        assert!(
+            stderr.contains(needle),
+            "{args:?}: stderr lacks {needle}: {stderr}"
+        );
+        assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
+    }
+}
+
+#[tokio::test]
+async fn a_port_in_use_is_a_clear_error() {
+    let holder = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = holder.local_addr().unwrap().port().to_string();
+    let (code, _, stderr) = run_to_exit(&["--port", &port], &[]).await;
+    assert_ne!(code, 0);
+    assert!(
+        stderr.contains(&format!("cannot listen on 127.0.0.1:{port}")),
+        "{stderr}"
+    );
+}
+
+#[tokio::test]
+async fn sigterm_and_ctrl_c_stop_the_server_cleanly() {
+    let server = start(&["--port", "0"], &[]).await;
+    let (exit, stderr) = server.terminate().await;
+    assert!(exit.success(), "{exit:?}");
+    assert!(
+        stderr.contains("SIGTERM received") && stderr.contains("stopped cleanly"),
+        "{stderr}"
+    );
+
+    let server = start(&["--port", "0"], &[]).await;
+    let pid = server.child.id().unwrap().to_string();
+    std::process::Command::new("kill")
+        .args(["-INT", &pid])
+        .status()
+        .unwrap();
+    let mut child = server.child;
+    let exit = child.wait().await.unwrap();
+    assert!(exit.success(), "{exit:?}");
+}
+
+#[tokio::test]
+async fn the_healthcheck_subcommand_reports_readiness() {
+    let server = start(&["--port", "0"], &[]).await;
+    let port = server.port.to_string();
+    let (code, _, stderr) = run_to_exit(&["healthcheck", "--port", &port], &[]).await;
+    assert_eq!(code, 0, "{stderr}");
+    // The image sets the address through the environment; a wildcard host is
+    // checked on loopback.
+    let (code, _, _) = run_to_exit(
+        &["healthcheck"],
+        &[("EXTEND_MOCK_PORT", &port), ("EXTEND_MOCK_HOST", "0.0.0.0")],
+    )
+    .await;
+    assert_eq!(code, 0);
+    drop(server);
+
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let closed_port = closed.local_addr().unwrap().port().to_string();
+    drop(closed);
+    let (code, _, stderr) = run_to_exit(&["healthcheck", "--port", &closed_port], &[]).await;
+    assert_eq!(code, 1);
+    assert!(stderr.contains("cannot connect"), "{stderr}");
+}
+
+#[tokio::test]
+async fn a_page_secret_keeps_tokens_valid_across_a_restart() {
+    let args = ["--port", "0", "--page-secret", "keep-me"];
+    let first = start(&args, &[]).await;
+    let body: Value = first.list("sk_test_acme", &[]).await.json().await.unwrap();
+    let token = body["nextPageToken"].as_str().unwrap().to_owned();
+    let expected: Value = first
+        .list("sk_test_acme", &[("nextPageToken", &token)])
+        .await
+        .json()
+        .await
+        .unwrap();
+    first.terminate().await;
+
+    let second = start(&args, &[]).await;
+    let res = second
+        .list("sk_test_acme", &[("nextPageToken", &token)])
+        .await;
+    assert_eq!(res.status(), 200);
+    let again: Value = res.json().await.unwrap();
+    assert_eq!(again["processorRuns"], expected["processorRuns"]);
+
+    // Without the secret, a restart makes a new one and old tokens are refused.
+    let random = start(&["--port", "0"], &[]).await;
+    let res = random
+        .list("sk_test_acme", &[("nextPageToken", &token)])
+        .await;
+    assert_eq!(res.status(), 400);
+}
