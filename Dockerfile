@@ -1,0 +1,30 @@
+# syntax=docker/dockerfile:1
+# extend-mock: a static binary on distroless/static, nothing else in the image.
+#
+#   docker build -t extend-mock .
+#   docker run --rm -p 8080:8080 extend-mock
+#
+# tests/cli/image.rs builds the binary with the same command and proves that it
+# runs alone from an empty folder with only the variables set below.
+
+FROM rust:1-bookworm AS build
+WORKDIR /src
+COPY Cargo.toml Cargo.lock ./
+COPY src ./src
+COPY fixtures ./fixtures
+# glibc, statically linked: no dynamic loader or shared library in the image.
+RUN target="$(rustc -vV | sed -n 's/^host: //p')" \
+ && RUSTFLAGS="-C target-feature=+crt-static" \
+    cargo build --release --locked --bin extend-mock --target "$target" \
+ && cp "target/$target/release/extend-mock" /extend-mock
+
+FROM gcr.io/distroless/static-debian12:nonroot
+COPY --from=build /extend-mock /extend-mock
+ENV EXTEND_MOCK_HOST=0.0.0.0 \
+    EXTEND_MOCK_PORT=8080
+EXPOSE 8080
+USER nonroot:nonroot
+# No shell or curl in the image: the binary checks itself.
+HEALTHCHECK --interval=5s --timeout=3s --start-period=2s --retries=3 \
+    CMD ["/extend-mock", "healthcheck"]
+ENTRYPOINT ["/extend-mock"]
