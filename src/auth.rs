@@ -11,6 +11,7 @@ use axum::http::request::Parts;
 
 use crate::error::ApiError;
 use crate::model::{ApiVersion, KeyScope};
+use crate::request_id;
 use crate::state::AppState;
 use crate::store::{ApiKey, Store};
 
@@ -33,7 +34,7 @@ impl FromRequestParts<Arc<AppState>> for Caller {
         state: &Arc<AppState>,
     ) -> Result<Self, Self::Rejection> {
         let store = state.store();
-        authenticate(&parts.headers, &store)
+        authenticate(&parts.headers, &store, state)
     }
 }
 
@@ -57,12 +58,24 @@ fn header_text<'a>(headers: &'a HeaderMap, name: &str) -> Result<Option<&'a str>
         .transpose()
 }
 
-pub fn authenticate(headers: &HeaderMap, store: &Store) -> Result<Caller, ApiError> {
+/// The key is rate-limited (`--rate-limit`) as soon as it is known, so a flood
+/// with a valid key is refused before any other work, as the real API does.
+pub fn authenticate(
+    headers: &HeaderMap,
+    store: &Store,
+    state: &AppState,
+) -> Result<Caller, ApiError> {
     let key = bearer_key(headers, store)?;
+    let key_name = key.display_name();
+    request_id::note_caller(|note| note.key_name = Some(key_name.clone()));
+    state
+        .check_rate(&key.token)
+        .map_err(|retry_after| ApiError::RateLimited { retry_after })?;
     let api_version = api_version(headers, key)?;
     let workspace_id = workspace(headers, key, store)?;
+    request_id::note_caller(|note| note.workspace_id = Some(workspace_id.clone()));
     Ok(Caller {
-        key_name: key.display_name(),
+        key_name,
         api_version,
         workspace_id,
     })

@@ -2,6 +2,7 @@
 //! comments are the `--help` text; the README's flags table repeats them.
 
 use std::net::IpAddr;
+use std::num::NonZeroU32;
 use std::path::PathBuf;
 
 use clap::{Parser, Subcommand, ValueEnum};
@@ -56,6 +57,39 @@ pub struct Config {
     #[arg(long, env = "EXTEND_MOCK_STRICT_PAGE_TOKENS")]
     pub strict_page_tokens: bool,
 
+    /// Add N synthetic runs (made with the `fake` crate) to the fixtures.
+    #[arg(long, env = "EXTEND_MOCK_GENERATE", value_name = "N")]
+    pub generate: Option<usize>,
+
+    /// Seed for --generate: the same seed makes the same runs on every machine.
+    #[arg(long, env = "EXTEND_MOCK_SEED", default_value_t = 42)]
+    pub seed: u64,
+
+    /// Put the generated runs in this workspace instead of spreading them over all.
+    #[arg(
+        long,
+        env = "EXTEND_MOCK_GENERATE_WORKSPACE",
+        value_name = "WORKSPACE_ID"
+    )]
+    pub generate_workspace: Option<String>,
+
+    /// Most requests kept in the journal (GET /_mock/requests); older ones are dropped.
+    #[arg(long, env = "EXTEND_MOCK_JOURNAL_SIZE", default_value_t = 1000)]
+    pub journal_size: usize,
+
+    /// Per-key request limit, such as `5/s`; over it the API answers 429
+    /// RATE_LIMIT_EXCEEDED with Retry-After. Unlimited when unset.
+    #[arg(long, env = "EXTEND_MOCK_RATE_LIMIT", value_name = "N/s", value_parser = parse_rate)]
+    pub rate_limit: Option<NonZeroU32>,
+
+    /// Require `Authorization: Bearer <token>` on /_mock/* (all but /_mock/health).
+    #[arg(long, env = "EXTEND_MOCK_ADMIN_TOKEN", hide_env_values = true)]
+    pub admin_token: Option<String>,
+
+    /// Turn the control plane off: only /_mock/health is served under /_mock/.
+    #[arg(long, env = "EXTEND_MOCK_NO_CONTROL_PLANE")]
+    pub no_control_plane: bool,
+
     /// Log format on standard error.
     #[arg(long, env = "EXTEND_MOCK_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
     pub log_format: LogFormat,
@@ -63,6 +97,16 @@ pub struct Config {
     /// Log filter, e.g. `info`, `debug`, or `extend_mock=debug,tower_http=warn`.
     #[arg(long, env = "EXTEND_MOCK_LOG_LEVEL", default_value = "info")]
     pub log_level: String,
+}
+
+/// `5/s` or `5`: requests per second.
+fn parse_rate(raw: &str) -> Result<NonZeroU32, String> {
+    raw.trim()
+        .trim_end_matches("/s")
+        .parse::<NonZeroU32>()
+        .map_err(|_| {
+            format!("`{raw}` is not a rate such as `5/s` (a whole number above 0 per second)")
+        })
 }
 
 #[derive(Subcommand, Debug, Clone)]

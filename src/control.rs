@@ -1,23 +1,222 @@
-//! The `/_mock/` router: the emulator's own surface, never under the API's paths.
-//! For now, readiness; the rest of the control plane (fixtures, journal, faults)
-//! lands here too.
+//! The `/_mock/` router: the emulator's own surface for test suites, never under
+//! the API's paths. Seed and read the state, read the request journal, inject
+//! faults, and check readiness. Every change is all-or-nothing: a bad body is a
+//! 400 naming the problem and leaves the state exactly as it was.
 
 use std::sync::Arc;
 
-use axum::extract::State;
-use axum::routing::get;
+use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
+use axum::extract::{DefaultBodyLimit, RawQuery, Request, State};
+use axum::http::{StatusCode, header};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
 use axum::{Json, Router};
+use serde::Deserialize;
+use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
 
+use crate::error::ApiError;
+use crate::faults::FaultSpec;
+use crate::fixtures::{self, Document};
+use crate::journal::JournalFilter;
+use crate::model::ProcessorRun;
 use crate::state::AppState;
 
-pub fn router() -> Router<Arc<AppState>> {
-    Router::new().route("/health", get(health))
+/// Large enough for a fixture document of a few hundred thousand runs.
+const BODY_LIMIT: usize = 512 * 1024 * 1024;
+
+pub fn router(state: &Arc<AppState>) -> Router<Arc<AppState>> {
+    let health = Router::new().route("/health", get(health));
+    if !state.settings.control_plane {
+        return health;
+    }
+    let admin = Router::new()
+        .route("/fixtures", get(get_fixtures).put(put_fixtures))
+        .route("/processor_runs", post(add_runs))
+        .route("/reset", post(reset))
+        .route("/requests", get(list_requests).delete(clear_requests))
+        .route(
+            "/faults",
+            get(list_faults).post(add_fault).delete(clear_faults),
+        )
+        .layer(DefaultBodyLimit::max(BODY_LIMIT))
+        .route_layer(middleware::from_fn_with_state(
+            Arc::clone(state),
+            require_admin,
+        ));
+    health.merge(admin)
+}
+
+/// With `--admin-token`, every control route but health needs it as a bearer
+/// token. Health stays open so Docker and harnesses can poll readiness.
+async fn require_admin(
+    State(state): State<Arc<AppState>>,
+    request: Request,
+    next: Next,
+) -> Result<Response, ApiError> {
+    if let Some(expected) = &state.settings.admin_token {
+        let given = request
+            .headers()
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.split_once(' '))
+            .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+            .map(|(_, token)| token.trim());
+        if given != Some(expected.as_str()) {
+            return Err(ApiError::Unauthorized(
+                "The control plane needs `Authorization: Bearer <admin token>` \
+                 (this server runs with --admin-token)"
+                    .into(),
+            ));
+        }
+    }
+    Ok(next.run(request).await)
+}
+
+/// Parses a JSON body; the error names the field (`processorRuns[2].status`).
+fn parse_body<T: DeserializeOwned>(body: Result<Bytes, BytesRejection>) -> Result<T, ApiError> {
+    let bytes = body.map_err(|e| ApiError::InvalidRequest(format!("request body: {e}")))?;
+    let mut de = serde_json::Deserializer::from_slice(&bytes);
+    let value = serde_path_to_error::deserialize(&mut de).map_err(|e| {
+        let path = e.path().to_string();
+        let at = if path == "." {
+            String::new()
+        } else {
+            format!("{path}: ")
+        };
+        ApiError::InvalidRequest(format!("request body: {at}{}", e.inner()))
+    })?;
+    de.end()
+        .map_err(|e| ApiError::InvalidRequest(format!("request body: {e}")))?;
+    Ok(value)
 }
 
 /// Readiness for Docker health checks and test harnesses: answers once the
 /// store is loaded and the listener is up, which is the only time it can answer.
 async fn health(State(state): State<Arc<AppState>>) -> Json<Value> {
     let runs = state.store().run_count();
-    Json(json!({ "status": "ok", "version": env!("CARGO_PKG_VERSION"), "processorRuns": runs }))
+    Json(json!({
+        "status": "ok",
+        "version": env!("CARGO_PKG_VERSION"),
+        "processorRuns": runs,
+    }))
+}
+
+fn counts(state: &AppState) -> Value {
+    let store = state.store();
+    json!({
+        "success": true,
+        "organizations": store.organizations().len(),
+        "workspaces": store.organizations().iter().map(|o| o.workspaces.len()).sum::<usize>(),
+        "apiKeys": store.keys().len(),
+        "processorRuns": store.run_count(),
+    })
+}
+
+async fn get_fixtures(State(state): State<Arc<AppState>>) -> Result<Response, ApiError> {
+    // Serialized under the read lock, straight from the store.
+    let body =
+        serde_json::to_vec(&fixtures::export(&state.store())).map_err(anyhow::Error::from)?;
+    Ok(([(header::CONTENT_TYPE, "application/json")], body).into_response())
+}
+
+async fn put_fixtures(
+    State(state): State<Arc<AppState>>,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Json<Value>, ApiError> {
+    let document: Document = parse_body(body)?;
+    // Built and checked with no lock held; a bad document returns here.
+    let next = fixtures::build_store(vec![("request body".to_owned(), document)])
+        .map_err(|e| ApiError::InvalidRequest(e.to_string()))?;
+    state.replace_store(next);
+    tracing::info!("fixtures replaced through /_mock/fixtures");
+    Ok(Json(counts(&state)))
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct AddRuns {
+    processor_runs: Vec<ProcessorRun>,
+}
+
+async fn add_runs(
+    State(state): State<Arc<AppState>>,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<(StatusCode, Json<Value>), ApiError> {
+    let AddRuns { processor_runs } = parse_body(body)?;
+    let added = state.add_runs(processor_runs).map_err(|(i, reason)| {
+        ApiError::InvalidRequest(format!("request body: processorRuns[{i}]: {reason}"))
+    })?;
+    let mut answer = counts(&state);
+    answer["added"] = json!(added);
+    Ok((StatusCode::CREATED, Json(answer)))
+}
+
+async fn reset(State(state): State<Arc<AppState>>) -> Result<Json<Value>, ApiError> {
+    state.reset()?;
+    tracing::info!("state reset to start-up through /_mock/reset");
+    Ok(Json(counts(&state)))
+}
+
+/// `?method=GET&path=/processor_runs&status=400`, each optional.
+fn journal_filter(raw: Option<&str>) -> Result<JournalFilter, ApiError> {
+    let mut filter = JournalFilter::default();
+    for (name, value) in form_urlencoded::parse(raw.unwrap_or("").as_bytes()) {
+        match name.as_ref() {
+            "method" => filter.method = Some(value.into_owned()),
+            "path" => filter.path = Some(value.into_owned()),
+            "status" => {
+                filter.status = Some(value.parse().map_err(|_| {
+                    ApiError::InvalidRequest(format!(
+                        "Invalid query parameter `status`: `{value}` is not an HTTP status"
+                    ))
+                })?)
+            }
+            _ => {}
+        }
+    }
+    Ok(filter)
+}
+
+async fn list_requests(
+    State(state): State<Arc<AppState>>,
+    RawQuery(raw): RawQuery,
+) -> Result<Json<Value>, ApiError> {
+    let filter = journal_filter(raw.as_deref())?;
+    let (requests, dropped, capacity) =
+        state.journal(|j| (j.matching(&filter), j.dropped(), j.capacity()));
+    Ok(Json(json!({
+        "requests": requests,
+        "dropped": dropped,
+        "capacity": capacity,
+    })))
+}
+
+async fn clear_requests(State(state): State<Arc<AppState>>) -> Json<Value> {
+    let cleared = state.journal(|j| j.clear());
+    Json(json!({ "success": true, "cleared": cleared }))
+}
+
+async fn list_faults(State(state): State<Arc<AppState>>) -> Json<Value> {
+    let faults = state.faults(|f| f.active().to_vec());
+    Json(json!({ "faults": faults }))
+}
+
+async fn add_fault(
+    State(state): State<Arc<AppState>>,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<(StatusCode, Json<Value>), ApiError> {
+    let spec: FaultSpec = parse_body(body)?;
+    let spec = spec
+        .checked()
+        .map_err(|reason| ApiError::InvalidRequest(format!("request body: {reason}")))?;
+    let fault = state.add_fault(spec);
+    Ok((StatusCode::CREATED, Json(json!(fault))))
+}
+
+async fn clear_faults(State(state): State<Arc<AppState>>) -> Json<Value> {
+    let cleared = state.faults(|f| f.clear());
+    Json(json!({ "success": true, "cleared": cleared }))
 }

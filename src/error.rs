@@ -21,6 +21,15 @@ pub enum ApiError {
     NotFound { method: String, path: String },
     #[error("{method} is not allowed on {path}")]
     MethodNotAllowed { method: String, path: String },
+    /// 429 from the per-key limit (`--rate-limit`).
+    #[error("Rate limit exceeded for this API key; retry after {retry_after} s")]
+    RateLimited { retry_after: u64 },
+    /// A fault a test asked for through `POST /_mock/faults`.
+    #[error("Injected fault: {status} (set through /_mock/faults)")]
+    Injected {
+        status: StatusCode,
+        retry_after: Option<u64>,
+    },
     /// Our own fault. The cause is logged; the client sees only "Internal error".
     #[error(transparent)]
     Internal(#[from] anyhow::Error),
@@ -33,23 +42,39 @@ impl ApiError {
             ApiError::InvalidRequest(_) => StatusCode::BAD_REQUEST,
             ApiError::NotFound { .. } => StatusCode::NOT_FOUND,
             ApiError::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
+            ApiError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
+            ApiError::Injected { status, .. } => *status,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
 
-    /// The API's error code. 405 has none documented; `METHOD_NOT_ALLOWED` is ours.
+    /// The API's error code. 405 and 503 have none documented;
+    /// `METHOD_NOT_ALLOWED` and `SERVICE_UNAVAILABLE` are ours.
     pub fn code(&self) -> &'static str {
-        match self {
-            ApiError::Unauthorized(_) => "UNAUTHORIZED",
-            ApiError::InvalidRequest(_) => "INVALID_REQUEST",
-            ApiError::NotFound { .. } => "NOT_FOUND",
-            ApiError::MethodNotAllowed { .. } => "METHOD_NOT_ALLOWED",
-            ApiError::Internal(_) => "INTERNAL_ERROR",
+        match self.status() {
+            StatusCode::BAD_REQUEST => "INVALID_REQUEST",
+            StatusCode::UNAUTHORIZED => "UNAUTHORIZED",
+            StatusCode::NOT_FOUND => "NOT_FOUND",
+            StatusCode::METHOD_NOT_ALLOWED => "METHOD_NOT_ALLOWED",
+            StatusCode::TOO_MANY_REQUESTS => "RATE_LIMIT_EXCEEDED",
+            StatusCode::SERVICE_UNAVAILABLE => "SERVICE_UNAVAILABLE",
+            s if s.is_server_error() => "INTERNAL_ERROR",
+            _ => "INVALID_REQUEST",
         }
     }
 
+    /// What the API says a client may retry: rate limits and server errors.
     pub fn retryable(&self) -> bool {
-        matches!(self, ApiError::Internal(_))
+        let status = self.status();
+        status == StatusCode::TOO_MANY_REQUESTS || status.is_server_error()
+    }
+
+    fn retry_after(&self) -> Option<u64> {
+        match self {
+            ApiError::RateLimited { retry_after } => Some(*retry_after),
+            ApiError::Injected { retry_after, .. } => *retry_after,
+            _ => None,
+        }
     }
 
     fn client_message(&self) -> String {
@@ -86,6 +111,12 @@ impl IntoResponse for ApiError {
             retryable: self.retryable(),
             request_id: &request_id,
         };
-        (self.status(), axum::Json(body)).into_response()
+        let mut response = (self.status(), axum::Json(body)).into_response();
+        if let Some(seconds) = self.retry_after() {
+            response
+                .headers_mut()
+                .insert(axum::http::header::RETRY_AFTER, seconds.into());
+        }
+        response
     }
 }

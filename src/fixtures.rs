@@ -148,13 +148,22 @@ pub fn read_documents(files: &[PathBuf]) -> Result<Vec<(String, Document)>, Fixt
         .collect()
 }
 
-/// The store the server starts with: the built-in document, or the given paths.
-pub fn load(paths: &[PathBuf]) -> Result<Store, FixtureError> {
+/// The documents the server starts with: the built-in one, or the given paths.
+pub fn load_documents(paths: &[PathBuf]) -> Result<Vec<(String, Document)>, FixtureError> {
     if paths.is_empty() {
         let doc = parse_document(DEFAULT_NAME, DEFAULT_DOCUMENT)?;
-        return build_store(vec![(DEFAULT_NAME.to_owned(), doc)]);
+        return Ok(vec![(DEFAULT_NAME.to_owned(), doc)]);
     }
-    build_store(read_documents(&expand_paths(paths)?)?)
+    read_documents(&expand_paths(paths)?)
+}
+
+/// The current state as a document that `build_store` turns back into it.
+pub fn export(store: &Store) -> Document {
+    Document {
+        organizations: store.organizations().to_vec(),
+        api_keys: store.keys().to_vec(),
+        processor_runs: store.runs().cloned().collect(),
+    }
 }
 
 #[cfg(test)]
@@ -163,7 +172,8 @@ mod tests {
 
     #[test]
     fn the_built_in_document_loads() {
-        let store = load(&[]).expect("the default fixtures are valid");
+        let store =
+            build_store(load_documents(&[]).unwrap()).expect("the default fixtures are valid");
         assert!(store.run_count() >= 60);
     }
 

@@ -7,8 +7,11 @@ pub mod auth;
 pub mod config;
 pub mod control;
 pub mod error;
+pub mod faults;
 pub mod fixtures;
+pub mod generate;
 pub mod healthcheck;
+pub mod journal;
 pub mod model;
 pub mod page_token;
 pub mod query;
@@ -33,17 +36,21 @@ use tower_http::trace::{DefaultOnResponse, TraceLayer};
 use tracing::Level;
 
 use crate::error::ApiError;
-pub use crate::state::AppState;
+pub use crate::state::{AppState, Seed, Settings};
 
 pub fn app(state: Arc<AppState>) -> Router {
     Router::new()
         .route("/processor_runs", get(routes::processor_runs::list))
         .route("/v1/processor_runs", get(routes::processor_runs::list))
-        .nest("/_mock", control::router())
+        .nest("/_mock", control::router(&state))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
-        .with_state(state)
+        .with_state(Arc::clone(&state))
         .layer(CatchPanicLayer::custom(panic_response))
+        .layer(axum::middleware::from_fn_with_state(
+            Arc::clone(&state),
+            faults::inject,
+        ))
         .layer(
             TraceLayer::new_for_http()
                 .make_span_with(|request: &Request| {
@@ -62,7 +69,10 @@ pub fn app(state: Arc<AppState>) -> Router {
                 .on_request(())
                 .on_response(DefaultOnResponse::new().level(Level::INFO)),
         )
-        .layer(axum::middleware::from_fn(request_id::assign))
+        .layer(axum::middleware::from_fn_with_state(
+            state,
+            request_id::track,
+        ))
 }
 
 async fn not_found(method: Method, uri: Uri) -> ApiError {

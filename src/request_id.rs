@@ -1,28 +1,55 @@
-//! The request id every response carries, in the `x-request-id` header and in error
-//! bodies as `requestId`. The middleware picks it (the caller's own, or a new
-//! `req_…`), scopes it around the inner service in a task-local so that
-//! `ApiError::into_response` can read it without seeing the request, and sets
-//! the response header.
+//! The per-request context: the request id every response carries (in the
+//! `x-request-id` header and in error bodies as `requestId`), and what the request
+//! turned out to be (key name, workspace) for the journal.
+//!
+//! The `track` middleware picks the id (the caller's own, or a new `req_…`),
+//! scopes the context around the inner service in a task-local so that
+//! `ApiError::into_response` and the `Caller` extractor can reach it without
+//! seeing the request, sets the response header, and journals API requests.
 
-use axum::extract::Request;
+use std::cell::RefCell;
+use std::sync::Arc;
+use std::time::Instant;
+
+use axum::extract::{Request, State};
 use axum::http::{HeaderName, HeaderValue};
 use axum::middleware::Next;
 use axum::response::Response;
 use rand::RngExt;
 use rand::distr::Alphanumeric;
 
+use crate::journal::JournalEntry;
+use crate::state::AppState;
+
 pub static X_REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
 /// Longest caller-supplied id we echo; anything longer is replaced.
 const MAX_ECHOED_LEN: usize = 200;
 
+/// What the auth step learned about the caller, for the journal.
+#[derive(Clone, Debug, Default)]
+pub struct CallerNote {
+    pub key_name: Option<String>,
+    pub workspace_id: Option<String>,
+}
+
+struct Context {
+    id: String,
+    caller: RefCell<CallerNote>,
+}
+
 tokio::task_local! {
-    static REQUEST_ID: String;
+    static CONTEXT: Context;
 }
 
 /// The id of the request being served, if called inside the middleware's scope.
 pub fn current() -> Option<String> {
-    REQUEST_ID.try_with(Clone::clone).ok()
+    CONTEXT.try_with(|c| c.id.clone()).ok()
+}
+
+/// Records what the auth step learned; a no-op outside a request.
+pub fn note_caller(update: impl FnOnce(&mut CallerNote)) {
+    let _ = CONTEXT.try_with(|c| update(&mut c.caller.borrow_mut()));
 }
 
 /// A new id in the API's own shape, `req_` and 24 letters and digits.
@@ -45,7 +72,17 @@ fn accepted_caller_id(value: &HeaderValue) -> Option<String> {
     usable.then(|| text.to_owned())
 }
 
-pub async fn assign(mut request: Request, next: Next) -> Response {
+/// Paths of the emulator's own control plane; never journaled or faulted.
+pub fn is_control_path(path: &str) -> bool {
+    path == "/_mock" || path.starts_with("/_mock/")
+}
+
+pub async fn track(
+    State(state): State<Arc<AppState>>,
+    mut request: Request,
+    next: Next,
+) -> Response {
+    let started = Instant::now();
     let id = request
         .headers()
         .get(&X_REQUEST_ID)
@@ -56,7 +93,31 @@ pub async fn assign(mut request: Request, next: Next) -> Response {
     request
         .headers_mut()
         .insert(X_REQUEST_ID.clone(), header.clone());
-    let mut response = REQUEST_ID.scope(id, next.run(request)).await;
+    let method = request.method().to_string();
+    let path = request.uri().path().to_owned();
+    let query = request.uri().query().map(str::to_owned);
+    let context = Context {
+        id: id.clone(),
+        caller: RefCell::default(),
+    };
+    let (mut response, note) = CONTEXT
+        .scope(context, async {
+            let response = next.run(request).await;
+            let note = CONTEXT.with(|c| c.caller.borrow().clone());
+            (response, note)
+        })
+        .await;
     response.headers_mut().insert(X_REQUEST_ID.clone(), header);
+    if !is_control_path(&path) {
+        state.record(JournalEntry::new(
+            method,
+            path,
+            query,
+            response.status().as_u16(),
+            id,
+            note,
+            started.elapsed(),
+        ));
+    }
     response
 }

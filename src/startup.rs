@@ -14,11 +14,12 @@ use tracing_subscriber::EnvFilter;
 
 use crate::config::{Command, Config, LogFormat};
 use crate::fixtures::{self, DEFAULT_NAME};
+use crate::generate::GenerateSpec;
 use crate::healthcheck;
 use crate::model::{ApiVersion, KeyScope};
 use crate::page_token::PageSigner;
 use crate::query::PagingRules;
-use crate::state::AppState;
+use crate::state::{AppState, Seed, Settings};
 use crate::store::Store;
 
 /// Runs what the command line asks for; the binary maps the result to an exit code.
@@ -48,10 +49,51 @@ fn init_logging(config: &Config) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// The start-up state: fixtures, then generated runs, with progress on a
+/// terminal when generation takes more than a moment.
+fn build_seed_and_store(config: &Config) -> anyhow::Result<(Seed, Store)> {
+    let documents = fixtures::load_documents(&config.fixtures).context("cannot load fixtures")?;
+    let seed = Seed {
+        documents,
+        generate: config.generate.map(|count| GenerateSpec {
+            count,
+            seed: config.seed,
+            workspace: config.generate_workspace.clone(),
+        }),
+    };
+    let started = Instant::now();
+    let count = config.generate.unwrap_or(0);
+    let bar = if count >= 50_000 && std::io::stderr().is_terminal() {
+        let bar = indicatif::ProgressBar::new(count as u64);
+        bar.set_style(
+            indicatif::ProgressStyle::with_template(
+                "generating runs {bar:40} {pos}/{len} ({per_sec}, {eta} left)",
+            )
+            .expect("the template is valid"),
+        );
+        bar
+    } else {
+        indicatif::ProgressBar::hidden()
+    };
+    let store = seed
+        .build(&mut |made| bar.set_position(made as u64))
+        .context("cannot build the start-up state")?;
+    bar.finish_and_clear();
+    if count > 0 {
+        tracing::info!(
+            runs = count,
+            seed = config.seed,
+            elapsed_ms = started.elapsed().as_millis() as u64,
+            "generated synthetic runs"
+        );
+    }
+    Ok((seed, store))
+}
+
 async fn serve(config: Config) -> anyhow::Result<()> {
     let started = Instant::now();
-    let store = fixtures::load(&config.fixtures).context("cannot load fixtures")?;
-    let source = if config.fixtures.is_empty() {
+    let (seed, store) = build_seed_and_store(&config)?;
+    let mut source = if config.fixtures.is_empty() {
         DEFAULT_NAME.to_owned()
     } else {
         config
@@ -61,16 +103,25 @@ async fn serve(config: Config) -> anyhow::Result<()> {
             .collect::<Vec<_>>()
             .join(", ")
     };
+    if let Some(count) = config.generate {
+        source.push_str(&format!(" + {count} generated (seed {})", config.seed));
+    }
     let banner_facts = Facts::of(&store, source);
     let signer = match &config.page_secret {
         Some(secret) => PageSigner::from_secret(secret),
         None => PageSigner::random(),
     };
-    let paging = PagingRules {
-        default_page_size: usize::from(config.page_size),
-        strict_tokens: config.strict_page_tokens,
+    let settings = Settings {
+        paging: PagingRules {
+            default_page_size: usize::from(config.page_size),
+            strict_tokens: config.strict_page_tokens,
+        },
+        journal_capacity: config.journal_size,
+        rate_limit: config.rate_limit,
+        admin_token: config.admin_token.clone(),
+        control_plane: !config.no_control_plane,
     };
-    let state = Arc::new(AppState::new(store, signer, paging));
+    let state = Arc::new(AppState::new(seed, store, signer, settings));
 
     let shutdown = shutdown_signal()?;
     let wanted = SocketAddr::new(config.host, config.port);

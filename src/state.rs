@@ -2,45 +2,116 @@
 //! for plain memory work, never across an `.await`.
 
 use std::collections::HashSet;
-use std::sync::{RwLock, RwLockReadGuard};
+use std::num::NonZeroU32;
+use std::sync::{Mutex, RwLock, RwLockReadGuard};
 
-use crate::fixtures::{self, FixtureError};
+use governor::clock::{Clock, DefaultClock};
+use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
+
+use crate::faults::{Fault, FaultSpec, Faults};
+use crate::fixtures::{self, Document, FixtureError};
+use crate::generate::{self, GenerateSpec};
+use crate::journal::{Journal, JournalEntry};
 use crate::model::ProcessorRun;
 use crate::page_token::PageSigner;
 use crate::query::PagingRules;
 use crate::store::Store;
 
-const POISONED: &str = "a thread panicked while holding the store lock";
+const POISONED: &str = "a thread panicked while holding a state lock";
+
+/// Everything about the server that is fixed at start-up besides the data.
+#[derive(Clone, Debug)]
+pub struct Settings {
+    pub paging: PagingRules,
+    /// Most journal entries kept; older ones are dropped.
+    pub journal_capacity: usize,
+    /// Requests per second allowed per API key; unlimited when `None`.
+    pub rate_limit: Option<NonZeroU32>,
+    /// When set, `/_mock/*` (but health) requires `Authorization: Bearer <it>`.
+    pub admin_token: Option<String>,
+    /// When false, only `/_mock/health` is served under `/_mock/`.
+    pub control_plane: bool,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            paging: PagingRules {
+                default_page_size: 10,
+                strict_tokens: false,
+            },
+            journal_capacity: 1000,
+            rate_limit: None,
+            admin_token: None,
+            control_plane: true,
+        }
+    }
+}
+
+/// How the start-up state is made, kept so `POST /_mock/reset` can make it again.
+#[derive(Clone, Debug)]
+pub struct Seed {
+    pub documents: Vec<(String, Document)>,
+    pub generate: Option<GenerateSpec>,
+}
+
+impl Seed {
+    /// One document given as text (tests and embedders).
+    pub fn from_text(text: &str) -> Result<Self, FixtureError> {
+        let source = "fixture text".to_owned();
+        let document = fixtures::parse_document(&source, text)?;
+        Ok(Seed {
+            documents: vec![(source, document)],
+            generate: None,
+        })
+    }
+
+    /// Builds the store: the documents, then the generated runs.
+    pub fn build(&self, progress: &mut dyn FnMut(usize)) -> anyhow::Result<Store> {
+        let mut store = fixtures::build_store(self.documents.clone())?;
+        if let Some(spec) = &self.generate {
+            generate::add_generated_runs(&mut store, spec, progress).map_err(anyhow::Error::msg)?;
+        }
+        Ok(store)
+    }
+}
 
 pub struct AppState {
     /// Fixed after start: no lock needed.
     pub signer: PageSigner,
-    pub paging: PagingRules,
+    pub settings: Settings,
+    seed: Seed,
     store: RwLock<Store>,
+    journal: Mutex<Journal>,
+    faults: Mutex<Faults>,
+    limiter: Option<DefaultKeyedRateLimiter<String>>,
 }
 
 impl AppState {
-    pub fn new(store: Store, signer: PageSigner, paging: PagingRules) -> Self {
+    pub fn new(seed: Seed, store: Store, signer: PageSigner, settings: Settings) -> Self {
         AppState {
             signer,
-            paging,
+            limiter: settings
+                .rate_limit
+                .map(|n| RateLimiter::keyed(Quota::per_second(n))),
+            journal: Mutex::new(Journal::new(settings.journal_capacity)),
+            faults: Mutex::new(Faults::default()),
+            settings,
+            seed,
             store: RwLock::new(store),
         }
     }
 
     /// A state built from one fixture document given as text, with a fixed
     /// page secret: what tests and embedders want.
-    pub fn from_fixture_text(
-        text: &str,
-        secret: &str,
-        paging: PagingRules,
-    ) -> Result<Self, FixtureError> {
-        let doc = fixtures::parse_document("fixture text", text)?;
-        let store = fixtures::build_store(vec![("fixture text".to_owned(), doc)])?;
+    pub fn for_tests(text: &str, secret: &str, settings: Settings) -> Result<Self, anyhow::Error> {
+        let seed = Seed::from_text(text)?;
+        let store = seed.build(&mut |_| {})?;
         Ok(AppState::new(
+            seed,
             store,
             PageSigner::from_secret(secret),
-            paging,
+            settings,
         ))
     }
 
@@ -48,10 +119,23 @@ impl AppState {
         self.store.read().expect(POISONED)
     }
 
+    /// Swaps in a store built (and checked) elsewhere, with no lock held meanwhile.
+    pub fn replace_store(&self, next: Store) {
+        *self.store.write().expect(POISONED) = next;
+    }
+
+    /// Back to the start-up state. The new store is built before the swap, so
+    /// requests meanwhile see the old state, never a half-built one.
+    pub fn reset(&self) -> anyhow::Result<()> {
+        let next = self.seed.build(&mut |_| {})?;
+        self.replace_store(next);
+        Ok(())
+    }
+
     /// Adds runs all-or-nothing: every run is checked (against the store and
     /// against the others in the batch) before any is added. On failure the
     /// error holds the index of the first bad run and the reason.
-    pub fn add_runs(&self, runs: Vec<ProcessorRun>) -> Result<(), (usize, String)> {
+    pub fn add_runs(&self, runs: Vec<ProcessorRun>) -> Result<usize, (usize, String)> {
         let mut store = self.store.write().expect(POISONED);
         let mut batch_ids = HashSet::new();
         for (i, run) in runs.iter().enumerate() {
@@ -60,11 +144,46 @@ impl AppState {
                 return Err((i, format!("id: duplicate run id `{}`", run.id.as_str())));
             }
         }
+        let added = runs.len();
         for run in runs {
             store
                 .add_run(run)
                 .expect("every run was checked against the store and the batch");
         }
-        Ok(())
+        Ok(added)
+    }
+
+    /// `Err(seconds to wait)` when the key is over `--rate-limit`.
+    pub fn check_rate(&self, token: &str) -> Result<(), u64> {
+        let Some(limiter) = &self.limiter else {
+            return Ok(());
+        };
+        limiter.check_key(&token.to_owned()).map_err(|not_until| {
+            let wait = not_until.wait_time_from(DefaultClock::default().now());
+            wait.as_secs() + u64::from(wait.subsec_nanos() > 0)
+        })
+    }
+
+    pub fn record(&self, entry: JournalEntry) {
+        self.journal.lock().expect(POISONED).push(entry);
+    }
+
+    pub fn journal<T>(&self, read: impl FnOnce(&mut Journal) -> T) -> T {
+        read(&mut self.journal.lock().expect(POISONED))
+    }
+
+    pub fn add_fault(&self, spec: FaultSpec) -> Fault {
+        self.faults.lock().expect(POISONED).add(spec)
+    }
+
+    pub fn take_fault(&self, method: &str, path: &str) -> Option<FaultSpec> {
+        self.faults
+            .lock()
+            .expect(POISONED)
+            .take_matching(method, path)
+    }
+
+    pub fn faults<T>(&self, read: impl FnOnce(&mut Faults) -> T) -> T {
+        read(&mut self.faults.lock().expect(POISONED))
     }
 }

@@ -34,7 +34,7 @@ pub async fn list(
         raw.as_deref(),
         &caller.workspace_id,
         &state.signer,
-        state.paging,
+        state.settings.paging,
     )?;
     // Serialize under the read lock, straight from the store; the guard drops
     // before the response is sent.

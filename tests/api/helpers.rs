@@ -2,8 +2,8 @@
 
 use std::sync::Arc;
 
-use extend_mock::AppState;
 use extend_mock::query::PagingRules;
+use extend_mock::{AppState, Settings};
 use reqwest::Response;
 use serde_json::{Value, json};
 use tokio::net::TcpListener;
@@ -44,9 +44,16 @@ pub async fn spawn_app(fixture: &Value) -> TestApp {
 }
 
 pub async fn spawn_app_with(fixture: &Value, secret: &str, rules: PagingRules) -> TestApp {
+    let settings = Settings {
+        paging: rules,
+        ..Settings::default()
+    };
+    spawn_app_with_settings(fixture, secret, settings).await
+}
+
+pub async fn spawn_app_with_settings(fixture: &Value, secret: &str, settings: Settings) -> TestApp {
     let state = Arc::new(
-        AppState::from_fixture_text(&fixture.to_string(), secret, rules)
-            .expect("test fixture is valid"),
+        AppState::for_tests(&fixture.to_string(), secret, settings).expect("test fixture is valid"),
     );
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());

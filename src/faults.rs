@@ -1,0 +1,170 @@
+//! Injected faults: make the next N matching API requests fail with a status, or
+//! answer late, so a test can exercise its retry and timeout paths. Faults are
+//! consumed as they fire. The `inject` middleware applies them; the rest knows
+//! nothing of HTTP.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::extract::{Request, State};
+use axum::http::StatusCode;
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use serde::{Deserialize, Serialize};
+
+use crate::error::ApiError;
+use crate::request_id::is_control_path;
+use crate::state::AppState;
+
+/// Longest delay a fault may ask for; longer would outlive most client timeouts
+/// by so much that it is almost certainly a unit mistake (seconds for ms).
+pub const MAX_DELAY_MS: u64 = 120_000;
+
+/// A fault as `POST /_mock/faults` takes it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct FaultSpec {
+    /// Matches any method when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub method: Option<String>,
+    /// Exact path, such as `/processor_runs`; any API path when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub path: Option<String>,
+    /// The status to answer with (400 to 599).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<u16>,
+    /// Wait this long first; with no status, then answer normally.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub delay_ms: Option<u64>,
+    /// Seconds for `Retry-After`; 429 and 503 default to 1.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub retry_after: Option<u64>,
+    /// How many matching requests it applies to.
+    #[serde(default = "one")]
+    pub count: u32,
+}
+
+fn one() -> u32 {
+    1
+}
+
+impl FaultSpec {
+    /// Checks the spec and fills defaults; the error names the field.
+    pub fn checked(mut self) -> Result<Self, String> {
+        if self.status.is_none() && self.delay_ms.is_none() {
+            return Err("give `status`, `delayMs`, or both".into());
+        }
+        if let Some(status) = self.status
+            && !(400..=599).contains(&status)
+        {
+            return Err(format!(
+                "status: {status} is not an error status (400 to 599)"
+            ));
+        }
+        if let Some(delay) = self.delay_ms
+            && delay > MAX_DELAY_MS
+        {
+            return Err(format!("delayMs: {delay} is more than {MAX_DELAY_MS}"));
+        }
+        if self.count == 0 {
+            return Err("count: must be at least 1".into());
+        }
+        if let Some(method) = &mut self.method {
+            method.make_ascii_uppercase();
+            if method.is_empty() || !method.bytes().all(|b| b.is_ascii_alphabetic()) {
+                return Err(format!("method: `{method}` is not an HTTP method"));
+            }
+        }
+        if let Some(path) = &self.path
+            && (!path.starts_with('/') || is_control_path(path))
+        {
+            return Err(format!(
+                "path: `{path}` must be an API path starting with `/`, outside /_mock/"
+            ));
+        }
+        if self.retry_after.is_none() && matches!(self.status, Some(429 | 503)) {
+            self.retry_after = Some(1);
+        }
+        Ok(self)
+    }
+
+    fn matches(&self, method: &str, path: &str) -> bool {
+        self.method.as_deref().is_none_or(|m| m == method)
+            && self.path.as_deref().is_none_or(|p| p == path)
+    }
+}
+
+#[derive(Clone, Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Fault {
+    pub id: u64,
+    #[serde(flatten)]
+    pub spec: FaultSpec,
+    pub remaining: u32,
+}
+
+#[derive(Default)]
+pub struct Faults {
+    active: Vec<Fault>,
+    next_id: u64,
+}
+
+impl Faults {
+    pub fn add(&mut self, spec: FaultSpec) -> Fault {
+        self.next_id += 1;
+        let fault = Fault {
+            id: self.next_id,
+            remaining: spec.count,
+            spec,
+        };
+        self.active.push(fault.clone());
+        fault
+    }
+
+    /// The oldest fault matching the request, consumed by one.
+    pub fn take_matching(&mut self, method: &str, path: &str) -> Option<FaultSpec> {
+        let index = self
+            .active
+            .iter()
+            .position(|f| f.spec.matches(method, path))?;
+        let fault = &mut self.active[index];
+        fault.remaining -= 1;
+        let spec = fault.spec.clone();
+        if fault.remaining == 0 {
+            self.active.remove(index);
+        }
+        Some(spec)
+    }
+
+    pub fn active(&self) -> &[Fault] {
+        &self.active
+    }
+
+    pub fn clear(&mut self) -> usize {
+        std::mem::take(&mut self.active).len()
+    }
+}
+
+/// Applies the first matching fault to an API request. The lock is released
+/// before the delay: the guard lives for one statement.
+pub async fn inject(State(state): State<Arc<AppState>>, request: Request, next: Next) -> Response {
+    let path = request.uri().path();
+    if is_control_path(path) {
+        return next.run(request).await;
+    }
+    let fault = state.take_fault(request.method().as_str(), path);
+    let Some(fault) = fault else {
+        return next.run(request).await;
+    };
+    if let Some(delay) = fault.delay_ms {
+        tokio::time::sleep(Duration::from_millis(delay)).await;
+    }
+    match fault.status.and_then(|s| StatusCode::from_u16(s).ok()) {
+        Some(status) => ApiError::Injected {
+            status,
+            retry_after: fault.retry_after,
+        }
+        .into_response(),
+        None => next.run(request).await,
+    }
+}

@@ -1,0 +1,165 @@
+//! The request journal: what API requests arrived and how they were answered, for
+//! test suites to assert on. Bounded: the oldest entries are dropped. It never
+//! holds a bearer token, only the key's name. No HTTP types here.
+
+use std::collections::VecDeque;
+use std::time::Duration;
+
+use serde::Serialize;
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
+
+use crate::request_id::CallerNote;
+
+#[derive(Clone, Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct JournalEntry {
+    /// Arrival order since start-up; survives clears, so a test can tell entries apart.
+    pub sequence: u64,
+    pub time: String,
+    pub method: String,
+    pub path: String,
+    pub query: Option<String>,
+    pub status: u16,
+    pub request_id: String,
+    pub key_name: Option<String>,
+    pub workspace_id: Option<String>,
+    pub duration_ms: f64,
+}
+
+impl JournalEntry {
+    pub fn new(
+        method: String,
+        path: String,
+        query: Option<String>,
+        status: u16,
+        request_id: String,
+        caller: CallerNote,
+        took: Duration,
+    ) -> Self {
+        JournalEntry {
+            sequence: 0,
+            time: OffsetDateTime::now_utc()
+                .format(&Rfc3339)
+                .unwrap_or_default(),
+            method,
+            path,
+            query,
+            status,
+            request_id,
+            key_name: caller.key_name,
+            workspace_id: caller.workspace_id,
+            duration_ms: took.as_secs_f64() * 1000.0,
+        }
+    }
+}
+
+/// Which entries `GET /_mock/requests` returns.
+#[derive(Debug, Default)]
+pub struct JournalFilter {
+    pub method: Option<String>,
+    pub path: Option<String>,
+    pub status: Option<u16>,
+}
+
+impl JournalFilter {
+    fn matches(&self, entry: &JournalEntry) -> bool {
+        self.method
+            .as_deref()
+            .is_none_or(|m| m.eq_ignore_ascii_case(&entry.method))
+            && self.path.as_deref().is_none_or(|p| p == entry.path)
+            && self.status.is_none_or(|s| s == entry.status)
+    }
+}
+
+pub struct Journal {
+    entries: VecDeque<JournalEntry>,
+    capacity: usize,
+    next_sequence: u64,
+    dropped: u64,
+}
+
+impl Journal {
+    pub fn new(capacity: usize) -> Self {
+        Journal {
+            entries: VecDeque::with_capacity(capacity.min(4096)),
+            capacity,
+            next_sequence: 1,
+            dropped: 0,
+        }
+    }
+
+    pub fn push(&mut self, mut entry: JournalEntry) {
+        if self.capacity == 0 {
+            self.dropped += 1;
+            return;
+        }
+        entry.sequence = self.next_sequence;
+        self.next_sequence += 1;
+        if self.entries.len() == self.capacity {
+            self.entries.pop_front();
+            self.dropped += 1;
+        }
+        self.entries.push_back(entry);
+    }
+
+    /// Empties the journal; returns how many entries it held.
+    pub fn clear(&mut self) -> usize {
+        let held = self.entries.len();
+        self.entries.clear();
+        self.dropped = 0;
+        held
+    }
+
+    pub fn matching(&self, filter: &JournalFilter) -> Vec<JournalEntry> {
+        self.entries
+            .iter()
+            .filter(|e| filter.matches(e))
+            .cloned()
+            .collect()
+    }
+
+    /// Entries pushed out by the bound since the last clear.
+    pub fn dropped(&self) -> u64 {
+        self.dropped
+    }
+
+    pub fn capacity(&self) -> usize {
+        self.capacity
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entry(path: &str) -> JournalEntry {
+        JournalEntry::new(
+            "GET".into(),
+            path.into(),
+            None,
+            200,
+            "req_x".into(),
+            CallerNote::default(),
+            Duration::ZERO,
+        )
+    }
+
+    #[test]
+    fn the_oldest_entries_are_dropped_at_the_bound() {
+        let mut journal = Journal::new(3);
+        for i in 0..5 {
+            journal.push(entry(&format!("/{i}")));
+        }
+        let paths: Vec<_> = journal
+            .matching(&JournalFilter::default())
+            .into_iter()
+            .map(|e| (e.sequence, e.path))
+            .collect();
+        assert_eq!(
+            paths,
+            [(3, "/2".into()), (4, "/3".into()), (5, "/4".into())]
+        );
+        assert_eq!(journal.dropped(), 2);
+    }
+}
