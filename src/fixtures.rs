@@ -89,11 +89,9 @@ pub fn build_store(documents: Vec<(String, Document)>) -> Result<Store, FixtureE
         }
     }
     for (source, doc) in documents {
-        for (i, run) in doc.processor_runs.into_iter().enumerate() {
-            store
-                .add_run(run)
-                .map_err(|r| fail(&source, format!("processorRuns[{i}]"), r))?;
-        }
+        store
+            .add_runs(doc.processor_runs)
+            .map_err(|(i, r)| fail(&source, format!("processorRuns[{i}]"), r))?;
     }
     Ok(store)
 }

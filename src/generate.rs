@@ -222,6 +222,9 @@ pub fn add_generated_runs(
     let batches = (spec.count / 40).max(1);
     let workflows = (spec.count / 400).clamp(1, 50);
 
+    let mut runs = Vec::with_capacity(spec.count);
+    let mut ids = rustc_hash::FxHashSet::default();
+    ids.reserve(spec.count);
     for made in 0..spec.count {
         let w = rng.random_range(0..workspaces.len());
         let kind = weighted(
@@ -304,14 +307,19 @@ pub fn add_generated_runs(
         };
         // 21 random characters make a clash all but impossible; if one happens,
         // draw again rather than fail.
-        while store.check_run(&run).is_err() {
+        while store.contains_run(&run.id) || ids.contains(&run.id) {
             run.id = RunId::parse(&nano_id(&mut rng, "exr_")).expect("valid id");
         }
-        store.add_run(run).expect("checked just above");
+        ids.insert(run.id.clone());
+        runs.push(run);
         if made % 8192 == 0 {
             progress(made);
         }
     }
+    drop(ids);
+    store
+        .add_runs(runs)
+        .map_err(|(i, reason)| format!("generated run {i}: {reason}"))?;
     progress(spec.count);
     Ok(())
 }

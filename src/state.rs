@@ -1,7 +1,6 @@
 //! `AppState`: what every request shares. Locks are `std::sync` and held only
 //! for plain memory work, never across an `.await`.
 
-use std::collections::HashSet;
 use std::num::NonZeroU32;
 use std::sync::{Mutex, RwLock, RwLockReadGuard};
 
@@ -132,25 +131,9 @@ impl AppState {
         Ok(())
     }
 
-    /// Adds runs all-or-nothing: every run is checked (against the store and
-    /// against the others in the batch) before any is added. On failure the
-    /// error holds the index of the first bad run and the reason.
+    /// Adds runs all-or-nothing (see `Store::add_runs`), under the write lock.
     pub fn add_runs(&self, runs: Vec<ProcessorRun>) -> Result<usize, (usize, String)> {
-        let mut store = self.store.write().expect(POISONED);
-        let mut batch_ids = HashSet::new();
-        for (i, run) in runs.iter().enumerate() {
-            store.check_run(run).map_err(|reason| (i, reason))?;
-            if !batch_ids.insert(&run.id) {
-                return Err((i, format!("id: duplicate run id `{}`", run.id.as_str())));
-            }
-        }
-        let added = runs.len();
-        for run in runs {
-            store
-                .add_run(run)
-                .expect("every run was checked against the store and the batch");
-        }
-        Ok(added)
+        self.store.write().expect(POISONED).add_runs(runs)
     }
 
     /// `Err(seconds to wait)` when the key is over `--rate-limit`.

@@ -2,16 +2,17 @@
 //! with the indexes that make a keyset page cost O(log n + page size).
 //! Knows nothing of HTTP or page tokens.
 //!
-//! Per workspace and per sort field, every run sits in one ordered map keyed by
-//! `(sort value, id)`, and again in one map per equality-filter value
-//! (`status=FAILED`, `processorId=ex_…`, …). A page starts at the cursor with a
-//! range seek in the smallest map that the request's equality filters allow, then
-//! walks forward checking the remaining filters until the page is full.
+//! Runs live once, in a vector. Per workspace and per sort field, a sorted list of
+//! positions orders them by `(sort value, id)`, and one more list per
+//! equality-filter value (`status=FAILED`, `processorId=ex_…`, …) orders the
+//! runs that have it. A page binary-searches the cursor in the smallest list the
+//! request's equality filters allow, then walks on checking the remaining
+//! filters until the page is full.
 
-use std::collections::hash_map::Entry;
-use std::collections::{BTreeMap, HashMap, HashSet};
-use std::ops::Bound;
-use std::sync::Arc;
+use std::cmp::Ordering;
+use std::collections::{HashMap, HashSet};
+
+use rustc_hash::{FxHashMap, FxHashSet};
 
 use crate::model::{
     ApiVersion, KeyScope, ProcessorRun, ProcessorType, RunId, RunSource, RunStatus, SortBy, SortDir,
@@ -78,24 +79,16 @@ pub struct Filters {
 }
 
 impl Filters {
-    fn index_keys(&self) -> Vec<FilterKey> {
-        let mut keys = Vec::new();
-        if let Some(status) = self.status {
-            keys.push(FilterKey::Status(status));
-        }
-        if let Some(id) = &self.processor_id {
-            keys.push(FilterKey::ProcessorId(id.as_str().into()));
-        }
-        if let Some(kind) = self.processor_type {
-            keys.push(FilterKey::Type(kind));
-        }
-        if let Some(id) = &self.source_id {
-            keys.push(FilterKey::SourceId(id.as_str().into()));
-        }
-        if let Some(source) = self.source {
-            keys.push(FilterKey::Source(source));
-        }
-        keys
+    fn index_keys(&self) -> impl Iterator<Item = FilterKey<&str>> {
+        [
+            self.status.map(FilterKey::Status),
+            self.processor_id.as_deref().map(FilterKey::ProcessorId),
+            self.processor_type.map(FilterKey::Type),
+            self.source_id.as_deref().map(FilterKey::SourceId),
+            self.source.map(FilterKey::Source),
+        ]
+        .into_iter()
+        .flatten()
     }
 
     fn matches(&self, entry: &StoredRun) -> bool {
@@ -166,66 +159,138 @@ impl Page<'_> {
     }
 }
 
+/// One equality-filter value. Generic over the string type so a batch can be
+/// grouped with borrowed ids and allocate once per distinct value, not per run.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
-enum FilterKey {
+enum FilterKey<S = Box<str>> {
     Status(RunStatus),
     Type(ProcessorType),
     Source(RunSource),
-    ProcessorId(Box<str>),
-    SourceId(Box<str>),
+    ProcessorId(S),
+    SourceId(S),
 }
 
-impl FilterKey {
-    fn of(run: &ProcessorRun) -> Vec<FilterKey> {
-        let mut keys = vec![
-            FilterKey::Status(run.status),
-            FilterKey::Source(run.source),
-            FilterKey::ProcessorId(run.processor_id.as_str().into()),
-        ];
-        if let Some(kind) = run.processor_type {
-            keys.push(FilterKey::Type(kind));
+impl<'a> FilterKey<&'a str> {
+    /// Every filter value a run has; at most five.
+    fn of(run: &'a ProcessorRun) -> impl Iterator<Item = FilterKey<&'a str>> {
+        [
+            Some(FilterKey::Status(run.status)),
+            Some(FilterKey::Source(run.source)),
+            Some(FilterKey::ProcessorId(run.processor_id.as_str())),
+            run.processor_type.map(FilterKey::Type),
+            run.source_id.as_deref().map(FilterKey::SourceId),
+        ]
+        .into_iter()
+        .flatten()
+    }
+
+    fn to_owned_key(&self) -> FilterKey {
+        match *self {
+            FilterKey::Status(s) => FilterKey::Status(s),
+            FilterKey::Type(t) => FilterKey::Type(t),
+            FilterKey::Source(s) => FilterKey::Source(s),
+            FilterKey::ProcessorId(id) => FilterKey::ProcessorId(id.into()),
+            FilterKey::SourceId(id) => FilterKey::SourceId(id.into()),
         }
-        if let Some(id) = &run.source_id {
-            keys.push(FilterKey::SourceId(id.as_str().into()));
-        }
-        keys
     }
 }
 
 struct StoredRun {
     run: ProcessorRun,
+    /// Sort values as nanoseconds, `[createdAt, updatedAt]`, computed once.
+    at: [i64; 2],
     /// `fileNameContains` is case-insensitive; lower-case once, at insert.
     file_name_lower: String,
 }
 
-type SortKey = (i64, RunId);
-type RunMap = BTreeMap<SortKey, Arc<StoredRun>>;
+impl StoredRun {
+    fn new(run: ProcessorRun) -> Self {
+        StoredRun {
+            at: [run.created_at.unix_nanos(), run.updated_at.unix_nanos()],
+            file_name_lower: run.file_name.to_lowercase(),
+            run,
+        }
+    }
+}
+
+fn field(by: SortBy) -> usize {
+    match by {
+        SortBy::CreatedAt => 0,
+        SortBy::UpdatedAt => 1,
+    }
+}
+
+/// Slots (indexes into `Store::runs`) in ascending `(sort value, id)` order.
+/// Four bytes an entry: a run sits in about a dozen of these.
+type Slots = Vec<u32>;
+
+/// The order of two slots under one sort field: time, then id.
+fn compare(runs: &[StoredRun], by: usize, a: u32, b: u32) -> Ordering {
+    let (x, y) = (&runs[a as usize], &runs[b as usize]);
+    x.at[by]
+        .cmp(&y.at[by])
+        .then_with(|| x.run.id.cmp(&y.run.id))
+}
+
+/// Merges `new` (sorted) into `existing` (sorted). A few new slots are placed by
+/// binary search; many are merged in one pass.
+fn merge_into(existing: &mut Slots, new: &[u32], runs: &[StoredRun], by: usize) {
+    if existing.is_empty() {
+        existing.extend_from_slice(new);
+    } else if new.len() <= 64 {
+        for &slot in new {
+            let at = existing.partition_point(|&e| compare(runs, by, e, slot) == Ordering::Less);
+            existing.insert(at, slot);
+        }
+    } else {
+        let mut merged = Vec::with_capacity(existing.len() + new.len());
+        let (mut i, mut j) = (0, 0);
+        while i < existing.len() && j < new.len() {
+            if compare(runs, by, existing[i], new[j]) == Ordering::Less {
+                merged.push(existing[i]);
+                i += 1;
+            } else {
+                merged.push(new[j]);
+                j += 1;
+            }
+        }
+        merged.extend_from_slice(&existing[i..]);
+        merged.extend_from_slice(&new[j..]);
+        *existing = merged;
+    }
+}
 
 #[derive(Default)]
 struct SortIndex {
-    all: RunMap,
-    by_filter: HashMap<FilterKey, RunMap>,
+    all: Slots,
+    by_filter: FxHashMap<FilterKey, Slots>,
 }
 
 impl SortIndex {
-    fn insert(&mut self, key: SortKey, entry: &Arc<StoredRun>) {
-        for filter in FilterKey::of(&entry.run) {
-            self.by_filter
-                .entry(filter)
-                .or_default()
-                .insert(key.clone(), Arc::clone(entry));
+    /// Adds slots already sorted under this index's field.
+    fn add_sorted(&mut self, sorted: &[u32], runs: &[StoredRun], by: usize) {
+        merge_into(&mut self.all, sorted, runs, by);
+        let mut groups: FxHashMap<FilterKey<&str>, Slots> = FxHashMap::default();
+        for &slot in sorted {
+            for key in FilterKey::of(&runs[slot as usize].run) {
+                groups.entry(key).or_default().push(slot);
+            }
         }
-        self.all.insert(key, Arc::clone(entry));
+        for (key, slots) in groups {
+            let list = self.by_filter.entry(key.to_owned_key()).or_default();
+            merge_into(list, &slots, runs, by);
+        }
     }
 
-    /// The smallest map that holds every run the filters can match, or `None`
+    /// The smallest list that holds every run the filters can match, or `None`
     /// when some equality filter has no run at all.
-    fn narrowest(&self, filters: &Filters) -> Option<&RunMap> {
+    fn narrowest(&self, filters: &Filters) -> Option<&Slots> {
         let mut best = &self.all;
         for key in filters.index_keys() {
-            let map = self.by_filter.get(&key)?;
-            if map.len() < best.len() {
-                best = map;
+            let key = key.to_owned_key();
+            let slots = self.by_filter.get(&key)?;
+            if slots.len() < best.len() {
+                best = slots;
             }
         }
         Some(best)
@@ -234,17 +299,8 @@ impl SortIndex {
 
 #[derive(Default)]
 struct WorkspaceRuns {
-    by_created: SortIndex,
-    by_updated: SortIndex,
-}
-
-impl WorkspaceRuns {
-    fn index(&self, by: SortBy) -> &SortIndex {
-        match by {
-            SortBy::CreatedAt => &self.by_created,
-            SortBy::UpdatedAt => &self.by_updated,
-        }
-    }
+    /// `[createdAt, updatedAt]`, as `field` numbers them.
+    indexes: [SortIndex; 2],
 }
 
 /// Everything the API serves. Mutations check their input against what is
@@ -256,10 +312,10 @@ pub struct Store {
     workspace_orgs: HashMap<String, String>,
     keys: Vec<ApiKey>,
     key_by_token: HashMap<String, usize>,
-    runs: HashMap<String, WorkspaceRuns>,
-    run_ids: HashSet<RunId>,
-    /// Runs in the order they were added, for export.
-    insertion_order: Vec<Arc<StoredRun>>,
+    /// Every run, in the order added; indexes refer to runs by position here.
+    runs: Vec<StoredRun>,
+    run_ids: FxHashSet<RunId>,
+    workspaces: FxHashMap<String, WorkspaceRuns>,
 }
 
 impl Store {
@@ -331,9 +387,13 @@ impl Store {
         Ok(())
     }
 
+    pub fn contains_run(&self, id: &RunId) -> bool {
+        self.run_ids.contains(id)
+    }
+
     /// Checks one run against the store without adding it: the reason names the
     /// field at fault.
-    pub fn check_run(&self, run: &ProcessorRun) -> Result<(), String> {
+    fn check_run(&self, run: &ProcessorRun) -> Result<(), String> {
         if self.run_ids.contains(&run.id) {
             return Err(format!("id: duplicate run id `{}`", run.id.as_str()));
         }
@@ -362,24 +422,60 @@ impl Store {
         Ok(())
     }
 
-    pub fn add_run(&mut self, run: ProcessorRun) -> Result<(), String> {
-        self.check_run(&run)?;
-        let entry = Arc::new(StoredRun {
-            file_name_lower: run.file_name.to_lowercase(),
-            run,
-        });
-        let run = &entry.run;
-        self.run_ids.insert(run.id.clone());
-        let ws = match self.runs.entry(run.workspace_id.clone()) {
-            Entry::Occupied(e) => e.into_mut(),
-            Entry::Vacant(e) => e.insert(WorkspaceRuns::default()),
-        };
-        ws.by_created
-            .insert((run.created_at.unix_nanos(), run.id.clone()), &entry);
-        ws.by_updated
-            .insert((run.updated_at.unix_nanos(), run.id.clone()), &entry);
-        self.insertion_order.push(entry);
-        Ok(())
+    /// Adds runs all-or-nothing: every run is checked, against the store and
+    /// against the others in the batch, before any is added. The error holds
+    /// the position of the first bad run and the reason.
+    ///
+    /// A batch is indexed in one go: sorted once per workspace and field, then
+    /// merged into each list, so loading a million runs costs a few sorts
+    /// rather than a million scattered inserts.
+    pub fn add_runs(&mut self, runs: Vec<ProcessorRun>) -> Result<usize, (usize, String)> {
+        let mut batch_ids = FxHashSet::default();
+        batch_ids.reserve(runs.len());
+        for (i, run) in runs.iter().enumerate() {
+            self.check_run(run).map_err(|reason| (i, reason))?;
+            if !batch_ids.insert(&run.id) {
+                return Err((i, format!("id: duplicate run id `{}`", run.id.as_str())));
+            }
+        }
+        drop(batch_ids);
+        let added = runs.len();
+        let first = self.runs.len();
+        assert!(
+            first + added <= u32::MAX as usize,
+            "the store holds at most 4 billion runs"
+        );
+        self.runs.reserve(added);
+        self.run_ids.reserve(added);
+        for run in runs {
+            self.run_ids.insert(run.id.clone());
+            self.runs.push(StoredRun::new(run));
+        }
+        let mut per_workspace: FxHashMap<&str, Slots> = FxHashMap::default();
+        for (offset, entry) in self.runs[first..].iter().enumerate() {
+            let slot = (first + offset) as u32;
+            per_workspace
+                .entry(entry.run.workspace_id.as_str())
+                .or_default()
+                .push(slot);
+        }
+        for (workspace, slots) in per_workspace {
+            let ws = self.workspaces.entry(workspace.to_owned()).or_default();
+            for (by, index) in ws.indexes.iter_mut().enumerate() {
+                // Sort on the time held inline; look at ids only where times tie.
+                let mut keyed: Vec<(i64, u32)> = slots
+                    .iter()
+                    .map(|&slot| (self.runs[slot as usize].at[by], slot))
+                    .collect();
+                keyed.sort_unstable_by(|a, b| {
+                    a.0.cmp(&b.0)
+                        .then_with(|| compare(&self.runs, by, a.1, b.1))
+                });
+                let sorted: Slots = keyed.into_iter().map(|(_, slot)| slot).collect();
+                index.add_sorted(&sorted, &self.runs, by);
+            }
+        }
+        Ok(added)
     }
 
     pub fn key(&self, token: &str) -> Option<&ApiKey> {
@@ -400,42 +496,52 @@ impl Store {
     }
 
     pub fn run_count(&self) -> usize {
-        self.run_ids.len()
+        self.runs.len()
     }
 
     pub fn runs(&self) -> impl Iterator<Item = &ProcessorRun> {
-        self.insertion_order.iter().map(|entry| &entry.run)
+        self.runs.iter().map(|entry| &entry.run)
     }
 
-    /// One keyset page of a workspace's runs.
+    /// One keyset page of a workspace's runs: a binary search for the cursor in
+    /// the narrowest list, then a walk that checks the remaining filters.
     pub fn page(&self, workspace_id: &str, request: &PageRequest<'_>) -> Page<'_> {
         let empty = Page {
             runs: Vec::new(),
             has_more: false,
         };
-        let Some(ws) = self.runs.get(workspace_id) else {
+        let Some(ws) = self.workspaces.get(workspace_id) else {
             return empty;
         };
-        let Some(map) = ws.index(request.order.by).narrowest(request.filters) else {
+        let by = field(request.order.by);
+        let Some(slots) = ws.indexes[by].narrowest(request.filters) else {
             return empty;
         };
-        let after = request.after.map(|p| (p.at_nanos, p.id.clone()));
-        let range: Box<dyn Iterator<Item = &Arc<StoredRun>>> = match (request.order.dir, after) {
-            (SortDir::Asc, None) => Box::new(map.values()),
-            (SortDir::Desc, None) => Box::new(map.values().rev()),
-            (SortDir::Asc, Some(key)) => Box::new(
-                map.range((Bound::Excluded(key), Bound::Unbounded))
-                    .map(|(_, v)| v),
-            ),
-            (SortDir::Desc, Some(key)) => Box::new(
-                map.range((Bound::Unbounded, Bound::Excluded(key)))
-                    .rev()
-                    .map(|(_, v)| v),
-            ),
+        let key_of = |slot: u32| {
+            let entry = &self.runs[slot as usize];
+            (entry.at[by], &entry.run.id)
+        };
+        let walk: Box<dyn Iterator<Item = &u32>> = match (request.order.dir, request.after) {
+            (SortDir::Asc, None) => Box::new(slots.iter()),
+            (SortDir::Desc, None) => Box::new(slots.iter().rev()),
+            (SortDir::Asc, Some(after)) => {
+                let cursor = (after.at_nanos, &after.id);
+                let start = slots.partition_point(|&s| key_of(s) <= cursor);
+                Box::new(slots[start..].iter())
+            }
+            (SortDir::Desc, Some(after)) => {
+                let cursor = (after.at_nanos, &after.id);
+                let end = slots.partition_point(|&s| key_of(s) < cursor);
+                Box::new(slots[..end].iter().rev())
+            }
         };
         let mut runs = Vec::with_capacity(request.limit.min(1024));
         let mut has_more = false;
-        for entry in range.filter(|entry| request.filters.matches(entry)) {
+        for &slot in walk {
+            let entry = &self.runs[slot as usize];
+            if !request.filters.matches(entry) {
+                continue;
+            }
             if runs.len() == request.limit {
                 has_more = true;
                 break;
