@@ -54,13 +54,17 @@ pub struct ApiKey {
 }
 
 impl ApiKey {
-    /// A name safe to log: the fixture's, or the token's first characters.
+    /// A name safe to log and journal: the fixture's, or for an unnamed key a
+    /// digest of the token. Never the token or a piece of it: short test
+    /// tokens would be printed whole.
     pub fn display_name(&self) -> String {
         match &self.name {
             Some(name) => name.clone(),
             None => {
-                let shown: String = self.token.chars().take(8).collect();
-                format!("{shown}…")
+                use sha2::{Digest, Sha256};
+                let digest = Sha256::digest(self.token.as_bytes());
+                let hex: String = digest[..4].iter().map(|b| format!("{b:02x}")).collect();
+                format!("key-{hex}")
             }
         }
     }

@@ -3,6 +3,7 @@
 //! static binary the Docker image relies on.
 
 mod fixture_files;
+mod generate;
 mod helpers;
 mod image;
 mod process;

@@ -68,9 +68,27 @@ async fn every_flag_can_come_from_the_environment() {
             ("EXTEND_MOCK_LOG_FORMAT", "json"),
             ("EXTEND_MOCK_LOG_LEVEL", "info"),
             ("EXTEND_MOCK_PAGE_SECRET", "env-secret"),
+            ("EXTEND_MOCK_GENERATE", "10"),
+            ("EXTEND_MOCK_SEED", "5"),
+            ("EXTEND_MOCK_GENERATE_WORKSPACE", "ws_globex"),
+            ("EXTEND_MOCK_JOURNAL_SIZE", "2"),
+            ("EXTEND_MOCK_RATE_LIMIT", "1000/s"),
+            ("EXTEND_MOCK_ADMIN_TOKEN", "adm"),
         ],
     )
     .await;
+    assert!(
+        server.banner[1].contains("+ 10 generated (seed 5)"),
+        "{:?}",
+        server.banner
+    );
+    let client = reqwest::Client::new();
+    let journal_url = format!("{}/_mock/requests", server.base);
+    assert_eq!(
+        client.get(&journal_url).send().await.unwrap().status(),
+        401,
+        "EXTEND_MOCK_ADMIN_TOKEN"
+    );
     let res = server
         .list("sk_test_acme", &[("status", "PROCESSED")])
         .await;
@@ -120,6 +138,13 @@ async fn help_explains_every_flag_and_its_variable() {
         ("--strict-page-tokens", "EXTEND_MOCK_STRICT_PAGE_TOKENS"),
         ("--log-format", "EXTEND_MOCK_LOG_FORMAT"),
         ("--log-level", "EXTEND_MOCK_LOG_LEVEL"),
+        ("--generate", "EXTEND_MOCK_GENERATE"),
+        ("--seed", "EXTEND_MOCK_SEED"),
+        ("--generate-workspace", "EXTEND_MOCK_GENERATE_WORKSPACE"),
+        ("--journal-size", "EXTEND_MOCK_JOURNAL_SIZE"),
+        ("--rate-limit", "EXTEND_MOCK_RATE_LIMIT"),
+        ("--admin-token", "EXTEND_MOCK_ADMIN_TOKEN"),
+        ("--no-control-plane", "EXTEND_MOCK_NO_CONTROL_PLANE"),
     ] {
         assert!(
             stdout.contains(flag) && stdout.contains(variable),
@@ -140,6 +165,9 @@ async fn bad_configuration_fails_at_start_with_a_message() {
         (&["--log-format", "xml"], &[], "--log-format"),
         (&["--log-level", "extend_mock=loud"], &[], "--log-level"),
         (&[], &[("EXTEND_MOCK_PAGE_SIZE", "many")], "--page-size"),
+        (&["--rate-limit", "0/s"], &[], "--rate-limit"),
+        (&["--rate-limit", "fast"], &[], "--rate-limit"),
+        (&["--generate", "lots"], &[], "--generate"),
     ];
     for (args, envs, needle) in cases {
         let (code, _, stderr) = run_to_exit(args, envs).await;
