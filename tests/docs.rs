@@ -1,0 +1,45 @@
+//! The README must not drift from what runs: the example suites it quotes are
+//! the files CI runs, and every flag's variable that `--help` lists is in it.
+
+use std::path::Path;
+
+fn read(path: &str) -> String {
+    std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join(path))
+        .unwrap_or_else(|e| panic!("{path}: {e}"))
+}
+
+#[test]
+fn the_readme_quotes_the_example_suites_verbatim() {
+    let readme = read("README.md");
+    for example in [
+        "examples/test-suite/python/test_failed_invoices.py",
+        "examples/test-suite/typescript/failed-invoices.test.ts",
+    ] {
+        let code = read(example);
+        assert!(
+            readme.contains(code.trim_end()),
+            "README.md does not quote {example} as it is"
+        );
+    }
+}
+
+#[test]
+fn the_readme_documents_every_flag() {
+    let help = std::process::Command::new(env!("CARGO_BIN_EXE_extend-mock"))
+        .arg("--help")
+        .output()
+        .unwrap();
+    let help = String::from_utf8(help.stdout).unwrap();
+    let readme = read("README.md");
+    let variables: Vec<&str> = help
+        .split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+        .filter(|word| word.starts_with("EXTEND_MOCK_"))
+        .collect();
+    assert!(variables.len() >= 15, "--help lists the variables: {help}");
+    for variable in variables {
+        assert!(
+            readme.contains(&format!("`{variable}`")),
+            "README.md lacks {variable}"
+        );
+    }
+}
