@@ -173,12 +173,20 @@ fn file_name(rng: &mut ChaCha8Rng, kind: ProcessorType, processor: &str) -> Stri
     }
 }
 
-/// Adds `spec.count` runs to the store. `progress` is called with the number
-/// made so far, every few thousand runs.
+/// Where generation is, for a progress display.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Progress {
+    /// This many runs made so far; reported every few thousand.
+    Made(usize),
+    /// All runs made; now sorting them into the store's indexes.
+    Indexing,
+}
+
+/// Adds `spec.count` runs to the store, reporting to `progress` as it goes.
 pub fn add_generated_runs(
     store: &mut Store,
     spec: &GenerateSpec,
-    progress: &mut dyn FnMut(usize),
+    progress: &mut dyn FnMut(Progress),
 ) -> Result<(), String> {
     let workspaces: Vec<String> = match &spec.workspace {
         Some(ws) if store.workspace_org(ws).is_none() => {
@@ -313,14 +321,14 @@ pub fn add_generated_runs(
         ids.insert(run.id.clone());
         runs.push(run);
         if made % 8192 == 0 {
-            progress(made);
+            progress(Progress::Made(made));
         }
     }
     drop(ids);
+    progress(Progress::Indexing);
     store
         .add_runs(runs)
         .map_err(|(i, reason)| format!("generated run {i}: {reason}"))?;
-    progress(spec.count);
     Ok(())
 }
 

@@ -14,7 +14,7 @@ use tracing_subscriber::EnvFilter;
 
 use crate::config::{Command, Config, LogFormat};
 use crate::fixtures::{self, DEFAULT_NAME};
-use crate::generate::GenerateSpec;
+use crate::generate::{GenerateSpec, Progress};
 use crate::healthcheck;
 use crate::model::{ApiVersion, KeyScope};
 use crate::page_token::PageSigner;
@@ -67,16 +67,25 @@ fn build_seed_and_store(config: &Config) -> anyhow::Result<(Seed, Store)> {
         let bar = indicatif::ProgressBar::new(count as u64);
         bar.set_style(
             indicatif::ProgressStyle::with_template(
-                "generating runs {bar:40} {pos}/{len} ({per_sec}, {eta} left)",
+                "{spinner} {msg:14} {bar:40} {human_pos}/{human_len} ({elapsed})",
             )
             .expect("the template is valid"),
         );
+        bar.set_message("generating runs");
         bar
     } else {
         indicatif::ProgressBar::hidden()
     };
     let store = seed
-        .build(&mut |made| bar.set_position(made as u64))
+        .build(&mut |progress| match progress {
+            Progress::Made(made) => bar.set_position(made as u64),
+            Progress::Indexing => {
+                bar.set_position(count as u64);
+                bar.set_message("indexing runs");
+                // Indexing reports no steps; tick so the line shows it is alive.
+                bar.enable_steady_tick(std::time::Duration::from_millis(120));
+            }
+        })
         .context("cannot build the start-up state")?;
     bar.finish_and_clear();
     if count > 0 {

@@ -9,7 +9,7 @@ use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 
 use crate::faults::{Fault, FaultSpec, Faults};
 use crate::fixtures::{self, Document, FixtureError};
-use crate::generate::{self, GenerateSpec};
+use crate::generate::{self, GenerateSpec, Progress};
 use crate::journal::{Journal, JournalEntry};
 use crate::model::ProcessorRun;
 use crate::page_token::PageSigner;
@@ -66,7 +66,7 @@ impl Seed {
     }
 
     /// Builds the store: the documents, then the generated runs.
-    pub fn build(&self, progress: &mut dyn FnMut(usize)) -> anyhow::Result<Store> {
+    pub fn build(&self, progress: &mut dyn FnMut(Progress)) -> anyhow::Result<Store> {
         let mut store = fixtures::build_store(self.documents.clone())?;
         if let Some(spec) = &self.generate {
             generate::add_generated_runs(&mut store, spec, progress).map_err(anyhow::Error::msg)?;
