@@ -1,5 +1,5 @@
-//! The README must not drift from what runs: the example suites it quotes are
-//! the files CI runs, and every flag's variable that `--help` lists is in it.
+//! The README must not drift from what runs: the examples it quotes are the
+//! files the SDK suites run, and every flag's variable that `--help` lists is in it.
 
 use std::path::Path;
 
@@ -9,11 +9,14 @@ fn read(path: &str) -> String {
 }
 
 #[test]
-fn the_readme_quotes_the_example_suites_verbatim() {
+fn the_readme_quotes_the_examples_verbatim() {
     let readme = read("README.md");
     for example in [
-        "examples/test-suite/python/test_failed_invoices.py",
-        "examples/test-suite/typescript/failed-invoices.test.ts",
+        "examples/curl.sh",
+        "examples/python/list_runs.py",
+        "examples/python/test_failed_invoices.py",
+        "examples/typescript/list-runs.ts",
+        "examples/typescript/failed-invoices.test.ts",
     ] {
         let code = read(example);
         assert!(

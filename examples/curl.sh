@@ -1,0 +1,25 @@
+#!/usr/bin/env sh
+# List processor runs with curl: a first page, then the next one.
+# EXTEND_MOCK_URL defaults to the server's default address.
+set -eu
+BASE="${EXTEND_MOCK_URL:-http://127.0.0.1:8080}"
+QUERY="status=PROCESSED&sortBy=createdAt&sortDir=asc&maxPageSize=5"
+
+PAGE=$(curl -sf "$BASE/processor_runs?$QUERY" \
+  -H 'Authorization: Bearer sk_test_acme' \
+  -H 'x-extend-api-version: 2026-02-09')
+echo "$PAGE"
+
+# The token goes back in raw: a `+` that arrives as a space is still understood.
+TOKEN=$(echo "$PAGE" | sed -n 's/.*"nextPageToken":"\([^"]*\)".*/\1/p')
+curl -sf "$BASE/processor_runs?$QUERY&nextPageToken=$TOKEN" \
+  -H 'Authorization: Bearer sk_test_acme' \
+  -H 'x-extend-api-version: 2026-02-09'
+echo
+
+# An organization key names the workspace on every request.
+curl -sf "$BASE/processor_runs?fileNameContains=invoice" \
+  -H 'Authorization: Bearer sk_test_org' \
+  -H 'x-extend-api-version: 2026-02-09' \
+  -H 'x-extend-workspace-id: ws_globex'
+echo

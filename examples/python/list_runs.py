@@ -1,0 +1,29 @@
+"""List processor runs with the official Python SDK (pip install extend-ai)."""
+
+import os
+
+from extend_ai import Extend
+from extend_ai.errors import BadRequestError
+
+BASE_URL = os.environ.get("EXTEND_MOCK_URL", "http://127.0.0.1:8080")
+client = Extend(token="sk_test_acme", base_url=BASE_URL)
+
+# Every processed run, page by page.
+token = None
+while True:
+    page = client.processor_run.list(status="PROCESSED", max_page_size=10, next_page_token=token)
+    for run in page.processor_runs:
+        print(run.id, run.processor_name, run.updated_at.isoformat())
+    token = page.next_page_token
+    if not token:
+        break
+
+# Bad input raises the SDK's own error class.
+try:
+    client.processor_run.list(status="BOGUS")
+except BadRequestError as err:
+    print("rejected:", err.status_code, err.body["message"])
+
+# An organization key names the workspace.
+org = Extend(token="sk_test_org", base_url=BASE_URL)
+print("ws_globex runs:", len(org.processor_run.list(extend_workspace_id="ws_globex", max_page_size=100).processor_runs))

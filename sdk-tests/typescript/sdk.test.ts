@@ -1,0 +1,206 @@
+// The official TypeScript SDK (extend-ai, unmodified) against extend-mock.
+import { execFileSync } from "node:child_process";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { afterEach, beforeEach, describe, expect, test } from "vitest";
+import { Extend, ExtendClient, ExtendError } from "extend-ai";
+
+const MOCK = process.env.EXTEND_MOCK_URL ?? "http://127.0.0.1:8080";
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
+const ALL_A = ["exr_6", "exr_4", "exr_5", "exr_1", "exr_3", "exr_2"];
+
+async function mock(method: string, path: string, body?: unknown) {
+  const res = await fetch(`${MOCK}/_mock${path}`, {
+    method,
+    headers: { "content-type": "application/json" },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  if (!res.ok) throw new Error(`${method} /_mock${path}: ${res.status} ${await res.text()}`);
+  return res.json();
+}
+
+const minute = (m: number) =>
+  `2024-03-01T${String(Math.floor(m / 60)).padStart(2, "0")}:${String(m % 60).padStart(2, "0")}:00Z`;
+const run = (i: number, workspaceId: string, status: string, processorId: string, type: string | null,
+  source: string, sourceId: string | null, fileName: string, created: number, updated: number) => ({
+  id: `exr_${i}`, workspaceId, status, processorId, processorName: `Processor ${processorId}`,
+  processorVersionId: `exv_${processorId}`, source, fileName, createdAt: minute(created), updatedAt: minute(updated),
+  ...(type ? { type } : {}), ...(sourceId ? { sourceId } : {}),
+});
+
+// The same runs as the Rust and Python suites, with ties on both sort fields.
+const SEED = {
+  organizations: [
+    { id: "org_a", name: "A", workspaces: [{ id: "ws_a", name: "A" }, { id: "ws_b", name: "B" }] },
+    { id: "org_c", name: "C", workspaces: [{ id: "ws_c", name: "C" }] },
+  ],
+  apiKeys: [
+    { token: "key_a", name: "a", scope: "workspace", workspaceId: "ws_a" },
+    { token: "key_org_a", name: "org-a", scope: "organization", organizationId: "org_a" },
+    { token: "key_legacy", name: "legacy", scope: "workspace", workspaceId: "ws_a", defaultApiVersion: "2024-12-23" },
+  ],
+  processorRuns: [
+    run(1, "ws_a", "PROCESSED", "ex_inv", "EXTRACT", "WORKFLOW_RUN", "wf_1", "Invoice_March.pdf", 60, 300),
+    run(2, "ws_a", "FAILED", "ex_cls", "CLASSIFY", "API", null, "W-2 2023.pdf", 120, 150),
+    run(3, "ws_a", "PENDING", "ex_split", "SPLITTER", "BATCH_PROCESSOR_RUN", "batch_1", "loan packet.PDF", 180, 180),
+    run(4, "ws_a", "PROCESSING", "ex_inv", "EXTRACT", "WORKFLOW_RUN", "wf_1", "INVOICE-0042.pdf", 240, 360),
+    run(5, "ws_a", "CANCELLED", "ex_old", null, "PLAYGROUND", null, "Rechnung_Müller.pdf", 300, 300),
+    run(6, "ws_a", "PROCESSED", "ex_inv", "EXTRACT", "STUDIO", null, "Kontoauszug_ÜBER.pdf", 60, 420),
+    run(7, "ws_b", "PROCESSED", "ex_inv", "EXTRACT", "ADMIN", null, "invoice_b.pdf", 10, 20),
+    run(8, "ws_c", "FAILED", "ex_c", "CLASSIFY", "WORKFLOW_CONFIGURATION", null, "invoice_c.pdf", 10, 20),
+  ],
+};
+
+const client = (token = "key_a") => new ExtendClient({ token, baseUrl: MOCK });
+
+const SUMMARY_KEYS = new Set(["id", "status", "processorId", "processorName", "processorVersionId", "type", "createdAt", "updatedAt", "usage"]);
+const RFC3339_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$/;
+
+/** The TypeScript SDK does not validate responses, so check each item against its type here. */
+function checkPage(page: Extend.ProcessorRunListResponse) {
+  expect(page.success).toBe(true);
+  for (const run of page.processorRuns) {
+    for (const key of Object.keys(run)) expect(SUMMARY_KEYS.has(key), `undeclared field ${key}`).toBe(true);
+    expect(["PENDING", "PROCESSING", "PROCESSED", "FAILED", "CANCELLED"]).toContain(run.status);
+    if (run.type !== undefined) expect(["EXTRACT", "CLASSIFY", "SPLITTER"]).toContain(run.type);
+    for (const field of ["id", "processorId", "processorName", "processorVersionId"] as const) {
+      expect(typeof run[field]).toBe("string");
+    }
+    expect(run.createdAt).toMatch(RFC3339_UTC);
+    expect(run.updatedAt).toMatch(RFC3339_UTC);
+    expect(Date.parse(run.updatedAt)).toBeGreaterThanOrEqual(Date.parse(run.createdAt));
+    if (run.usage !== undefined) expect(typeof run.usage.credits).toBe("number");
+  }
+}
+
+async function walk(sdk: ExtendClient, request: Extend.ProcessorRunListRequest = {}) {
+  const ids: string[] = [];
+  let pages = 0;
+  let nextPageToken: string | undefined;
+  do {
+    const page = await sdk.processorRun.list({ ...request, nextPageToken });
+    checkPage(page);
+    pages += 1;
+    ids.push(...page.processorRuns.map((r) => r.id));
+    nextPageToken = page.nextPageToken;
+  } while (nextPageToken);
+  return { ids, pages };
+}
+
+const journalStatuses = async () =>
+  (await mock("GET", "/requests")).requests.map((e: { status: number }) => e.status);
+
+describe("seeded state", () => {
+  beforeEach(async () => {
+    await mock("PUT", "/fixtures", SEED);
+    await mock("DELETE", "/requests");
+  });
+  afterEach(async () => {
+    await mock("DELETE", "/faults");
+    await mock("POST", "/reset");
+  });
+
+  test.each([
+    [{ status: "PROCESSED" }, ["exr_6", "exr_1"]],
+    [{ status: "CANCELLED" }, ["exr_5"]],
+    [{ processorId: "ex_inv" }, ["exr_6", "exr_4", "exr_1"]],
+    [{ processorType: "EXTRACT" }, ["exr_6", "exr_4", "exr_1"]],
+    [{ processorType: "SPLITTER" }, ["exr_3"]],
+    [{ sourceId: "wf_1" }, ["exr_4", "exr_1"]],
+    [{ source: "WORKFLOW_RUN" }, ["exr_4", "exr_1"]],
+    [{ source: "API" }, ["exr_2"]],
+    [{ fileNameContains: "INVOICE" }, ["exr_4", "exr_1"]],
+    [{ fileNameContains: "über" }, ["exr_6"]],
+    [{ processorType: "EXTRACT", status: "PROCESSED" }, ["exr_6", "exr_1"]],
+    [{ status: "PENDING", source: "API" }, []],
+  ] as [Extend.ProcessorRunListRequest, string[]][])("filter %o", async (request, expected) => {
+    expect((await walk(client(), request)).ids).toEqual(expected);
+  });
+
+  test.each([
+    [undefined, undefined, ALL_A],
+    ["updatedAt", "asc", ["exr_2", "exr_3", "exr_1", "exr_5", "exr_4", "exr_6"]],
+    ["createdAt", "asc", ["exr_1", "exr_6", "exr_2", "exr_3", "exr_4", "exr_5"]],
+    ["createdAt", "desc", ["exr_5", "exr_4", "exr_3", "exr_2", "exr_6", "exr_1"]],
+  ] as const)("sortBy %s sortDir %s", async (sortBy, sortDir, expected) => {
+    const { ids, pages } = await walk(client(), { sortBy, sortDir, maxPageSize: 4 });
+    expect(ids).toEqual(expected);
+    expect(pages).toBe(2);
+  });
+
+  test("an organization key with the workspace header", async () => {
+    const org = client("key_org_a");
+    expect((await walk(org, { "x-extend-workspace-id": "ws_a" })).ids).toEqual(ALL_A);
+    expect((await walk(org, { "x-extend-workspace-id": "ws_b" })).ids).toEqual(["exr_7"]);
+    await expect(org.processorRun.list()).rejects.toBeInstanceOf(Extend.BadRequestError);
+    await expect(org.processorRun.list({ "x-extend-workspace-id": "ws_c" })).rejects.toBeInstanceOf(Extend.UnauthorizedError);
+  });
+
+  test("a legacy key", async () => {
+    expect((await walk(client("key_legacy"))).ids).toEqual(ALL_A);
+    const noVersion = await fetch(`${MOCK}/processor_runs`, { headers: { authorization: "Bearer key_legacy" } });
+    expect(noVersion.status).toBe(200);
+    const current = await fetch(`${MOCK}/processor_runs`, { headers: { authorization: "Bearer key_a" } });
+    expect(current.status).toBe(400);
+  });
+
+  test("the SDK's error classes for 400 and 401", async () => {
+    const bad = await client().processorRun.list({ status: "BOGUS" as Extend.LegacyProcessorStatus }).catch((e) => e);
+    expect(bad).toBeInstanceOf(Extend.BadRequestError);
+    expect(bad.statusCode).toBe(400);
+    expect(bad.body.code).toBe("INVALID_REQUEST");
+    expect(bad.body.message).toContain("`status`");
+    expect(bad.body.error).toBe(bad.body.message);
+    await expect(client().processorRun.list({ maxPageSize: 0 })).rejects.toBeInstanceOf(Extend.BadRequestError);
+    await expect(client().processorRun.list({ nextPageToken: "forged:token" })).rejects.toBeInstanceOf(Extend.BadRequestError);
+    const unauthorized = await client("sk_live_nope").processorRun.list().catch((e) => e);
+    expect(unauthorized).toBeInstanceOf(Extend.UnauthorizedError);
+    expect(unauthorized.body.code).toBe("UNAUTHORIZED");
+  });
+
+  test("retries an injected 429, honouring Retry-After", async () => {
+    await mock("POST", "/faults", { path: "/processor_runs", status: 429 });
+    expect((await client().processorRun.list()).processorRuns.map((r) => r.id)).toEqual(ALL_A);
+    expect(await journalStatuses()).toEqual([429, 200]);
+  }, 20_000);
+
+  test("retries an injected 500", async () => {
+    await mock("POST", "/faults", { status: 500, count: 2 });
+    expect((await client().processorRun.list()).processorRuns).toHaveLength(6);
+    expect(await journalStatuses()).toEqual([500, 500, 200]);
+  }, 20_000);
+
+  test("gives up after its retries", async () => {
+    await mock("POST", "/faults", { status: 503, count: 10, retryAfter: 0 });
+    const error = await client().processorRun.list().catch((e) => e);
+    expect(error).toBeInstanceOf(ExtendError);
+    expect(error.statusCode).toBe(503);
+    expect(error.body.code).toBe("SERVICE_UNAVAILABLE");
+    expect(await journalStatuses()).toEqual([503, 503, 503]);
+  }, 20_000);
+});
+
+describe("built-in fixtures", () => {
+  beforeEach(async () => {
+    await mock("POST", "/reset");
+  });
+
+  test("full paging loops until there is no token", async () => {
+    for (const maxPageSize of [1, 7, 10, 40, 1000]) {
+      const { ids, pages } = await walk(client("sk_test_acme"), { maxPageSize });
+      expect(new Set(ids).size).toBe(40);
+      expect(pages).toBe(Math.max(1, Math.ceil(40 / maxPageSize)));
+    }
+  });
+
+  test("the TypeScript example runs", () => {
+    const out = execFileSync("npx", ["tsx", "list-runs.ts"], {
+      cwd: join(ROOT, "examples", "typescript"),
+      env: { ...process.env, EXTEND_MOCK_URL: MOCK },
+      encoding: "utf8",
+    }).trim().split("\n");
+    expect(out).toHaveLength(40 + 2);
+    expect(out[40]).toBe("rejected: 400");
+    expect(out[41]).toBe("ws_globex runs: 20");
+  }, 60_000);
+});
