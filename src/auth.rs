@@ -142,8 +142,9 @@ fn workspace(headers: &HeaderMap, key: &ApiKey, store: &Store) -> Result<String,
                      `{WORKSPACE_HEADER}` header"
                 ))
             })?;
-            let belongs = store.workspace_org(ws).is_some()
-                && store.workspace_org(ws) == key.organization_id.as_deref();
+            let belongs = store
+                .workspace_org(ws)
+                .is_some_and(|org| Some(org) == key.organization_id.as_deref());
             if belongs {
                 Ok(ws.to_owned())
             } else {
