@@ -224,6 +224,11 @@ fn field(by: SortBy) -> usize {
     }
 }
 
+/// A run's filter groups (at most five) as positions in a batch's group list;
+/// `NO_GROUP` fills the rest. Twenty bytes a run while a batch is indexed.
+type GroupIds = [u32; 5];
+const NO_GROUP: u32 = u32::MAX;
+
 /// Slots (indexes into `Store::runs`) in ascending `(sort value, id)` order.
 /// Four bytes an entry: a run sits in about a dozen of these.
 type Slots = Vec<u32>;
@@ -238,11 +243,13 @@ fn compare(runs: &[StoredRun], by: usize, a: u32, b: u32) -> Ordering {
 
 /// Merges `new` (sorted) into `existing` (sorted). A few new slots are placed by
 /// binary search; many are merged in one pass.
-fn merge_into(existing: &mut Slots, new: &[u32], runs: &[StoredRun], by: usize) {
+fn merge_into(existing: &mut Slots, mut new: Slots, runs: &[StoredRun], by: usize) {
     if existing.is_empty() {
-        existing.extend_from_slice(new);
+        // Most lists of a first load: take the new one as it is, no copy.
+        new.shrink_to_fit();
+        *existing = new;
     } else if new.len() <= 64 {
-        for &slot in new {
+        for slot in new {
             let at = existing.partition_point(|&e| compare(runs, by, e, slot) == Ordering::Less);
             existing.insert(at, slot);
         }
@@ -272,17 +279,27 @@ struct SortIndex {
 
 impl SortIndex {
     /// Adds slots already sorted under this index's field.
-    fn add_sorted(&mut self, sorted: &[u32], runs: &[StoredRun], by: usize) {
-        merge_into(&mut self.all, sorted, runs, by);
-        let mut groups: FxHashMap<FilterKey<&str>, Slots> = FxHashMap::default();
-        for &slot in sorted {
-            for key in FilterKey::of(&runs[slot as usize].run) {
-                groups.entry(key).or_default().push(slot);
+    /// Adds slots already sorted under this index's field. `group_of` gives
+    /// each slot's filter groups as positions in `groups`, worked out once per
+    /// batch for both fields, so no key is hashed here.
+    fn add_sorted(
+        &mut self,
+        sorted: Slots,
+        groups: &[FilterKey<&str>],
+        group_of: impl Fn(u32) -> GroupIds,
+        runs: &[StoredRun],
+        by: usize,
+    ) {
+        let mut lists: Vec<Slots> = vec![Vec::new(); groups.len()];
+        for &slot in &sorted {
+            for group in group_of(slot).into_iter().take_while(|&g| g != NO_GROUP) {
+                lists[group as usize].push(slot);
             }
         }
-        for (key, slots) in groups {
+        merge_into(&mut self.all, sorted, runs, by);
+        for (key, slots) in groups.iter().zip(lists) {
             let list = self.by_filter.entry(key.to_owned_key()).or_default();
-            merge_into(list, &slots, runs, by);
+            merge_into(list, slots, runs, by);
         }
     }
 
@@ -391,16 +408,9 @@ impl Store {
         Ok(())
     }
 
-    pub fn contains_run(&self, id: &RunId) -> bool {
-        self.run_ids.contains(id)
-    }
-
-    /// Checks one run against the store without adding it: the reason names the
-    /// field at fault.
+    /// Checks one run's fields against the store (ids are checked as they are
+    /// added): the reason names the field at fault.
     fn check_run(&self, run: &ProcessorRun) -> Result<(), String> {
-        if self.run_ids.contains(&run.id) {
-            return Err(format!("id: duplicate run id `{}`", run.id.as_str()));
-        }
         if !self.workspace_orgs.contains_key(&run.workspace_id) {
             return Err(format!(
                 "workspaceId: unknown workspace `{}`",
@@ -434,15 +444,20 @@ impl Store {
     /// merged into each list, so loading a million runs costs a few sorts
     /// rather than a million scattered inserts.
     pub fn add_runs(&mut self, runs: Vec<ProcessorRun>) -> Result<usize, (usize, String)> {
-        let mut batch_ids = FxHashSet::default();
-        batch_ids.reserve(runs.len());
         for (i, run) in runs.iter().enumerate() {
             self.check_run(run).map_err(|reason| (i, reason))?;
-            if !batch_ids.insert(&run.id) {
+        }
+        // Ids last, by inserting them: one hash per run finds duplicates against
+        // the store and within the batch. On a duplicate, the batch's ids go again.
+        self.run_ids.reserve(runs.len());
+        for (i, run) in runs.iter().enumerate() {
+            if !self.run_ids.insert(run.id.clone()) {
+                for earlier in &runs[..i] {
+                    self.run_ids.remove(&earlier.id);
+                }
                 return Err((i, format!("id: duplicate run id `{}`", run.id.as_str())));
             }
         }
-        drop(batch_ids);
         let added = runs.len();
         let first = self.runs.len();
         assert!(
@@ -450,11 +465,25 @@ impl Store {
             "the store holds at most 4 billion runs"
         );
         self.runs.reserve(added);
-        self.run_ids.reserve(added);
-        for run in runs {
-            self.run_ids.insert(run.id.clone());
-            self.runs.push(StoredRun::new(run));
-        }
+        self.runs.extend(runs.into_iter().map(StoredRun::new));
+        // Each new run's filter groups, numbered once for the whole batch.
+        let mut group_numbers: FxHashMap<FilterKey<&str>, u32> = FxHashMap::default();
+        let mut groups: Vec<FilterKey<&str>> = Vec::new();
+        let group_ids: Vec<GroupIds> = self.runs[first..]
+            .iter()
+            .map(|entry| {
+                let mut ids = [NO_GROUP; 5];
+                for (slot, key) in ids.iter_mut().zip(FilterKey::of(&entry.run)) {
+                    let next = groups.len() as u32;
+                    let number = *group_numbers.entry(key.clone()).or_insert_with(|| {
+                        groups.push(key);
+                        next
+                    });
+                    *slot = number;
+                }
+                ids
+            })
+            .collect();
         let mut per_workspace: FxHashMap<&str, Slots> = FxHashMap::default();
         for (offset, entry) in self.runs[first..].iter().enumerate() {
             let slot = (first + offset) as u32;
@@ -476,7 +505,8 @@ impl Store {
                         .then_with(|| compare(&self.runs, by, a.1, b.1))
                 });
                 let sorted: Slots = keyed.into_iter().map(|(_, slot)| slot).collect();
-                index.add_sorted(&sorted, &self.runs, by);
+                let group_of = |slot: u32| group_ids[slot as usize - first];
+                index.add_sorted(sorted, &groups, group_of, &self.runs, by);
             }
         }
         Ok(added)
@@ -553,5 +583,125 @@ impl Store {
             runs.push(&entry.run);
         }
         Page { runs, has_more }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Timestamp;
+
+    fn run(i: u32, minute: i64, status: RunStatus) -> ProcessorRun {
+        let at = Timestamp::from_unix_nanos(1_700_000_000_000_000_000 + minute * 60_000_000_000);
+        ProcessorRun {
+            id: RunId::parse(&format!("exr_{:05}", (i * 7919) % 100_000)).unwrap(),
+            workspace_id: "ws".into(),
+            status,
+            processor_id: format!("ex_{}", i % 3),
+            processor_name: "P".into(),
+            processor_version_id: "exv".into(),
+            processor_type: None,
+            source: RunSource::Api,
+            source_id: None,
+            file_name: "f.pdf".into(),
+            created_at: at,
+            updated_at: at,
+            usage: None,
+        }
+    }
+
+    fn store() -> Store {
+        let mut store = Store::default();
+        store
+            .add_organization(Organization {
+                id: "org".into(),
+                name: "O".into(),
+                workspaces: vec![Workspace {
+                    id: "ws".into(),
+                    name: "W".into(),
+                }],
+            })
+            .unwrap();
+        store
+    }
+
+    /// Every batch size takes a different merge path (empty list, binary
+    /// inserts, one-pass merge); all must leave the lists in order.
+    #[test]
+    fn batches_of_any_size_keep_every_list_in_order() {
+        let mut store = store();
+        let mut all = Vec::new();
+        let mut next = 0;
+        for size in [5, 1, 70, 64, 65, 300, 2] {
+            let batch: Vec<ProcessorRun> = (next..next + size)
+                .map(|i| {
+                    let status = if i % 4 == 0 {
+                        RunStatus::Failed
+                    } else {
+                        RunStatus::Processed
+                    };
+                    run(i, i64::from((i * 37) % 50), status)
+                })
+                .collect();
+            next += size;
+            all.extend(batch.clone());
+            store.add_runs(batch).unwrap();
+        }
+        for filters in [
+            Filters::default(),
+            Filters {
+                status: Some(RunStatus::Failed),
+                ..Filters::default()
+            },
+            Filters {
+                processor_id: Some("ex_1".into()),
+                ..Filters::default()
+            },
+        ] {
+            let request = PageRequest {
+                filters: &filters,
+                order: Order {
+                    by: SortBy::CreatedAt,
+                    dir: SortDir::Asc,
+                },
+                after: None,
+                limit: 10_000,
+            };
+            let served: Vec<&str> = store
+                .page("ws", &request)
+                .runs
+                .iter()
+                .map(|r| r.id.as_str())
+                .collect();
+            let mut expected: Vec<&ProcessorRun> = all
+                .iter()
+                .filter(|r| filters.status.is_none_or(|s| r.status == s))
+                .filter(|r| {
+                    filters
+                        .processor_id
+                        .as_deref()
+                        .is_none_or(|p| r.processor_id == p)
+                })
+                .collect();
+            expected.sort_by_key(|r| (r.created_at, r.id.clone()));
+            let expected: Vec<&str> = expected.iter().map(|r| r.id.as_str()).collect();
+            assert_eq!(served, expected, "{filters:?}");
+        }
+    }
+
+    #[test]
+    fn a_duplicate_leaves_no_id_of_its_batch_behind() {
+        let mut store = store();
+        store.add_runs(vec![run(1, 0, RunStatus::Failed)]).unwrap();
+        let err = store
+            .add_runs(vec![
+                run(2, 0, RunStatus::Failed),
+                run(1, 0, RunStatus::Failed),
+            ])
+            .unwrap_err();
+        assert_eq!(err.0, 1);
+        // run 2 was rolled back, so it can be added now.
+        store.add_runs(vec![run(2, 0, RunStatus::Failed)]).unwrap();
+        assert_eq!(store.run_count(), 2);
     }
 }
