@@ -21,7 +21,7 @@ pub const WORKSPACE_HEADER: &str = "x-extend-workspace-id";
 #[derive(Clone, Debug)]
 pub struct Caller {
     /// The key's fixture name, safe to log; never the token.
-    pub key_name: String,
+    pub key_name: Arc<str>,
     pub api_version: ApiVersion,
     pub workspace_id: String,
 }
@@ -65,9 +65,12 @@ pub fn authenticate(
     store: &Store,
     state: &AppState,
 ) -> Result<Caller, ApiError> {
-    let key = bearer_key(headers, store)?;
-    let key_name = key.display_name();
-    request_id::note_caller(|note| note.key_name = Some(key_name.clone()));
+    let token = bearer_token(headers).map_err(|msg| ApiError::Unauthorized(msg.to_owned()))?;
+    let (key, key_name) = store
+        .key(token)
+        .ok_or_else(|| ApiError::Unauthorized("Invalid API key".to_owned()))?;
+    let key_name = Arc::clone(key_name);
+    request_id::note_caller(|note| note.key_name = Some(Arc::clone(&key_name)));
     state
         .check_rate(&key.token)
         .map_err(|retry_after| ApiError::RateLimited { retry_after })?;
@@ -81,26 +84,23 @@ pub fn authenticate(
     })
 }
 
-fn bearer_key<'s>(headers: &HeaderMap, store: &'s Store) -> Result<&'s ApiKey, ApiError> {
-    let unauthorized = |msg: &str| ApiError::Unauthorized(msg.to_owned());
+/// The token of an `Authorization: Bearer <token>` header (the scheme in any
+/// case), or the reason the header is not one. The control plane's admin token
+/// is read the same way.
+pub fn bearer_token(headers: &HeaderMap) -> Result<&str, &'static str> {
     let value = headers
         .get(axum::http::header::AUTHORIZATION)
-        .ok_or_else(|| {
-            unauthorized("Missing Authorization header; send `Authorization: Bearer <API key>`")
-        })?;
-    let text = value
+        .ok_or("Missing Authorization header; send `Authorization: Bearer <API key>`")?;
+    let malformed = "The Authorization header must be `Bearer <API key>`";
+    value
         .to_str()
-        .map_err(|_| unauthorized("The Authorization header must be `Bearer <API key>`"))?
-        .trim();
-    let token = text
+        .map_err(|_| malformed)?
+        .trim()
         .split_once(' ')
         .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
         .map(|(_, token)| token.trim())
         .filter(|token| !token.is_empty())
-        .ok_or_else(|| unauthorized("The Authorization header must be `Bearer <API key>`"))?;
-    store
-        .key(token)
-        .ok_or_else(|| unauthorized("Invalid API key"))
+        .ok_or(malformed)
 }
 
 fn api_version(headers: &HeaderMap, key: &ApiKey) -> Result<ApiVersion, ApiError> {

@@ -17,12 +17,16 @@ use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
 
+use crate::auth::bearer_token;
 use crate::error::ApiError;
 use crate::faults::FaultSpec;
 use crate::fixtures::{self, Document};
 use crate::journal::JournalFilter;
 use crate::model::ProcessorRun;
 use crate::state::AppState;
+
+/// How errors about a control request's body name it.
+const REQUEST_BODY: &str = "request body";
 
 /// Large enough for a fixture document of a few hundred thousand runs.
 const BODY_LIMIT: usize = 512 * 1024 * 1024;
@@ -56,41 +60,22 @@ async fn require_admin(
     request: Request,
     next: Next,
 ) -> Result<Response, ApiError> {
-    if let Some(expected) = &state.settings.admin_token {
-        let given = request
-            .headers()
-            .get(header::AUTHORIZATION)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.split_once(' '))
-            .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
-            .map(|(_, token)| token.trim());
-        if given != Some(expected.as_str()) {
-            return Err(ApiError::Unauthorized(
-                "The control plane needs `Authorization: Bearer <admin token>` \
-                 (this server runs with --admin-token)"
-                    .into(),
-            ));
-        }
+    if let Some(expected) = &state.settings.admin_token
+        && bearer_token(request.headers()).ok() != Some(expected.as_str())
+    {
+        return Err(ApiError::Unauthorized(
+            "The control plane needs `Authorization: Bearer <admin token>` \
+             (this server runs with --admin-token)"
+                .into(),
+        ));
     }
     Ok(next.run(request).await)
 }
 
 /// Parses a JSON body; the error names the field (`processorRuns[2].status`).
 fn parse_body<T: DeserializeOwned>(body: Result<Bytes, BytesRejection>) -> Result<T, ApiError> {
-    let bytes = body.map_err(|e| ApiError::InvalidRequest(format!("request body: {e}")))?;
-    let mut de = serde_json::Deserializer::from_slice(&bytes);
-    let value = serde_path_to_error::deserialize(&mut de).map_err(|e| {
-        let path = e.path().to_string();
-        let at = if path == "." {
-            String::new()
-        } else {
-            format!("{path}: ")
-        };
-        ApiError::InvalidRequest(format!("request body: {at}{}", e.inner()))
-    })?;
-    de.end()
-        .map_err(|e| ApiError::InvalidRequest(format!("request body: {e}")))?;
-    Ok(value)
+    let bytes = body.map_err(|e| ApiError::InvalidRequest(format!("{REQUEST_BODY}: {e}")))?;
+    fixtures::parse_json(REQUEST_BODY, &bytes).map_err(|e| ApiError::InvalidRequest(e.to_string()))
 }
 
 /// Readiness for Docker health checks and test harnesses: answers once the
@@ -109,7 +94,7 @@ fn counts(state: &AppState) -> Value {
     json!({
         "success": true,
         "organizations": store.organizations().len(),
-        "workspaces": store.organizations().iter().map(|o| o.workspaces.len()).sum::<usize>(),
+        "workspaces": store.workspace_count(),
         "apiKeys": store.keys().len(),
         "processorRuns": store.run_count(),
     })
@@ -128,7 +113,7 @@ async fn put_fixtures(
 ) -> Result<Json<Value>, ApiError> {
     let document: Document = parse_body(body)?;
     // Built and checked with no lock held; a bad document returns here.
-    let next = fixtures::build_store(vec![("request body".to_owned(), document)])
+    let next = fixtures::build_store(vec![(REQUEST_BODY.to_owned(), document)])
         .map_err(|e| ApiError::InvalidRequest(e.to_string()))?;
     state.replace_store(next);
     tracing::info!("fixtures replaced through /_mock/fixtures");
@@ -211,7 +196,7 @@ async fn add_fault(
     let spec: FaultSpec = parse_body(body)?;
     let spec = spec
         .checked()
-        .map_err(|reason| ApiError::InvalidRequest(format!("request body: {reason}")))?;
+        .map_err(|reason| ApiError::InvalidRequest(format!("{REQUEST_BODY}: {reason}")))?;
     let fault = state.add_fault(spec);
     Ok((StatusCode::CREATED, Json(json!(fault))))
 }

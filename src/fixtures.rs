@@ -5,6 +5,7 @@
 use std::fmt;
 use std::path::PathBuf;
 
+use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
 use crate::model::ProcessorRun;
@@ -49,19 +50,22 @@ impl std::error::Error for FixtureError {}
 
 /// Parses one document. `source` names it in errors (a file path, or "request body").
 pub fn parse_document(source: &str, text: &str) -> Result<Document, FixtureError> {
-    let mut de = serde_json::Deserializer::from_str(text);
-    let document: Document =
-        serde_path_to_error::deserialize(&mut de).map_err(|e| FixtureError {
-            source: source.to_owned(),
-            path: e.path().to_string(),
-            reason: e.inner().to_string(),
-        })?;
-    de.end().map_err(|e| FixtureError {
+    parse_json(source, text.as_bytes())
+}
+
+/// Parses JSON into `T`, naming the field at fault (`processorRuns[3].status`)
+/// and rejecting anything after the value.
+pub fn parse_json<T: DeserializeOwned>(source: &str, bytes: &[u8]) -> Result<T, FixtureError> {
+    let fail = |path: String, reason: String| FixtureError {
         source: source.to_owned(),
-        path: String::new(),
-        reason: e.to_string(),
-    })?;
-    Ok(document)
+        path,
+        reason,
+    };
+    let mut de = serde_json::Deserializer::from_slice(bytes);
+    let value = serde_path_to_error::deserialize(&mut de)
+        .map_err(|e| fail(e.path().to_string(), e.inner().to_string()))?;
+    de.end().map_err(|e| fail(String::new(), e.to_string()))?;
+    Ok(value)
 }
 
 /// Builds one store from several documents, as if they were one: all the

@@ -62,6 +62,13 @@ const MONTHS: &[&str] = &[
 ];
 const ID_ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-";
 
+/// Processor types and their names; the order is part of the seed contract.
+const KINDS: [(ProcessorType, &[&str]); 3] = [
+    (ProcessorType::Extract, EXTRACTORS),
+    (ProcessorType::Classify, CLASSIFIERS),
+    (ProcessorType::Splitter, SPLITTERS),
+];
+
 struct Processor {
     id: String,
     version_id: String,
@@ -204,25 +211,22 @@ pub fn add_generated_runs(
     }
     let mut rng = ChaCha8Rng::seed_from_u64(spec.seed);
 
-    // One catalogue of processors per workspace, as a real account has.
-    let catalogue: Vec<Vec<Processor>> = workspaces
+    // One catalogue of processors per workspace, as a real account has, grouped
+    // by type in `KINDS` order so a run picks from its type's list directly.
+    let catalogue: Vec<[Vec<Processor>; 3]> = workspaces
         .iter()
         .map(|_| {
-            let groups = [
-                (ProcessorType::Extract, EXTRACTORS),
-                (ProcessorType::Classify, CLASSIFIERS),
-                (ProcessorType::Splitter, SPLITTERS),
-            ];
-            groups
-                .iter()
-                .flat_map(|(kind, names)| names.iter().map(move |name| (*kind, *name)))
-                .map(|(kind, name)| Processor {
-                    id: nano_id(&mut rng, "ex_"),
-                    version_id: nano_id(&mut rng, "exv_"),
-                    name,
-                    kind,
-                })
-                .collect()
+            KINDS.map(|(kind, names)| {
+                names
+                    .iter()
+                    .map(|&name| Processor {
+                        id: nano_id(&mut rng, "ex_"),
+                        version_id: nano_id(&mut rng, "exv_"),
+                        name,
+                        kind,
+                    })
+                    .collect()
+            })
         })
         .collect();
     // Workflow runs and batches each produce several processor runs.
@@ -233,16 +237,10 @@ pub fn add_generated_runs(
     let mut runs = Vec::with_capacity(spec.count);
     for made in 0..spec.count {
         let w = rng.random_range(0..workspaces.len());
-        let kind = weighted(
-            &mut rng,
-            &[
-                (ProcessorType::Extract, 60),
-                (ProcessorType::Classify, 25),
-                (ProcessorType::Splitter, 15),
-            ],
-        );
-        let candidates: Vec<&Processor> = catalogue[w].iter().filter(|p| p.kind == kind).collect();
-        let processor = candidates[rng.random_range(0..candidates.len())];
+        let kind = weighted(&mut rng, &[(0, 60), (1, 25), (2, 15)]);
+        let candidates = &catalogue[w][kind];
+        let processor = &candidates[rng.random_range(0..candidates.len())];
+        let kind = processor.kind;
         // About one run in thirty predates the `type` and `usage` fields.
         let legacy = rng.random_range(0..30u32) == 0;
         let status = weighted(

@@ -47,7 +47,7 @@ impl JournalEntry {
             query,
             status,
             request_id,
-            key_name: caller.key_name,
+            key_name: caller.key_name.map(|name| name.to_string()),
             workspace_id: caller.workspace_id,
             duration_ms: took.as_secs_f64() * 1000.0,
         }

@@ -29,7 +29,7 @@ const MAX_ECHOED_LEN: usize = 200;
 /// What the auth step learned about the caller, for the journal.
 #[derive(Clone, Debug, Default)]
 pub struct CallerNote {
-    pub key_name: Option<String>,
+    pub key_name: Option<std::sync::Arc<str>>,
     pub workspace_id: Option<String>,
 }
 

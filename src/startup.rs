@@ -226,11 +226,7 @@ impl Facts {
         Facts {
             source,
             organizations: store.organizations().len(),
-            workspaces: store
-                .organizations()
-                .iter()
-                .map(|o| o.workspaces.len())
-                .sum(),
+            workspaces: store.workspace_count(),
             runs: store.run_count(),
             keys,
         }

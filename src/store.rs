@@ -11,6 +11,7 @@
 
 use std::cmp::Ordering;
 use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
 
 use rustc_hash::{FxHashMap, FxHashSet};
 
@@ -56,8 +57,8 @@ pub struct ApiKey {
 impl ApiKey {
     /// A name safe to log and journal: the fixture's, or for an unnamed key a
     /// digest of the token. Never the token or a piece of it: short test
-    /// tokens would be printed whole.
-    pub fn display_name(&self) -> String {
+    /// tokens would be printed whole. Worked out once, when the key is added.
+    fn display_name(&self) -> String {
         match &self.name {
             Some(name) => name.clone(),
             None => {
@@ -332,6 +333,8 @@ pub struct Store {
     /// Workspace id → its organization's id.
     workspace_orgs: HashMap<String, String>,
     keys: Vec<ApiKey>,
+    /// `keys[i].display_name()`, shared by every request that uses the key.
+    key_names: Vec<Arc<str>>,
     key_by_token: HashMap<String, usize>,
     /// Every run, in the order added; indexes refer to runs by position here.
     runs: Vec<StoredRun>,
@@ -404,6 +407,7 @@ impl Store {
             }
         }
         self.key_by_token.insert(key.token.clone(), self.keys.len());
+        self.key_names.push(key.display_name().into());
         self.keys.push(key);
         Ok(())
     }
@@ -512,8 +516,11 @@ impl Store {
         Ok(added)
     }
 
-    pub fn key(&self, token: &str) -> Option<&ApiKey> {
-        self.key_by_token.get(token).map(|&i| &self.keys[i])
+    /// The key with this token, and the name logs and the journal use for it.
+    pub fn key(&self, token: &str) -> Option<(&ApiKey, &Arc<str>)> {
+        self.key_by_token
+            .get(token)
+            .map(|&i| (&self.keys[i], &self.key_names[i]))
     }
 
     pub fn keys(&self) -> &[ApiKey] {
@@ -522,6 +529,10 @@ impl Store {
 
     pub fn organizations(&self) -> &[Organization] {
         &self.organizations
+    }
+
+    pub fn workspace_count(&self) -> usize {
+        self.workspace_orgs.len()
     }
 
     /// The organization a workspace belongs to, if the workspace exists.
