@@ -164,7 +164,7 @@ pub fn export(store: &Store) -> Document {
     Document {
         organizations: store.organizations().to_vec(),
         api_keys: store.keys().to_vec(),
-        processor_runs: store.runs().cloned().collect(),
+        processor_runs: store.runs().collect(),
     }
 }
 

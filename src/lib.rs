@@ -12,6 +12,7 @@ pub mod fixtures;
 pub mod generate;
 pub mod healthcheck;
 pub mod journal;
+pub mod json;
 pub mod model;
 pub mod page_token;
 pub mod query;

@@ -260,39 +260,6 @@ impl ProcessorRun {
     }
 }
 
-/// What `GET /processor_runs` shows of a run: the documented summary fields only.
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct RunSummary<'a> {
-    pub id: &'a RunId,
-    pub status: RunStatus,
-    pub processor_id: &'a str,
-    pub processor_name: &'a str,
-    pub processor_version_id: &'a str,
-    #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
-    pub processor_type: Option<ProcessorType>,
-    pub created_at: Timestamp,
-    pub updated_at: Timestamp,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub usage: Option<&'a Usage>,
-}
-
-impl<'a> From<&'a ProcessorRun> for RunSummary<'a> {
-    fn from(run: &'a ProcessorRun) -> Self {
-        RunSummary {
-            id: &run.id,
-            status: run.status,
-            processor_id: &run.processor_id,
-            processor_name: &run.processor_name,
-            processor_version_id: &run.processor_version_id,
-            processor_type: run.processor_type,
-            created_at: run.created_at,
-            updated_at: run.updated_at,
-            usage: run.usage.as_ref(),
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

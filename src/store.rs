@@ -10,13 +10,18 @@
 //! filters until the page is full.
 
 use std::cmp::Ordering;
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
+use std::hash::BuildHasher;
 use std::sync::Arc;
 
-use rustc_hash::{FxHashMap, FxHashSet};
+use hashbrown::HashTable;
+use rustc_hash::{FxBuildHasher, FxHashMap};
+
+use crate::json;
 
 use crate::model::{
-    ApiVersion, KeyScope, ProcessorRun, ProcessorType, RunId, RunSource, RunStatus, SortBy, SortDir,
+    ApiVersion, KeyScope, ProcessorRun, ProcessorType, RunId, RunSource, RunStatus, SortBy,
+    SortDir, Timestamp, Usage,
 };
 
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -83,41 +88,6 @@ pub struct Filters {
     pub file_name_contains: Option<String>,
 }
 
-impl Filters {
-    fn index_keys(&self) -> impl Iterator<Item = FilterKey<&str>> {
-        [
-            self.status.map(FilterKey::Status),
-            self.processor_id.as_deref().map(FilterKey::ProcessorId),
-            self.processor_type.map(FilterKey::Type),
-            self.source_id.as_deref().map(FilterKey::SourceId),
-            self.source.map(FilterKey::Source),
-        ]
-        .into_iter()
-        .flatten()
-    }
-
-    fn matches(&self, entry: &StoredRun) -> bool {
-        let run = &entry.run;
-        self.status.is_none_or(|s| run.status == s)
-            && self
-                .processor_type
-                .is_none_or(|t| run.processor_type == Some(t))
-            && self.source.is_none_or(|s| run.source == s)
-            && self
-                .processor_id
-                .as_deref()
-                .is_none_or(|id| run.processor_id == id)
-            && self
-                .source_id
-                .as_deref()
-                .is_none_or(|id| run.source_id.as_deref() == Some(id))
-            && self
-                .file_name_contains
-                .as_deref()
-                .is_none_or(|needle| entry.file_name_lower.contains(needle))
-    }
-}
-
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Order {
     pub by: SortBy,
@@ -149,73 +119,156 @@ pub struct PageRequest<'a> {
     pub limit: usize,
 }
 
+/// One page of runs, still in the store: written out as JSON by `write_json`.
 pub struct Page<'a> {
-    pub runs: Vec<&'a ProcessorRun>,
+    store: &'a Store,
+    slots: Vec<u32>,
     /// True when at least one more matching run follows the last one returned.
     pub has_more: bool,
 }
 
 impl Page<'_> {
+    pub fn len(&self) -> usize {
+        self.slots.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.slots.is_empty()
+    }
+
+    /// The ids on the page, in order.
+    pub fn ids(&self) -> impl Iterator<Item = &str> {
+        self.slots.iter().map(|&slot| self.store.id(slot))
+    }
+
     pub fn last_position(&self, by: SortBy) -> Option<Position> {
-        self.runs.last().map(|run| Position {
-            at_nanos: run.sort_value(by).unix_nanos(),
-            id: run.id.clone(),
+        self.slots.last().map(|&slot| Position {
+            at_nanos: self.store.runs[slot as usize].at[field(by)],
+            id: RunId::parse(self.store.id(slot)).expect("stored ids were checked"),
         })
+    }
+
+    /// The page's runs as the JSON array `GET /processor_runs` returns, each in
+    /// its documented summary shape, written straight from the store.
+    pub fn write_json(&self, buf: &mut Vec<u8>) {
+        buf.reserve(self.slots.len() * SUMMARY_BYTES + 2);
+        buf.push(b'[');
+        for (i, &slot) in self.slots.iter().enumerate() {
+            if i > 0 {
+                buf.push(b',');
+            }
+            self.store.write_summary(slot, buf);
+        }
+        buf.push(b']');
     }
 }
 
-/// One equality-filter value. Generic over the string type so a batch can be
-/// grouped with borrowed ids and allocate once per distinct value, not per run.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-enum FilterKey<S = Box<str>> {
-    Status(RunStatus),
-    Type(ProcessorType),
-    Source(RunSource),
-    ProcessorId(S),
-    SourceId(S),
+/// About what one run's summary takes as JSON; a buffer sized from it rarely grows.
+pub const SUMMARY_BYTES: usize = 320;
+
+/// A repeated string's number in `Symbols`.
+type Sym = u32;
+const NO_SYM: Sym = Sym::MAX;
+
+/// Strings many runs share (workspace, processor and source ids, processor
+/// names and versions), each held once and referred to by number.
+#[derive(Default)]
+struct Symbols {
+    texts: Vec<Arc<str>>,
+    numbers: FxHashMap<Arc<str>, Sym>,
 }
 
-impl<'a> FilterKey<&'a str> {
-    /// Every filter value a run has; at most five.
-    fn of(run: &'a ProcessorRun) -> impl Iterator<Item = FilterKey<&'a str>> {
+impl Symbols {
+    fn intern(&mut self, text: &str) -> Sym {
+        if let Some(&number) = self.numbers.get(text) {
+            return number;
+        }
+        let number = Sym::try_from(self.texts.len()).expect("fewer than 4 billion strings");
+        let shared: Arc<str> = Arc::from(text);
+        self.texts.push(Arc::clone(&shared));
+        self.numbers.insert(shared, number);
+        number
+    }
+
+    fn get(&self, text: &str) -> Option<Sym> {
+        self.numbers.get(text).copied()
+    }
+
+    fn text(&self, number: Sym) -> &str {
+        &self.texts[number as usize]
+    }
+}
+
+/// A processor version as runs name it: id, name, version and type. A workspace
+/// has a few dozen, shared by all its runs, so each carries its part of the
+/// summary JSON ready-made.
+struct Processor {
+    id: Sym,
+    name: Sym,
+    version: Sym,
+    kind: Option<ProcessorType>,
+    /// `"processorId":…,"processorName":…,"processorVersionId":…,` and
+    /// `"type":…,` when the run has one.
+    json: Box<[u8]>,
+}
+
+/// Where a run's own text (id, file name) sits in `Store::text`.
+#[derive(Clone, Copy, Debug)]
+struct Span {
+    start: u32,
+    len: u32,
+}
+
+/// A run as the store keeps it: fixed-size fields, numbers for shared strings,
+/// spans into one text buffer. About 80 bytes, plus its text.
+struct StoredRun {
+    /// Sort values as nanoseconds, `[createdAt, updatedAt]`.
+    at: [i64; 2],
+    credits: Option<f64>,
+    id: Span,
+    file_name: Span,
+    /// `fileNameContains` is case-insensitive: lower-cased once, at insert. The
+    /// same span as `file_name` when lower-casing changes nothing.
+    file_name_lower: Span,
+    workspace: Sym,
+    processor: u32,
+    source_id: Sym,
+    status: RunStatus,
+    source: RunSource,
+}
+
+/// The equality filters resolved against the store: ids as their numbers.
+struct Wanted<'a> {
+    status: Option<RunStatus>,
+    processor_id: Option<Sym>,
+    processor_type: Option<ProcessorType>,
+    source_id: Option<Sym>,
+    source: Option<RunSource>,
+    file_name_contains: Option<&'a str>,
+}
+
+impl Wanted<'_> {
+    fn index_keys(&self) -> impl Iterator<Item = FilterKey> {
         [
-            Some(FilterKey::Status(run.status)),
-            Some(FilterKey::Source(run.source)),
-            Some(FilterKey::ProcessorId(run.processor_id.as_str())),
-            run.processor_type.map(FilterKey::Type),
-            run.source_id.as_deref().map(FilterKey::SourceId),
+            self.status.map(FilterKey::Status),
+            self.processor_id.map(FilterKey::ProcessorId),
+            self.processor_type.map(FilterKey::Type),
+            self.source_id.map(FilterKey::SourceId),
+            self.source.map(FilterKey::Source),
         ]
         .into_iter()
         .flatten()
     }
-
-    fn to_owned_key(&self) -> FilterKey {
-        match *self {
-            FilterKey::Status(s) => FilterKey::Status(s),
-            FilterKey::Type(t) => FilterKey::Type(t),
-            FilterKey::Source(s) => FilterKey::Source(s),
-            FilterKey::ProcessorId(id) => FilterKey::ProcessorId(id.into()),
-            FilterKey::SourceId(id) => FilterKey::SourceId(id.into()),
-        }
-    }
 }
 
-struct StoredRun {
-    run: ProcessorRun,
-    /// Sort values as nanoseconds, `[createdAt, updatedAt]`, computed once.
-    at: [i64; 2],
-    /// `fileNameContains` is case-insensitive; lower-case once, at insert.
-    file_name_lower: String,
-}
-
-impl StoredRun {
-    fn new(run: ProcessorRun) -> Self {
-        StoredRun {
-            at: [run.created_at.unix_nanos(), run.updated_at.unix_nanos()],
-            file_name_lower: run.file_name.to_lowercase(),
-            run,
-        }
-    }
+/// One equality-filter value; ids by their `Symbols` number.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+enum FilterKey {
+    Status(RunStatus),
+    Type(ProcessorType),
+    Source(RunSource),
+    ProcessorId(Sym),
+    SourceId(Sym),
 }
 
 fn field(by: SortBy) -> usize {
@@ -234,31 +287,48 @@ const NO_GROUP: u32 = u32::MAX;
 /// Four bytes an entry: a run sits in about a dozen of these.
 type Slots = Vec<u32>;
 
-/// The order of two slots under one sort field: time, then id.
-fn compare(runs: &[StoredRun], by: usize, a: u32, b: u32) -> Ordering {
-    let (x, y) = (&runs[a as usize], &runs[b as usize]);
-    x.at[by]
-        .cmp(&y.at[by])
-        .then_with(|| x.run.id.cmp(&y.run.id))
+/// What ordering slots needs: the runs' times and the text their ids are in.
+#[derive(Clone, Copy)]
+struct Rows<'a> {
+    runs: &'a [StoredRun],
+    text: &'a str,
+}
+
+impl<'a> Rows<'a> {
+    fn span(&self, span: Span) -> &'a str {
+        &self.text[span.start as usize..(span.start + span.len) as usize]
+    }
+
+    fn id(&self, slot: u32) -> &'a str {
+        self.span(self.runs[slot as usize].id)
+    }
+
+    /// The order of two slots under one sort field: time, then id.
+    fn compare(&self, by: usize, a: u32, b: u32) -> Ordering {
+        let (x, y) = (&self.runs[a as usize], &self.runs[b as usize]);
+        x.at[by]
+            .cmp(&y.at[by])
+            .then_with(|| self.id(a).cmp(self.id(b)))
+    }
 }
 
 /// Merges `new` (sorted) into `existing` (sorted). A few new slots are placed by
 /// binary search; many are merged in one pass.
-fn merge_into(existing: &mut Slots, mut new: Slots, runs: &[StoredRun], by: usize) {
+fn merge_into(existing: &mut Slots, mut new: Slots, rows: Rows<'_>, by: usize) {
     if existing.is_empty() {
         // Most lists of a first load: take the new one as it is, no copy.
         new.shrink_to_fit();
         *existing = new;
     } else if new.len() <= 64 {
         for slot in new {
-            let at = existing.partition_point(|&e| compare(runs, by, e, slot) == Ordering::Less);
+            let at = existing.partition_point(|&e| rows.compare(by, e, slot) == Ordering::Less);
             existing.insert(at, slot);
         }
     } else {
         let mut merged = Vec::with_capacity(existing.len() + new.len());
         let (mut i, mut j) = (0, 0);
         while i < existing.len() && j < new.len() {
-            if compare(runs, by, existing[i], new[j]) == Ordering::Less {
+            if rows.compare(by, existing[i], new[j]) == Ordering::Less {
                 merged.push(existing[i]);
                 i += 1;
             } else {
@@ -279,16 +349,15 @@ struct SortIndex {
 }
 
 impl SortIndex {
-    /// Adds slots already sorted under this index's field.
     /// Adds slots already sorted under this index's field. `group_of` gives
     /// each slot's filter groups as positions in `groups`, worked out once per
-    /// batch for both fields, so no key is hashed here.
+    /// batch for both fields, so no key is hashed per run here.
     fn add_sorted(
         &mut self,
         sorted: Slots,
-        groups: &[FilterKey<&str>],
+        groups: &[FilterKey],
         group_of: impl Fn(u32) -> GroupIds,
-        runs: &[StoredRun],
+        rows: Rows<'_>,
         by: usize,
     ) {
         let mut lists: Vec<Slots> = vec![Vec::new(); groups.len()];
@@ -297,25 +366,56 @@ impl SortIndex {
                 lists[group as usize].push(slot);
             }
         }
-        merge_into(&mut self.all, sorted, runs, by);
+        merge_into(&mut self.all, sorted, rows, by);
         for (key, slots) in groups.iter().zip(lists) {
-            let list = self.by_filter.entry(key.to_owned_key()).or_default();
-            merge_into(list, slots, runs, by);
+            if !slots.is_empty() {
+                merge_into(self.by_filter.entry(*key).or_default(), slots, rows, by);
+            }
         }
     }
 
     /// The smallest list that holds every run the filters can match, or `None`
     /// when some equality filter has no run at all.
-    fn narrowest(&self, filters: &Filters) -> Option<&Slots> {
+    fn narrowest(&self, wanted: &Wanted<'_>) -> Option<&Slots> {
         let mut best = &self.all;
-        for key in filters.index_keys() {
-            let key = key.to_owned_key();
+        for key in wanted.index_keys() {
             let slots = self.by_filter.get(&key)?;
             if slots.len() < best.len() {
                 best = slots;
             }
         }
         Some(best)
+    }
+}
+
+/// Batches at least this big index their two sort orders in parallel.
+const PARALLEL_INDEXING: usize = 16_384;
+
+/// One workspace's share of a batch of new runs, ready to be indexed.
+struct Batch<'a> {
+    /// The workspace's new slots, in the order added.
+    slots: &'a [u32],
+    /// The batch's first slot: `group_ids[slot - first]` is a slot's groups.
+    first: usize,
+    groups: &'a [FilterKey],
+    group_ids: &'a [GroupIds],
+    rows: Rows<'a>,
+}
+
+impl Batch<'_> {
+    /// Sorts the slots under field `by` and adds them to `index`.
+    fn index(&self, index: &mut SortIndex, by: usize) {
+        let rows = self.rows;
+        // Sort on the time held inline; look at ids only where times tie.
+        let mut keyed: Vec<(i64, u32)> = self
+            .slots
+            .iter()
+            .map(|&slot| (rows.runs[slot as usize].at[by], slot))
+            .collect();
+        keyed.sort_unstable_by(|a, b| a.0.cmp(&b.0).then_with(|| rows.id(a.1).cmp(rows.id(b.1))));
+        let sorted: Slots = keyed.into_iter().map(|(_, slot)| slot).collect();
+        let group_of = |slot: u32| self.group_ids[slot as usize - self.first];
+        index.add_sorted(sorted, self.groups, group_of, rows, by);
     }
 }
 
@@ -331,17 +431,24 @@ struct WorkspaceRuns {
 pub struct Store {
     organizations: Vec<Organization>,
     /// Workspace id → its organization's id.
-    workspace_orgs: HashMap<String, String>,
+    workspace_orgs: FxHashMap<String, String>,
     keys: Vec<ApiKey>,
     /// `keys[i].display_name()`, shared by every request that uses the key.
     key_names: Vec<Arc<str>>,
-    key_by_token: HashMap<String, usize>,
+    key_by_token: FxHashMap<String, usize>,
     /// Every run, in the order added; indexes refer to runs by position here.
     runs: Vec<StoredRun>,
-    run_ids: FxHashSet<RunId>,
-    workspaces: FxHashMap<String, WorkspaceRuns>,
+    /// Each run's id and file name (and its lower-case form where different),
+    /// end to end: one allocation for all of them instead of three per run.
+    text: String,
+    /// Slots in `runs`, found by the hash of their id.
+    run_ids: HashTable<u32>,
+    symbols: Symbols,
+    processors: Vec<Processor>,
+    /// Numbers in `processors`, found by the hash of the processor's strings.
+    processor_numbers: HashTable<u32>,
+    workspaces: FxHashMap<Sym, WorkspaceRuns>,
 }
-
 impl Store {
     pub fn add_organization(&mut self, org: Organization) -> Result<(), String> {
         crate::model::check_id(&org.id).map_err(|e| format!("id {e}"))?;
@@ -440,80 +547,284 @@ impl Store {
         Ok(())
     }
 
-    /// Adds runs all-or-nothing: every run is checked, against the store and
-    /// against the others in the batch, before any is added. The error holds
-    /// the position of the first bad run and the reason.
+    /// Adds runs all-or-nothing: each run is checked against the store and the
+    /// runs before it as it arrives; on the first bad one, every run of the
+    /// batch is taken out again. The error holds its position and the reason.
     ///
-    /// A batch is indexed in one go: sorted once per workspace and field, then
-    /// merged into each list, so loading a million runs costs a few sorts
-    /// rather than a million scattered inserts.
-    pub fn add_runs(&mut self, runs: Vec<ProcessorRun>) -> Result<usize, (usize, String)> {
-        for (i, run) in runs.iter().enumerate() {
-            self.check_run(run).map_err(|reason| (i, reason))?;
-        }
-        // Ids last, by inserting them: one hash per run finds duplicates against
-        // the store and within the batch. On a duplicate, the batch's ids go again.
-        self.run_ids.reserve(runs.len());
-        for (i, run) in runs.iter().enumerate() {
-            if !self.run_ids.insert(run.id.clone()) {
-                for earlier in &runs[..i] {
-                    self.run_ids.remove(&earlier.id);
-                }
-                return Err((i, format!("id: duplicate run id `{}`", run.id.as_str())));
+    /// Runs are taken from an iterator, so a generator can stream a million of
+    /// them in without a second copy. A batch is indexed in one go: sorted once
+    /// per workspace and field, then merged into each list, so loading a
+    /// million runs costs a few sorts rather than a million scattered inserts.
+    pub fn add_runs(
+        &mut self,
+        runs: impl IntoIterator<Item = ProcessorRun>,
+    ) -> Result<usize, (usize, String)> {
+        let first = self.runs.len();
+        let text_mark = self.text.len();
+        let runs = runs.into_iter();
+        self.reserve_runs(runs.size_hint().0);
+        for (i, run) in runs.enumerate() {
+            if let Err(reason) = self.push_run(&run) {
+                self.roll_back(first, text_mark);
+                return Err((i, reason));
             }
         }
-        let added = runs.len();
-        let first = self.runs.len();
-        assert!(
-            first + added <= u32::MAX as usize,
-            "the store holds at most 4 billion runs"
+        self.index_from(first);
+        Ok(self.runs.len() - first)
+    }
+
+    /// Makes room for `coming` more runs. `add_runs` does this with what its
+    /// iterator says is coming; a caller that knows better can say so first:
+    /// growing a million-entry table by doubling rehashes it twenty times.
+    pub fn reserve_runs(&mut self, coming: usize) {
+        self.runs.reserve(coming);
+        self.text.reserve(coming * 48);
+        let rows = Rows {
+            runs: &self.runs,
+            text: &self.text,
+        };
+        self.run_ids
+            .reserve(coming, |&s| FxBuildHasher.hash_one(rows.id(s)));
+    }
+
+    /// Appends one run, unindexed. Strings it shares with other runs are
+    /// interned; those stay even if the batch is rolled back (they are only
+    /// names, and a filter on a name with no runs finds none).
+    fn push_run(&mut self, run: &ProcessorRun) -> Result<(), String> {
+        self.check_run(run)?;
+        let slot = u32::try_from(self.runs.len())
+            .ok()
+            .filter(|&slot| slot < u32::MAX)
+            .ok_or("the store holds at most 4 billion runs")?;
+        let hasher = FxBuildHasher;
+        let hash = hasher.hash_one(run.id.as_str());
+        let rows = Rows {
+            runs: &self.runs,
+            text: &self.text,
+        };
+        if self
+            .run_ids
+            .find(hash, |&s| rows.id(s) == run.id.as_str())
+            .is_some()
+        {
+            return Err(format!("id: duplicate run id `{}`", run.id.as_str()));
+        }
+        let id = self.push_text(run.id.as_str())?;
+        let file_name = self.push_text(&run.file_name)?;
+        let file_name_lower = match lower_case(&run.file_name) {
+            Some(lower) => self.push_text(&lower)?,
+            None => file_name,
+        };
+        let processor = self.processor_number(run);
+        let stored = StoredRun {
+            at: [run.created_at.unix_nanos(), run.updated_at.unix_nanos()],
+            credits: run.usage.as_ref().map(|u| u.credits),
+            id,
+            file_name,
+            file_name_lower,
+            workspace: self.symbols.intern(&run.workspace_id),
+            processor,
+            source_id: run
+                .source_id
+                .as_deref()
+                .map_or(NO_SYM, |s| self.symbols.intern(s)),
+            status: run.status,
+            source: run.source,
+        };
+        self.runs.push(stored);
+        let rows = Rows {
+            runs: &self.runs,
+            text: &self.text,
+        };
+        self.run_ids
+            .insert_unique(hash, slot, |&s| hasher.hash_one(rows.id(s)));
+        Ok(())
+    }
+
+    fn push_text(&mut self, text: &str) -> Result<Span, String> {
+        let start = u32::try_from(self.text.len()).ok();
+        let end = u32::try_from(self.text.len() + text.len()).ok();
+        let (Some(start), Some(_)) = (start, end) else {
+            return Err("the store holds at most 4 GiB of ids and file names".into());
+        };
+        self.text.push_str(text);
+        Ok(Span {
+            start,
+            len: text.len() as u32,
+        })
+    }
+
+    /// The processor table's number for a run's processor, adding it if new.
+    /// Found by its strings, so the common case interns nothing.
+    fn processor_number(&mut self, run: &ProcessorRun) -> u32 {
+        let parts = (
+            run.processor_id.as_str(),
+            run.processor_name.as_str(),
+            run.processor_version_id.as_str(),
+            run.processor_type,
         );
-        self.runs.reserve(added);
-        self.runs.extend(runs.into_iter().map(StoredRun::new));
-        // Each new run's filter groups, numbered once for the whole batch.
-        let mut group_numbers: FxHashMap<FilterKey<&str>, u32> = FxHashMap::default();
-        let mut groups: Vec<FilterKey<&str>> = Vec::new();
-        let group_ids: Vec<GroupIds> = self.runs[first..]
+        let hasher = FxBuildHasher;
+        let hash = hasher.hash_one(parts);
+        let (processors, symbols) = (&self.processors, &self.symbols);
+        let same = |&n: &u32| {
+            let p = &processors[n as usize];
+            (
+                symbols.text(p.id),
+                symbols.text(p.name),
+                symbols.text(p.version),
+                p.kind,
+            ) == parts
+        };
+        if let Some(&number) = self.processor_numbers.find(hash, same) {
+            return number;
+        }
+        let (id, name, version, kind) = (
+            self.symbols.intern(parts.0),
+            self.symbols.intern(parts.1),
+            self.symbols.intern(parts.2),
+            parts.3,
+        );
+        let mut json = Vec::new();
+        for (key, value) in [
+            ("processorId", id),
+            ("processorName", name),
+            ("processorVersionId", version),
+        ] {
+            json.push(b'"');
+            json.extend_from_slice(key.as_bytes());
+            json.extend_from_slice(b"\":");
+            json::write_str(&mut json, self.symbols.text(value));
+            json.push(b',');
+        }
+        if let Some(kind) = kind {
+            json.extend_from_slice(b"\"type\":");
+            json::write_str(&mut json, kind.as_str());
+            json.push(b',');
+        }
+        let number = u32::try_from(self.processors.len()).expect("fewer than 4 billion processors");
+        self.processors.push(Processor {
+            id,
+            name,
+            version,
+            kind,
+            json: json.into_boxed_slice(),
+        });
+        let (processors, symbols) = (&self.processors, &self.symbols);
+        self.processor_numbers.insert_unique(hash, number, |&n| {
+            let p = &processors[n as usize];
+            hasher.hash_one((
+                symbols.text(p.id),
+                symbols.text(p.name),
+                symbols.text(p.version),
+                p.kind,
+            ))
+        });
+        number
+    }
+
+    /// Takes out the runs from slot `first` on, and their text.
+    fn roll_back(&mut self, first: usize, text_mark: usize) {
+        let hasher = FxBuildHasher;
+        for slot in first..self.runs.len() {
+            let rows = Rows {
+                runs: &self.runs,
+                text: &self.text,
+            };
+            let id = rows.id(slot as u32);
+            if let Ok(entry) = self
+                .run_ids
+                .find_entry(hasher.hash_one(id), |&s| s as usize == slot)
+            {
+                entry.remove();
+            }
+        }
+        self.runs.truncate(first);
+        self.text.truncate(text_mark);
+    }
+
+    /// Indexes the runs from slot `first` on.
+    fn index_from(&mut self, first: usize) {
+        let rows = Rows {
+            runs: &self.runs,
+            text: &self.text,
+        };
+        let new = &self.runs[first..];
+        // Each new run's filter groups, numbered once for the whole batch by
+        // looking the value up in a table (enums by variant, ids by symbol
+        // number): no hashing per run.
+        let mut groups: Vec<FilterKey> = Vec::new();
+        let mut number = |key: FilterKey, known: &mut u32| {
+            if *known == NO_GROUP {
+                *known = groups.len() as u32;
+                groups.push(key);
+            }
+            *known
+        };
+        let mut by_status = [NO_GROUP; RunStatus::ALL.len()];
+        let mut by_source = [NO_GROUP; RunSource::ALL.len()];
+        let mut by_type = [NO_GROUP; ProcessorType::ALL.len()];
+        // `[processorId, sourceId]` group of each symbol.
+        let mut by_symbol = vec![[NO_GROUP; 2]; self.symbols.texts.len()];
+        let group_ids: Vec<GroupIds> = new
             .iter()
-            .map(|entry| {
+            .map(|run| {
+                let processor = &self.processors[run.processor as usize];
                 let mut ids = [NO_GROUP; 5];
-                for (slot, key) in ids.iter_mut().zip(FilterKey::of(&entry.run)) {
-                    let next = groups.len() as u32;
-                    let number = *group_numbers.entry(key.clone()).or_insert_with(|| {
-                        groups.push(key);
-                        next
-                    });
-                    *slot = number;
+                ids[0] = number(
+                    FilterKey::Status(run.status),
+                    &mut by_status[run.status as usize],
+                );
+                ids[1] = number(
+                    FilterKey::Source(run.source),
+                    &mut by_source[run.source as usize],
+                );
+                ids[2] = number(
+                    FilterKey::ProcessorId(processor.id),
+                    &mut by_symbol[processor.id as usize][0],
+                );
+                let mut next = 3;
+                if let Some(kind) = processor.kind {
+                    ids[next] = number(FilterKey::Type(kind), &mut by_type[kind as usize]);
+                    next += 1;
+                }
+                if run.source_id != NO_SYM {
+                    ids[next] = number(
+                        FilterKey::SourceId(run.source_id),
+                        &mut by_symbol[run.source_id as usize][1],
+                    );
                 }
                 ids
             })
             .collect();
-        let mut per_workspace: FxHashMap<&str, Slots> = FxHashMap::default();
-        for (offset, entry) in self.runs[first..].iter().enumerate() {
-            let slot = (first + offset) as u32;
+        let mut per_workspace: FxHashMap<Sym, Slots> = FxHashMap::default();
+        for (offset, entry) in new.iter().enumerate() {
             per_workspace
-                .entry(entry.run.workspace_id.as_str())
+                .entry(entry.workspace)
                 .or_default()
-                .push(slot);
+                .push((first + offset) as u32);
         }
         for (workspace, slots) in per_workspace {
-            let ws = self.workspaces.entry(workspace.to_owned()).or_default();
-            for (by, index) in ws.indexes.iter_mut().enumerate() {
-                // Sort on the time held inline; look at ids only where times tie.
-                let mut keyed: Vec<(i64, u32)> = slots
-                    .iter()
-                    .map(|&slot| (self.runs[slot as usize].at[by], slot))
-                    .collect();
-                keyed.sort_unstable_by(|a, b| {
-                    a.0.cmp(&b.0)
-                        .then_with(|| compare(&self.runs, by, a.1, b.1))
+            let ws = self.workspaces.entry(workspace).or_default();
+            let [created, updated] = &mut ws.indexes;
+            let batch = Batch {
+                slots: &slots,
+                first,
+                groups: &groups,
+                group_ids: &group_ids,
+                rows,
+            };
+            // The two sort orders share nothing mutable: a big batch indexes
+            // them on two threads. A small one is not worth a thread.
+            if slots.len() >= PARALLEL_INDEXING {
+                std::thread::scope(|scope| {
+                    scope.spawn(|| batch.index(created, 0));
+                    batch.index(updated, 1);
                 });
-                let sorted: Slots = keyed.into_iter().map(|(_, slot)| slot).collect();
-                let group_of = |slot: u32| group_ids[slot as usize - first];
-                index.add_sorted(sorted, &groups, group_of, &self.runs, by);
+            } else {
+                batch.index(created, 0);
+                batch.index(updated, 1);
             }
         }
-        Ok(added)
     }
 
     /// The key with this token, and the name logs and the journal use for it.
@@ -544,63 +855,163 @@ impl Store {
         self.runs.len()
     }
 
-    pub fn runs(&self) -> impl Iterator<Item = &ProcessorRun> {
-        self.runs.iter().map(|entry| &entry.run)
+    fn rows(&self) -> Rows<'_> {
+        Rows {
+            runs: &self.runs,
+            text: &self.text,
+        }
+    }
+
+    fn id(&self, slot: u32) -> &str {
+        self.rows().id(slot)
+    }
+
+    /// Every run in the order added, in its fixture shape (for export).
+    pub fn runs(&self) -> impl Iterator<Item = ProcessorRun> + '_ {
+        let rows = self.rows();
+        self.runs.iter().map(move |run| {
+            let processor = &self.processors[run.processor as usize];
+            let text = |sym: Sym| self.symbols.text(sym).to_owned();
+            ProcessorRun {
+                id: RunId::parse(rows.span(run.id)).expect("stored ids were checked"),
+                workspace_id: text(run.workspace),
+                status: run.status,
+                processor_id: text(processor.id),
+                processor_name: text(processor.name),
+                processor_version_id: text(processor.version),
+                processor_type: processor.kind,
+                source: run.source,
+                source_id: (run.source_id != NO_SYM).then(|| text(run.source_id)),
+                file_name: rows.span(run.file_name).to_owned(),
+                created_at: Timestamp::from_unix_nanos(run.at[0]),
+                updated_at: Timestamp::from_unix_nanos(run.at[1]),
+                usage: run.credits.map(|credits| Usage { credits }),
+            }
+        })
+    }
+
+    /// One run's summary as JSON: the documented fields, in the documented order.
+    fn write_summary(&self, slot: u32, buf: &mut Vec<u8>) {
+        let run = &self.runs[slot as usize];
+        buf.extend_from_slice(b"{\"id\":");
+        json::write_str(buf, self.id(slot));
+        buf.extend_from_slice(b",\"status\":\"");
+        buf.extend_from_slice(run.status.as_str().as_bytes());
+        buf.extend_from_slice(b"\",");
+        buf.extend_from_slice(&self.processors[run.processor as usize].json);
+        buf.extend_from_slice(b"\"createdAt\":");
+        json::write_timestamp(buf, run.at[0]);
+        buf.extend_from_slice(b",\"updatedAt\":");
+        json::write_timestamp(buf, run.at[1]);
+        if let Some(credits) = run.credits {
+            buf.extend_from_slice(b",\"usage\":{\"credits\":");
+            json::write_f64(buf, credits);
+            buf.push(b'}');
+        }
+        buf.push(b'}');
+    }
+
+    /// The filters with their ids as numbers, or `None` when an id filter names
+    /// something no run has ever had (so nothing can match).
+    fn resolve<'a>(&self, filters: &'a Filters) -> Option<Wanted<'a>> {
+        let number = |id: &Option<String>| -> Option<Option<Sym>> {
+            match id {
+                None => Some(None),
+                Some(id) => self.symbols.get(id).map(Some),
+            }
+        };
+        Some(Wanted {
+            status: filters.status,
+            processor_id: number(&filters.processor_id)?,
+            processor_type: filters.processor_type,
+            source_id: number(&filters.source_id)?,
+            source: filters.source,
+            file_name_contains: filters.file_name_contains.as_deref(),
+        })
+    }
+
+    fn matches(&self, wanted: &Wanted<'_>, run: &StoredRun) -> bool {
+        let processor = &self.processors[run.processor as usize];
+        wanted.status.is_none_or(|s| run.status == s)
+            && wanted.source.is_none_or(|s| run.source == s)
+            && wanted
+                .processor_type
+                .is_none_or(|t| processor.kind == Some(t))
+            && wanted.processor_id.is_none_or(|id| processor.id == id)
+            && wanted.source_id.is_none_or(|id| run.source_id == id)
+            && wanted
+                .file_name_contains
+                .is_none_or(|needle| self.rows().span(run.file_name_lower).contains(needle))
     }
 
     /// One keyset page of a workspace's runs: a binary search for the cursor in
     /// the narrowest list, then a walk that checks the remaining filters.
     pub fn page(&self, workspace_id: &str, request: &PageRequest<'_>) -> Page<'_> {
-        let empty = Page {
-            runs: Vec::new(),
+        let mut page = Page {
+            store: self,
+            slots: Vec::new(),
             has_more: false,
         };
-        let Some(ws) = self.workspaces.get(workspace_id) else {
-            return empty;
+        let ws = self
+            .symbols
+            .get(workspace_id)
+            .and_then(|number| self.workspaces.get(&number));
+        let Some(ws) = ws else {
+            return page;
+        };
+        let Some(wanted) = self.resolve(request.filters) else {
+            return page;
         };
         let by = field(request.order.by);
-        let Some(slots) = ws.indexes[by].narrowest(request.filters) else {
-            return empty;
+        let Some(slots) = ws.indexes[by].narrowest(&wanted) else {
+            return page;
         };
-        let key_of = |slot: u32| {
-            let entry = &self.runs[slot as usize];
-            (entry.at[by], &entry.run.id)
-        };
+        let rows = self.rows();
+        let key_of = |slot: u32| (rows.runs[slot as usize].at[by], rows.id(slot));
         let walk: Box<dyn Iterator<Item = &u32>> = match (request.order.dir, request.after) {
             (SortDir::Asc, None) => Box::new(slots.iter()),
             (SortDir::Desc, None) => Box::new(slots.iter().rev()),
             (SortDir::Asc, Some(after)) => {
-                let cursor = (after.at_nanos, &after.id);
+                let cursor = (after.at_nanos, after.id.as_str());
                 let start = slots.partition_point(|&s| key_of(s) <= cursor);
                 Box::new(slots[start..].iter())
             }
             (SortDir::Desc, Some(after)) => {
-                let cursor = (after.at_nanos, &after.id);
+                let cursor = (after.at_nanos, after.id.as_str());
                 let end = slots.partition_point(|&s| key_of(s) < cursor);
                 Box::new(slots[..end].iter().rev())
             }
         };
-        let mut runs = Vec::with_capacity(request.limit.min(1024));
-        let mut has_more = false;
+        page.slots.reserve(request.limit.min(1024));
         for &slot in walk {
-            let entry = &self.runs[slot as usize];
-            if !request.filters.matches(entry) {
+            if !self.matches(&wanted, &rows.runs[slot as usize]) {
                 continue;
             }
-            if runs.len() == request.limit {
-                has_more = true;
+            if page.slots.len() == request.limit {
+                page.has_more = true;
                 break;
             }
-            runs.push(&entry.run);
+            page.slots.push(slot);
         }
-        Page { runs, has_more }
+        page
     }
+}
+
+/// The lower-case form of a file name, or `None` when it already is one.
+fn lower_case(name: &str) -> Option<String> {
+    if name.is_ascii() {
+        return name
+            .bytes()
+            .any(|b| b.is_ascii_uppercase())
+            .then(|| name.to_ascii_lowercase());
+    }
+    let lower = name.to_lowercase();
+    (lower != name).then_some(lower)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::Timestamp;
 
     fn run(i: u32, minute: i64, status: RunStatus) -> ProcessorRun {
         let at = Timestamp::from_unix_nanos(1_700_000_000_000_000_000 + minute * 60_000_000_000);
@@ -678,12 +1089,8 @@ mod tests {
                 after: None,
                 limit: 10_000,
             };
-            let served: Vec<&str> = store
-                .page("ws", &request)
-                .runs
-                .iter()
-                .map(|r| r.id.as_str())
-                .collect();
+            let page = store.page("ws", &request);
+            let served: Vec<&str> = page.ids().collect();
             let mut expected: Vec<&ProcessorRun> = all
                 .iter()
                 .filter(|r| filters.status.is_none_or(|s| r.status == s))
@@ -714,5 +1121,103 @@ mod tests {
         // run 2 was rolled back, so it can be added now.
         store.add_runs(vec![run(2, 0, RunStatus::Failed)]).unwrap();
         assert_eq!(store.run_count(), 2);
+    }
+
+    /// A run's summary as serde writes it from the fixture shape: what the
+    /// hand-written JSON must equal, byte for byte.
+    #[derive(serde::Serialize)]
+    #[serde(rename_all = "camelCase")]
+    struct Reference<'a> {
+        id: &'a RunId,
+        status: RunStatus,
+        processor_id: &'a str,
+        processor_name: &'a str,
+        processor_version_id: &'a str,
+        #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
+        processor_type: Option<ProcessorType>,
+        created_at: Timestamp,
+        updated_at: Timestamp,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        usage: Option<&'a Usage>,
+    }
+
+    impl<'a> From<&'a ProcessorRun> for Reference<'a> {
+        fn from(run: &'a ProcessorRun) -> Self {
+            Reference {
+                id: &run.id,
+                status: run.status,
+                processor_id: &run.processor_id,
+                processor_name: &run.processor_name,
+                processor_version_id: &run.processor_version_id,
+                processor_type: run.processor_type,
+                created_at: run.created_at,
+                updated_at: run.updated_at,
+                usage: run.usage.as_ref(),
+            }
+        }
+    }
+
+    fn any_run() -> impl Strategy<Value = ProcessorRun> {
+        let text = "[a-zA-Z0-9 _\\-\"\\\\é請\\x00-\\x1f]{1,12}";
+        (
+            (text, text, text, text, text),
+            (
+                proptest::option::of(proptest::sample::select(ProcessorType::ALL)),
+                proptest::sample::select(RunStatus::ALL),
+                -4_000_000_000_000_000_000i64..4_000_000_000_000_000_000,
+                0i64..1_000_000_000_000,
+                proptest::option::of(0.0f64..1e6),
+            ),
+        )
+            .prop_map(
+                |((id, pid, name, version, file), (kind, status, at, d, c))| ProcessorRun {
+                    id: RunId::parse(&id).unwrap(),
+                    workspace_id: "ws".into(),
+                    status,
+                    processor_id: pid,
+                    processor_name: name,
+                    processor_version_id: version,
+                    processor_type: kind,
+                    source: RunSource::Api,
+                    source_id: None,
+                    file_name: file,
+                    created_at: Timestamp::from_unix_nanos(at),
+                    updated_at: Timestamp::from_unix_nanos(at + d),
+                    usage: c.map(|credits| Usage { credits }),
+                },
+            )
+    }
+
+    use proptest::prelude::*;
+
+    proptest! {
+        /// Any run, whatever its strings and times, is written exactly as serde
+        /// would write its summary, and exported back unchanged.
+        #[test]
+        fn summaries_are_written_as_serde_writes_them(runs in proptest::collection::vec(any_run(), 1..20)) {
+            let mut runs = runs;
+            runs.sort_by(|a, b| a.id.cmp(&b.id));
+            runs.dedup_by(|a, b| a.id == b.id);
+            let mut store = store();
+            store.add_runs(runs.clone()).unwrap();
+            prop_assert_eq!(store.runs().collect::<Vec<_>>(), runs.clone());
+            let filters = Filters::default();
+            let request = PageRequest {
+                filters: &filters,
+                order: Order { by: SortBy::CreatedAt, dir: SortDir::Asc },
+                after: None,
+                limit: 1000,
+            };
+            let page = store.page("ws", &request);
+            let mut written = Vec::new();
+            page.write_json(&mut written);
+            let mut expected: Vec<&ProcessorRun> = runs.iter().collect();
+            expected.sort_by(|a, b| (a.created_at, &a.id).cmp(&(b.created_at, &b.id)));
+            let reference: Vec<Reference> = expected.into_iter().map(Reference::from).collect();
+            prop_assert_eq!(
+                String::from_utf8(written).unwrap(),
+                serde_json::to_string(&reference).unwrap()
+            );
+        }
     }
 }

@@ -5,23 +5,13 @@ use std::sync::Arc;
 use axum::extract::{RawQuery, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
-use serde::Serialize;
 
 use crate::auth::Caller;
 use crate::error::ApiError;
-use crate::model::RunSummary;
+use crate::json;
 use crate::query::{next_page_token, parse_list_query};
 use crate::state::AppState;
-use crate::store::PageRequest;
-
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct ListResponse<'a> {
-    success: bool,
-    processor_runs: Vec<RunSummary<'a>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    next_page_token: Option<String>,
-}
+use crate::store::{PageRequest, SUMMARY_BYTES};
 
 /// `caller` comes before the query, so a bad key or version is reported before
 /// a bad parameter: axum runs extractors in argument order.
@@ -36,8 +26,8 @@ pub async fn list(
         &state.signer,
         state.settings.paging,
     )?;
-    // Serialize under the read lock, straight from the store; the guard drops
-    // before the response is sent.
+    // Written under the read lock, straight from the store, into one buffer
+    // sized for the page; the guard drops before the response is sent.
     let body = {
         let store = state.store();
         let page = store.page(
@@ -49,17 +39,18 @@ pub async fn list(
                 limit: query.page_size,
             },
         );
-        let next = page
-            .has_more
-            .then(|| page.last_position(query.order.by))
-            .flatten()
-            .map(|position| next_page_token(&state.signer, &caller.workspace_id, &query, position));
-        serde_json::to_vec(&ListResponse {
-            success: true,
-            processor_runs: page.runs.iter().map(|run| RunSummary::from(*run)).collect(),
-            next_page_token: next,
-        })
-        .map_err(anyhow::Error::from)?
+        let mut body = Vec::with_capacity(page.len() * SUMMARY_BYTES + 512);
+        body.extend_from_slice(b"{\"success\":true,\"processorRuns\":");
+        page.write_json(&mut body);
+        if page.has_more
+            && let Some(position) = page.last_position(query.order.by)
+        {
+            let token = next_page_token(&state.signer, &caller.workspace_id, &query, position);
+            body.extend_from_slice(b",\"nextPageToken\":");
+            json::write_str(&mut body, &token);
+        }
+        body.push(b'}');
+        body
     };
     tracing::debug!(key = %caller.key_name, workspace = %caller.workspace_id, "listed runs");
     Ok(([(header::CONTENT_TYPE, "application/json")], body).into_response())
