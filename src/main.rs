@@ -15,3 +15,10 @@ fn main() -> ExitCode {
         }
     }
 }
+
+/// Measured in BENCHMARKS.md: faster than glibc's malloc for the runs made on
+/// one thread and freed on another while a big store loads, and for the many
+/// small per-request buffers under load.
+#[cfg(feature = "mimalloc")]
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
