@@ -1,14 +1,10 @@
 //! Injected faults: make the next N matching API requests fail with a status, or
 //! answer late, so a test can exercise its retry and timeout paths. Faults are
-//! consumed as they fire. The `inject` middleware applies them; the rest knows
-//! nothing of HTTP.
+//! consumed as they fire. `request_id::track` applies them through `intercept`.
 
-use std::sync::Arc;
 use std::time::Duration;
 
-use axum::extract::{Request, State};
 use axum::http::StatusCode;
-use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 
@@ -145,26 +141,20 @@ impl Faults {
     }
 }
 
-/// Applies the first matching fault to an API request. The lock is released
-/// before the delay: the guard lives for one statement.
-pub async fn inject(State(state): State<Arc<AppState>>, request: Request, next: Next) -> Response {
-    let path = request.uri().path();
-    if is_control_path(path) {
-        return next.run(request).await;
-    }
-    let fault = state.take_fault(request.method().as_str(), path);
-    let Some(fault) = fault else {
-        return next.run(request).await;
-    };
+/// The answer an injected fault gives an API request, if one matches: after
+/// its delay, its status; or, for a delay-only fault, `None` after the wait so
+/// the request is served normally. The lock is released before the delay.
+pub async fn intercept(state: &AppState, method: &str, path: &str) -> Option<Response> {
+    let fault = state.take_fault(method, path)?;
     if let Some(delay) = fault.delay_ms {
         tokio::time::sleep(Duration::from_millis(delay)).await;
     }
-    match fault.status.and_then(|s| StatusCode::from_u16(s).ok()) {
-        Some(status) => ApiError::Injected {
+    let status = fault.status.and_then(|s| StatusCode::from_u16(s).ok())?;
+    Some(
+        ApiError::Injected {
             status,
             retry_after: fault.retry_after,
         }
         .into_response(),
-        None => next.run(request).await,
-    }
+    )
 }

@@ -3,11 +3,12 @@
 //! holds a bearer token, only the key's name. No HTTP types here.
 
 use std::collections::VecDeque;
+use std::sync::Arc;
 use std::time::Duration;
 
 use serde::Serialize;
-use time::OffsetDateTime;
-use time::format_description::well_known::Rfc3339;
+
+use crate::model::Timestamp;
 
 use crate::request_id::CallerNote;
 
@@ -16,13 +17,13 @@ use crate::request_id::CallerNote;
 pub struct JournalEntry {
     /// Arrival order since start-up; survives clears, so a test can tell entries apart.
     pub sequence: u64,
-    pub time: String,
+    pub time: Timestamp,
     pub method: String,
     pub path: String,
     pub query: Option<String>,
     pub status: u16,
     pub request_id: String,
-    pub key_name: Option<String>,
+    pub key_name: Option<Arc<str>>,
     pub workspace_id: Option<String>,
     pub duration_ms: f64,
 }
@@ -39,15 +40,13 @@ impl JournalEntry {
     ) -> Self {
         JournalEntry {
             sequence: 0,
-            time: OffsetDateTime::now_utc()
-                .format(&Rfc3339)
-                .unwrap_or_default(),
+            time: Timestamp::now(),
             method,
             path,
             query,
             status,
             request_id,
-            key_name: caller.key_name.map(|name| name.to_string()),
+            key_name: caller.key_name,
             workspace_id: caller.workspace_id,
             duration_ms: took.as_secs_f64() * 1000.0,
         }

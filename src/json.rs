@@ -59,6 +59,11 @@ pub fn write_timestamp(buf: &mut Vec<u8>, nanos: i64) {
 }
 
 fn push_digits(out: &mut Vec<u8>, mut value: u32, width: usize) {
+    if width == 2 {
+        // Most fields: month, day, hour, minute, second.
+        out.extend_from_slice(&[b'0' + (value / 10) as u8, b'0' + (value % 10) as u8]);
+        return;
+    }
     let start = out.len();
     out.resize(start + width, b'0');
     for place in out[start..].iter_mut().rev() {

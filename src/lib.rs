@@ -27,49 +27,28 @@ use std::future::Future;
 use std::sync::Arc;
 
 use axum::Router;
-use axum::extract::Request;
 use axum::http::{Method, Uri};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use tokio::net::TcpListener;
 use tower_http::catch_panic::CatchPanicLayer;
-use tower_http::trace::{DefaultOnResponse, TraceLayer};
-use tracing::Level;
 
 use crate::error::ApiError;
 pub use crate::state::{AppState, Seed, Settings};
 
+/// The whole service. Its envelope (`request_id::track`, then panic
+/// catching) wraps the router once, as its fallback, rather than each route.
 pub fn app(state: Arc<AppState>) -> Router {
-    Router::new()
+    let routes = Router::new()
         .route("/processor_runs", get(routes::processor_runs::list))
         .route("/v1/processor_runs", get(routes::processor_runs::list))
         .nest("/_mock", control::router(&state))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
-        .with_state(Arc::clone(&state))
+        .with_state(Arc::clone(&state));
+    Router::new()
+        .fallback_service(routes)
         .layer(CatchPanicLayer::custom(panic_response))
-        .layer(axum::middleware::from_fn_with_state(
-            Arc::clone(&state),
-            faults::inject,
-        ))
-        .layer(
-            TraceLayer::new_for_http()
-                .make_span_with(|request: &Request| {
-                    let id = request
-                        .headers()
-                        .get(&request_id::X_REQUEST_ID)
-                        .and_then(|v| v.to_str().ok())
-                        .unwrap_or("");
-                    tracing::info_span!(
-                        "request",
-                        method = %request.method(),
-                        path = %request.uri().path(),
-                        request_id = %id,
-                    )
-                })
-                .on_request(())
-                .on_response(DefaultOnResponse::new().level(Level::INFO)),
-        )
         .layer(axum::middleware::from_fn_with_state(
             state,
             request_id::track,

@@ -194,6 +194,10 @@ impl Timestamp {
         )
     }
 
+    pub fn now() -> Self {
+        Timestamp(OffsetDateTime::now_utc())
+    }
+
     /// The sort key: nanoseconds since the epoch. `parse` guarantees it fits.
     pub fn unix_nanos(self) -> i64 {
         self.0.unix_timestamp_nanos() as i64

@@ -44,27 +44,32 @@ struct Payload {
 
 /// Signs and verifies cursors. Fixed after start-up, so it needs no lock.
 pub struct PageSigner {
-    key: Vec<u8>,
+    /// Keyed once; each token clones it rather than hashing the key again.
+    mac: HmacSha256,
 }
 
 impl PageSigner {
     /// A signer whose tokens survive restarts and work across replicas that
     /// share the secret.
     pub fn from_secret(secret: &str) -> Self {
-        PageSigner {
-            key: secret.as_bytes().to_vec(),
-        }
+        PageSigner::with_key(secret.as_bytes())
     }
 
     /// A signer with a fresh random key: tokens die with the process.
     pub fn random() -> Self {
-        let mut key = vec![0u8; 32];
+        let mut key = [0u8; 32];
         rand::rng().fill_bytes(&mut key);
-        PageSigner { key }
+        PageSigner::with_key(&key)
+    }
+
+    fn with_key(key: &[u8]) -> Self {
+        PageSigner {
+            mac: HmacSha256::new_from_slice(key).expect("HMAC takes a key of any length"),
+        }
     }
 
     fn mac(&self) -> HmacSha256 {
-        HmacSha256::new_from_slice(&self.key).expect("HMAC takes a key of any length")
+        self.mac.clone()
     }
 
     pub fn sign(&self, cursor: &Cursor) -> String {

@@ -174,17 +174,24 @@ fn check_token(
 /// A short, stable digest of the filters, recorded in each token so strict mode
 /// can tell when a client changed them between pages.
 pub fn fingerprint(filters: &Filters) -> String {
-    let canonical = format!(
-        "{:?}|{:?}|{:?}|{:?}|{:?}|{:?}",
-        filters.status.map(RunStatus::as_str),
-        filters.processor_id,
-        filters.processor_type.map(ProcessorType::as_str),
-        filters.source_id,
-        filters.source.map(RunSource::as_str),
-        filters.file_name_contains,
-    );
-    let digest = Sha256::digest(canonical.as_bytes());
-    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(&digest[..9])
+    let mut digest = Sha256::new();
+    // Each part is tagged and length-prefixed, so no two filter sets collide.
+    let parts: [(u8, Option<&str>); 6] = [
+        (b's', filters.status.map(RunStatus::as_str)),
+        (b'p', filters.processor_id.as_deref()),
+        (b't', filters.processor_type.map(ProcessorType::as_str)),
+        (b'i', filters.source_id.as_deref()),
+        (b'o', filters.source.map(RunSource::as_str)),
+        (b'f', filters.file_name_contains.as_deref()),
+    ];
+    for (tag, value) in parts {
+        if let Some(value) = value {
+            digest.update([tag]);
+            digest.update((value.len() as u64).to_le_bytes());
+            digest.update(value.as_bytes());
+        }
+    }
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(&digest.finalize()[..9])
 }
 
 /// The token for the page after one that ended at `position`.

@@ -5,7 +5,8 @@
 //! The `track` middleware picks the id (the caller's own, or a new `req_…`),
 //! scopes the context around the inner service in a task-local so that
 //! `ApiError::into_response` and the `Caller` extractor can reach it without
-//! seeing the request, sets the response header, and journals API requests.
+//! seeing the request, applies injected faults, sets the response header, logs
+//! the request and journals API requests.
 
 use std::cell::RefCell;
 use std::sync::Arc;
@@ -18,6 +19,7 @@ use axum::response::Response;
 use rand::RngExt;
 use rand::distr::Alphanumeric;
 
+use crate::faults;
 use crate::journal::JournalEntry;
 use crate::state::AppState;
 
@@ -54,12 +56,15 @@ pub fn note_caller(update: impl FnOnce(&mut CallerNote)) {
 
 /// A new id in the API's own shape, `req_` and 24 letters and digits.
 pub fn generate() -> String {
-    let suffix: String = rand::rng()
-        .sample_iter(Alphanumeric)
-        .take(24)
-        .map(char::from)
-        .collect();
-    format!("req_{suffix}")
+    let mut id = String::with_capacity(28);
+    id.push_str("req_");
+    id.extend(
+        rand::rng()
+            .sample_iter(Alphanumeric)
+            .take(24)
+            .map(char::from),
+    );
+    id
 }
 
 /// A caller's id is echoed when it is printable ASCII of a sane length, so it can
@@ -77,6 +82,10 @@ pub fn is_control_path(path: &str) -> bool {
     path == "/_mock" || path.starts_with("/_mock/")
 }
 
+/// The envelope around every request: its id, the task-local context, an
+/// injected fault if one matches (before auth, like a gateway), one log line
+/// and, for API paths, a journal entry. One middleware rather than a stack of
+/// them: each layer costs an allocation and a clone per request.
 pub async fn track(
     State(state): State<Arc<AppState>>,
     mut request: Request,
@@ -89,34 +98,54 @@ pub async fn track(
         .and_then(accepted_caller_id)
         .unwrap_or_else(generate);
     let header = HeaderValue::from_str(&id).expect("ids are printable ASCII by construction");
-    // The trace span reads it from the request, handlers from the task-local.
     request
         .headers_mut()
         .insert(X_REQUEST_ID.clone(), header.clone());
-    let method = request.method().to_string();
+    let method = request.method().clone();
     let path = request.uri().path().to_owned();
-    let query = request.uri().query().map(str::to_owned);
+    let api = !is_control_path(&path);
+    let query = api
+        .then(|| request.uri().query().map(str::to_owned))
+        .flatten();
     let context = Context {
         id: id.clone(),
         caller: RefCell::default(),
     };
     let (mut response, note) = CONTEXT
         .scope(context, async {
-            let response = next.run(request).await;
+            let injected = match api {
+                true => faults::intercept(&state, method.as_str(), &path).await,
+                false => None,
+            };
+            let response = match injected {
+                Some(response) => response,
+                None => next.run(request).await,
+            };
             let note = CONTEXT.with(|c| c.caller.borrow().clone());
             (response, note)
         })
         .await;
     response.headers_mut().insert(X_REQUEST_ID.clone(), header);
-    if !is_control_path(&path) {
+    let took = started.elapsed();
+    let status = response.status().as_u16();
+    tracing::info!(
+        method = %method,
+        path = %path,
+        status,
+        ms = took.as_secs_f64() * 1000.0,
+        request_id = %id,
+        key = note.key_name.as_deref().unwrap_or("-"),
+        "request"
+    );
+    if api {
         state.record(JournalEntry::new(
-            method,
+            method.to_string(),
             path,
             query,
-            response.status().as_u16(),
+            status,
             id,
             note,
-            started.elapsed(),
+            took,
         ));
     }
     response

@@ -2,6 +2,7 @@
 //! for plain memory work, never across an `.await`.
 
 use std::num::NonZeroU32;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Mutex, RwLock, RwLockReadGuard};
 
 use governor::clock::{Clock, DefaultClock};
@@ -83,6 +84,8 @@ pub struct AppState {
     store: RwLock<Store>,
     journal: Mutex<Journal>,
     faults: Mutex<Faults>,
+    /// How many faults are active, so a request can skip the lock when none is.
+    fault_count: AtomicUsize,
     limiter: Option<DefaultKeyedRateLimiter<String>>,
 }
 
@@ -95,6 +98,7 @@ impl AppState {
                 .map(|n| RateLimiter::keyed(Quota::per_second(n))),
             journal: Mutex::new(Journal::new(settings.journal_capacity)),
             faults: Mutex::new(Faults::default()),
+            fault_count: AtomicUsize::new(0),
             settings,
             seed,
             store: RwLock::new(store),
@@ -156,17 +160,22 @@ impl AppState {
     }
 
     pub fn add_fault(&self, spec: FaultSpec) -> Fault {
-        self.faults.lock().expect(POISONED).add(spec)
+        self.faults(|faults| faults.add(spec))
     }
 
     pub fn take_fault(&self, method: &str, path: &str) -> Option<FaultSpec> {
-        self.faults
-            .lock()
-            .expect(POISONED)
-            .take_matching(method, path)
+        if self.fault_count.load(Ordering::Acquire) == 0 {
+            return None;
+        }
+        self.faults(|faults| faults.take_matching(method, path))
     }
 
+    /// Runs `read` under the faults lock; the count is kept in step with it.
     pub fn faults<T>(&self, read: impl FnOnce(&mut Faults) -> T) -> T {
-        read(&mut self.faults.lock().expect(POISONED))
+        let mut faults = self.faults.lock().expect(POISONED);
+        let answer = read(&mut faults);
+        self.fault_count
+            .store(faults.active().len(), Ordering::Release);
+        answer
     }
 }
