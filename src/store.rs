@@ -351,16 +351,18 @@ struct SortIndex {
 impl SortIndex {
     /// Adds slots already sorted under this index's field. `group_of` gives
     /// each slot's filter groups as positions in `groups`, worked out once per
-    /// batch for both fields, so no key is hashed per run here.
+    /// batch for both fields, so no key is hashed per run here; `sizes` says
+    /// how many slots each group gets, so each list is allocated once, exactly.
     fn add_sorted(
         &mut self,
         sorted: Slots,
         groups: &[FilterKey],
+        sizes: &[usize],
         group_of: impl Fn(u32) -> GroupIds,
         rows: Rows<'_>,
         by: usize,
     ) {
-        let mut lists: Vec<Slots> = vec![Vec::new(); groups.len()];
+        let mut lists: Vec<Slots> = sizes.iter().map(|&n| Vec::with_capacity(n)).collect();
         for &slot in &sorted {
             for group in group_of(slot).into_iter().take_while(|&g| g != NO_GROUP) {
                 lists[group as usize].push(slot);
@@ -415,7 +417,14 @@ impl Batch<'_> {
         keyed.sort_unstable_by(|a, b| a.0.cmp(&b.0).then_with(|| rows.id(a.1).cmp(rows.id(b.1))));
         let sorted: Slots = keyed.into_iter().map(|(_, slot)| slot).collect();
         let group_of = |slot: u32| self.group_ids[slot as usize - self.first];
-        index.add_sorted(sorted, self.groups, group_of, rows, by);
+        // Counted in slot order, which reads `group_ids` front to back.
+        let mut sizes = vec![0; self.groups.len()];
+        for &slot in self.slots {
+            for group in group_of(slot).into_iter().take_while(|&g| g != NO_GROUP) {
+                sizes[group as usize] += 1;
+            }
+        }
+        index.add_sorted(sorted, self.groups, &sizes, group_of, rows, by);
     }
 }
 
