@@ -26,19 +26,29 @@ use std::any::Any;
 use std::future::Future;
 use std::sync::Arc;
 
-use axum::Router;
+use std::convert::Infallible;
+
+use axum::extract::Request;
 use axum::http::{Method, Uri};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
+use axum::{Router, ServiceExt};
 use tokio::net::TcpListener;
+use tower::{Service, ServiceBuilder};
 use tower_http::catch_panic::CatchPanicLayer;
 
 use crate::error::ApiError;
 pub use crate::state::{AppState, Seed, Settings};
 
-/// The whole service. Its envelope (`request_id::track`, then panic
-/// catching) wraps the router once, as its fallback, rather than each route.
-pub fn app(state: Arc<AppState>) -> Router {
+/// The whole service: the routes inside their envelope (`request_id::track`,
+/// then panic catching). The envelope wraps the router once, not each route.
+pub fn app(
+    state: Arc<AppState>,
+) -> impl Service<Request, Response = Response, Error = Infallible, Future: Send>
++ Clone
++ Send
++ Sync
++ 'static {
     let routes = Router::new()
         .route("/processor_runs", get(routes::processor_runs::list))
         .route("/v1/processor_runs", get(routes::processor_runs::list))
@@ -46,13 +56,13 @@ pub fn app(state: Arc<AppState>) -> Router {
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .with_state(Arc::clone(&state));
-    Router::new()
-        .fallback_service(routes)
-        .layer(CatchPanicLayer::custom(panic_response))
+    ServiceBuilder::new()
         .layer(axum::middleware::from_fn_with_state(
             state,
             request_id::track,
         ))
+        .layer(CatchPanicLayer::custom(panic_response))
+        .service(routes)
 }
 
 async fn not_found(method: Method, uri: Uri) -> ApiError {
@@ -81,7 +91,7 @@ fn panic_response(panic: Box<dyn Any + Send + 'static>) -> Response {
 
 /// Serves until the listener fails.
 pub async fn serve(listener: TcpListener, state: Arc<AppState>) -> std::io::Result<()> {
-    axum::serve(listener, app(state)).await
+    axum::serve(listener, app(state).into_make_service()).await
 }
 
 /// Serves until `shutdown` resolves, then finishes the requests in flight.
@@ -90,7 +100,7 @@ pub async fn serve_until(
     state: Arc<AppState>,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, app(state))
+    axum::serve(listener, app(state).into_make_service())
         .with_graceful_shutdown(shutdown)
         .await
 }

@@ -10,7 +10,6 @@ use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use hmac::{Hmac, KeyInit, Mac};
 use rand::Rng;
-use serde::{Deserialize, Serialize};
 use sha2::Sha256;
 
 use crate::model::{RunId, SortBy, SortDir};
@@ -19,7 +18,8 @@ use crate::store::{Order, Position};
 type HmacSha256 = Hmac<Sha256>;
 
 /// Bumped when the payload changes shape, so old tokens fail cleanly.
-const FORMAT: u8 = 1;
+/// 1 was JSON; 2 is the binary layout of `encode`, a third of the length.
+const FORMAT: u8 = 2;
 
 /// Everything a token carries.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -31,15 +31,65 @@ pub struct Cursor {
     pub filters: String,
 }
 
-#[derive(Serialize, Deserialize)]
-struct Payload {
-    v: u8,
-    ws: String,
-    by: String,
-    dir: String,
-    at: i64,
-    id: String,
-    f: String,
+/// The payload: format, sort (bit 0 `updatedAt`, bit 1 `desc`), the position's
+/// time (i64, little-endian), then the workspace, the id and the fingerprint,
+/// each after its length (u16, little-endian).
+fn encode(cursor: &Cursor) -> Vec<u8> {
+    let texts = [
+        cursor.workspace_id.as_str(),
+        cursor.position.id.as_str(),
+        cursor.filters.as_str(),
+    ];
+    let mut payload = Vec::with_capacity(16 + texts.iter().map(|t| t.len() + 2).sum::<usize>());
+    let by = u8::from(cursor.order.by == SortBy::UpdatedAt);
+    let dir = u8::from(cursor.order.dir == SortDir::Desc);
+    payload.extend_from_slice(&[FORMAT, by | dir << 1]);
+    payload.extend_from_slice(&cursor.position.at_nanos.to_le_bytes());
+    for text in texts {
+        let len = u16::try_from(text.len()).expect("ids are at most 255 characters");
+        payload.extend_from_slice(&len.to_le_bytes());
+        payload.extend_from_slice(text.as_bytes());
+    }
+    payload
+}
+
+/// The inverse of `encode`; `None` for anything it did not write.
+fn decode(payload: &[u8]) -> Option<Cursor> {
+    let (&[format, sort], rest) = payload.split_first_chunk::<2>()?;
+    if format != FORMAT || sort > 3 {
+        return None;
+    }
+    let (at, mut rest) = rest.split_first_chunk::<8>()?;
+    let mut text = || -> Option<String> {
+        let (len, after) = rest.split_first_chunk::<2>()?;
+        let (bytes, after) = after.split_at_checked(usize::from(u16::from_le_bytes(*len)))?;
+        rest = after;
+        String::from_utf8(bytes.to_vec()).ok()
+    };
+    let (workspace_id, id, filters) = (text()?, text()?, text()?);
+    if !rest.is_empty() {
+        return None;
+    }
+    Some(Cursor {
+        workspace_id,
+        order: Order {
+            by: if sort & 1 == 1 {
+                SortBy::UpdatedAt
+            } else {
+                SortBy::CreatedAt
+            },
+            dir: if sort & 2 == 2 {
+                SortDir::Desc
+            } else {
+                SortDir::Asc
+            },
+        },
+        position: Position {
+            at_nanos: i64::from_le_bytes(*at),
+            id: RunId::parse(&id).ok()?,
+        },
+        filters,
+    })
 }
 
 /// Signs and verifies cursors. Fixed after start-up, so it needs no lock.
@@ -73,21 +123,14 @@ impl PageSigner {
     }
 
     pub fn sign(&self, cursor: &Cursor) -> String {
-        let payload = Payload {
-            v: FORMAT,
-            ws: cursor.workspace_id.clone(),
-            by: cursor.order.by.as_str().to_owned(),
-            dir: cursor.order.dir.as_str().to_owned(),
-            at: cursor.position.at_nanos,
-            id: cursor.position.id.as_str().to_owned(),
-            f: cursor.filters.clone(),
-        };
-        let json = serde_json::to_vec(&payload).expect("the payload is plain data");
-        let body = STANDARD.encode(json);
+        let body = STANDARD.encode(encode(cursor));
         let mut mac = self.mac();
         mac.update(body.as_bytes());
-        let signature = STANDARD.encode(mac.finalize().into_bytes());
-        format!("{body}:{signature}")
+        let signature = mac.finalize().into_bytes();
+        let mut token = body;
+        token.push(':');
+        STANDARD.encode_string(signature, &mut token);
+        token
     }
 
     /// Checks the signature, then decodes. The error says what is wrong without
@@ -104,27 +147,13 @@ impl PageSigner {
         mac.verify_slice(&signature).map_err(
             |_| "its signature does not match (edited, truncated, or from another server)",
         )?;
-        let json = STANDARD
+        let payload = STANDARD
             .decode(body)
             .map_err(|_| "its payload is not base64")?;
-        let payload: Payload =
-            serde_json::from_slice(&json).map_err(|_| "its payload is not readable")?;
-        if payload.v != FORMAT {
-            return Err("it was made by another version of extend-mock".into());
+        match payload.first() {
+            Some(&FORMAT) => decode(&payload).ok_or_else(|| "its payload is not readable".into()),
+            _ => Err("it was made by another version of extend-mock".into()),
         }
-        let unreadable = |_| "its payload is not readable".to_owned();
-        Ok(Cursor {
-            workspace_id: payload.ws,
-            order: Order {
-                by: SortBy::parse(&payload.by).map_err(unreadable)?,
-                dir: SortDir::parse(&payload.dir).map_err(unreadable)?,
-            },
-            position: Position {
-                at_nanos: payload.at,
-                id: RunId::parse(&payload.id).map_err(unreadable)?,
-            },
-            filters: payload.f,
-        })
     }
 }
 
@@ -151,6 +180,18 @@ mod tests {
         let (body, sig) = token.split_once(':').unwrap();
         assert!(STANDARD.decode(body).is_ok() && STANDARD.decode(sig).is_ok());
         assert_eq!(signer.verify(&token).unwrap(), cursor());
+    }
+
+    #[test]
+    fn the_payload_decodes_only_whole() {
+        let payload = encode(&cursor());
+        assert_eq!(decode(&payload), Some(cursor()));
+        for cut in 0..payload.len() {
+            assert_eq!(decode(&payload[..cut]), None, "cut at {cut}");
+        }
+        let mut longer = payload.clone();
+        longer.push(0);
+        assert_eq!(decode(&longer), None);
     }
 
     #[test]
