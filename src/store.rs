@@ -15,6 +15,7 @@ use std::hash::BuildHasher;
 use std::sync::Arc;
 
 use hashbrown::HashTable;
+use memchr::memmem::Finder;
 use rustc_hash::{FxBuildHasher, FxHashMap};
 
 use crate::json;
@@ -244,7 +245,8 @@ struct Wanted<'a> {
     processor_type: Option<ProcessorType>,
     source_id: Option<Sym>,
     source: Option<RunSource>,
-    file_name_contains: Option<&'a str>,
+    /// Built once per request: a substring search set up for its needle.
+    file_name_contains: Option<Finder<'a>>,
 }
 
 impl Wanted<'_> {
@@ -935,7 +937,7 @@ impl Store {
             processor_type: filters.processor_type,
             source_id: number(&filters.source_id)?,
             source: filters.source,
-            file_name_contains: filters.file_name_contains.as_deref(),
+            file_name_contains: filters.file_name_contains.as_deref().map(Finder::new),
         })
     }
 
@@ -948,9 +950,11 @@ impl Store {
                 .is_none_or(|t| processor.kind == Some(t))
             && wanted.processor_id.is_none_or(|id| processor.id == id)
             && wanted.source_id.is_none_or(|id| run.source_id == id)
-            && wanted
-                .file_name_contains
-                .is_none_or(|needle| self.rows().span(run.file_name_lower).contains(needle))
+            && wanted.file_name_contains.as_ref().is_none_or(|needle| {
+                needle
+                    .find(self.rows().span(run.file_name_lower).as_bytes())
+                    .is_some()
+            })
     }
 
     /// One keyset page of a workspace's runs: a binary search for the cursor in
