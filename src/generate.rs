@@ -180,6 +180,102 @@ fn file_name(rng: &mut ChaCha8Rng, kind: ProcessorType, processor: &str) -> Stri
     }
 }
 
+/// Makes runs from one seeded stream; the order of its draws is part of the
+/// seed contract.
+struct RunMaker<'a> {
+    rng: ChaCha8Rng,
+    workspaces: &'a [String],
+    catalogue: Vec<[Vec<Processor>; 3]>,
+    /// How many workflow runs, batches and workflows the runs' sources share.
+    workflow_runs: usize,
+    batches: usize,
+    workflows: usize,
+}
+
+impl RunMaker<'_> {
+    fn next_run(&mut self) -> ProcessorRun {
+        let w = self.rng.random_range(0..self.workspaces.len());
+        let kind = weighted(&mut self.rng, &[(0, 60), (1, 25), (2, 15)]);
+        let candidates = &self.catalogue[w][kind];
+        let processor = &candidates[self.rng.random_range(0..candidates.len())];
+        let kind = processor.kind;
+        // About one run in thirty predates the `type` and `usage` fields.
+        let legacy = self.rng.random_range(0..30u32) == 0;
+        let status = weighted(
+            &mut self.rng,
+            &[
+                (RunStatus::Processed, 70),
+                (RunStatus::Failed, 8),
+                (RunStatus::Processing, 7),
+                (RunStatus::Pending, 10),
+                (RunStatus::Cancelled, 5),
+            ],
+        );
+        let source = weighted(
+            &mut self.rng,
+            &[
+                (RunSource::WorkflowRun, 35),
+                (RunSource::Api, 30),
+                (RunSource::BatchProcessorRun, 10),
+                (RunSource::Playground, 10),
+                (RunSource::Studio, 8),
+                (RunSource::WorkflowConfiguration, 4),
+                (RunSource::Admin, 3),
+            ],
+        );
+        let source_id = match source {
+            RunSource::WorkflowRun => Some(format!(
+                "workflow_run_{:08}",
+                self.rng.random_range(0..self.workflow_runs)
+            )),
+            RunSource::BatchProcessorRun => Some(format!(
+                "batch_processor_run_{:06}",
+                self.rng.random_range(0..self.batches)
+            )),
+            RunSource::WorkflowConfiguration => Some(format!(
+                "workflow_{:04}",
+                self.rng.random_range(0..self.workflows)
+            )),
+            _ => None,
+        };
+        let created = EPOCH_SECONDS + self.rng.random_range(0..SPAN_SECONDS);
+        let duration = match status {
+            RunStatus::Pending => 0,
+            RunStatus::Processing => self.rng.random_range(0..120),
+            RunStatus::Cancelled => self.rng.random_range(1..600),
+            _ => self.rng.random_range(5..7200),
+        };
+        let usage =
+            (matches!(status, RunStatus::Processed | RunStatus::Failed) && !legacy).then(|| {
+                Usage {
+                    credits: f64::from(self.rng.random_range(2..80u32)) / 4.0,
+                }
+            });
+        let file_name = file_name(&mut self.rng, kind, processor.name);
+        // 21 random characters from 64: a clash among a billion runs has odds of
+        // about 1 in 10^19, so none is looked for; `add_runs` would report one.
+        ProcessorRun {
+            id: RunId::parse(&nano_id(
+                &mut self.rng,
+                if legacy { "dpr_" } else { "exr_" },
+            ))
+            .expect("generated ids are 25 characters"),
+            workspace_id: self.workspaces[w].clone(),
+            status,
+            processor_id: processor.id.clone(),
+            processor_name: processor.name.to_owned(),
+            processor_version_id: processor.version_id.clone(),
+            processor_type: (!legacy).then_some(kind),
+            source,
+            source_id,
+            file_name,
+            created_at: Timestamp::from_unix_nanos(created * 1_000_000_000),
+            updated_at: Timestamp::from_unix_nanos((created + duration) * 1_000_000_000),
+            usage,
+        }
+    }
+}
+
 /// Where generation is, for a progress display.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Progress {
@@ -238,90 +334,25 @@ pub fn add_generated_runs(
     // copy of a million runs in memory. (Making them on another thread was
     // measured: the runs' cache lines moving between cores cost more than the
     // overlap saved.)
-    let runs =
-        (0..spec.count).map(|made| {
-            let w = rng.random_range(0..workspaces.len());
-            let kind = weighted(&mut rng, &[(0, 60), (1, 25), (2, 15)]);
-            let candidates = &catalogue[w][kind];
-            let processor = &candidates[rng.random_range(0..candidates.len())];
-            let kind = processor.kind;
-            // About one run in thirty predates the `type` and `usage` fields.
-            let legacy = rng.random_range(0..30u32) == 0;
-            let status = weighted(
-                &mut rng,
-                &[
-                    (RunStatus::Processed, 70),
-                    (RunStatus::Failed, 8),
-                    (RunStatus::Processing, 7),
-                    (RunStatus::Pending, 10),
-                    (RunStatus::Cancelled, 5),
-                ],
-            );
-            let source = weighted(
-                &mut rng,
-                &[
-                    (RunSource::WorkflowRun, 35),
-                    (RunSource::Api, 30),
-                    (RunSource::BatchProcessorRun, 10),
-                    (RunSource::Playground, 10),
-                    (RunSource::Studio, 8),
-                    (RunSource::WorkflowConfiguration, 4),
-                    (RunSource::Admin, 3),
-                ],
-            );
-            let source_id = match source {
-                RunSource::WorkflowRun => Some(format!(
-                    "workflow_run_{:08}",
-                    rng.random_range(0..workflow_runs)
-                )),
-                RunSource::BatchProcessorRun => Some(format!(
-                    "batch_processor_run_{:06}",
-                    rng.random_range(0..batches)
-                )),
-                RunSource::WorkflowConfiguration => {
-                    Some(format!("workflow_{:04}", rng.random_range(0..workflows)))
-                }
-                _ => None,
-            };
-            let created = EPOCH_SECONDS + rng.random_range(0..SPAN_SECONDS);
-            let duration = match status {
-                RunStatus::Pending => 0,
-                RunStatus::Processing => rng.random_range(0..120),
-                RunStatus::Cancelled => rng.random_range(1..600),
-                _ => rng.random_range(5..7200),
-            };
-            let usage = (matches!(status, RunStatus::Processed | RunStatus::Failed) && !legacy)
-                .then(|| Usage {
-                    credits: f64::from(rng.random_range(2..80u32)) / 4.0,
-                });
-            let file_name = file_name(&mut rng, kind, processor.name);
-            // 21 random characters from 64: a clash among a billion runs has odds of
-            // about 1 in 10^19, so none is looked for; `add_runs` would report one.
-            let run = ProcessorRun {
-                id: RunId::parse(&nano_id(&mut rng, if legacy { "dpr_" } else { "exr_" }))
-                    .expect("generated ids are 25 characters"),
-                workspace_id: workspaces[w].clone(),
-                status,
-                processor_id: processor.id.clone(),
-                processor_name: processor.name.to_owned(),
-                processor_version_id: processor.version_id.clone(),
-                processor_type: (!legacy).then_some(kind),
-                source,
-                source_id,
-                file_name,
-                created_at: Timestamp::from_unix_nanos(created * 1_000_000_000),
-                updated_at: Timestamp::from_unix_nanos((created + duration) * 1_000_000_000),
-                usage,
-            };
-            if made % 8192 == 0 {
-                progress(Progress::Made(made));
-            }
-            if made + 1 == spec.count {
-                // The store indexes as soon as it has taken this last run.
-                progress(Progress::Indexing);
-            }
-            run
-        });
+    let mut maker = RunMaker {
+        rng,
+        workspaces: &workspaces,
+        catalogue,
+        workflow_runs,
+        batches,
+        workflows,
+    };
+    let runs = (0..spec.count).map(|made| {
+        let run = maker.next_run();
+        if made % 8192 == 0 {
+            progress(Progress::Made(made));
+        }
+        if made + 1 == spec.count {
+            // The store indexes as soon as it has taken this last run.
+            progress(Progress::Indexing);
+        }
+        run
+    });
     store.reserve_runs(spec.count);
     store
         .add_runs(runs)

@@ -2,7 +2,10 @@
 //! with the indexes that make a keyset page cost O(log n + page size).
 //! Knows nothing of HTTP or page tokens.
 //!
-//! Runs live once, in a vector. Per workspace and per sort field, a sorted list of
+//! Runs live once, in a vector of fixed-size records: strings many runs share
+//! (workspace, processor and source ids, processor names and versions) are held
+//! once and referred to by number, and each run's own text (id, file name) sits
+//! in one arena. Per workspace and per sort field, a sorted list of
 //! positions orders them by `(sort value, id)`, and one more list per
 //! equality-filter value (`status=FAILED`, `processorId=ex_…`, …) orders the
 //! runs that have it. A page binary-searches the cursor in the smallest list the
