@@ -17,6 +17,7 @@ use axum::http::{HeaderName, HeaderValue};
 use axum::middleware::Next;
 use axum::response::Response;
 use rand::RngExt;
+use tracing::Instrument;
 use rand::distr::Alphanumeric;
 
 use crate::faults;
@@ -111,6 +112,8 @@ pub async fn track(
         id: id.clone(),
         caller: RefCell::default(),
     };
+    // Events logged while serving (at debug level) carry the request's id.
+    let span = tracing::debug_span!("request", request_id = %id);
     let (mut response, note) = CONTEXT
         .scope(context, async {
             let injected = match api {
@@ -124,6 +127,7 @@ pub async fn track(
             let note = CONTEXT.with(|c| c.caller.borrow().clone());
             (response, note)
         })
+        .instrument(span)
         .await;
     response.headers_mut().insert(X_REQUEST_ID.clone(), header);
     let took = started.elapsed();
@@ -132,7 +136,7 @@ pub async fn track(
         method = %method,
         path = %path,
         status,
-        ms = took.as_secs_f64() * 1000.0,
+        ms = took.as_micros() as f64 / 1000.0,
         request_id = %id,
         key = note.key_name.as_deref().unwrap_or("-"),
         "request"
