@@ -17,8 +17,8 @@ use axum::http::{HeaderName, HeaderValue};
 use axum::middleware::Next;
 use axum::response::Response;
 use rand::RngExt;
-use tracing::Instrument;
 use rand::distr::Alphanumeric;
+use tracing::Instrument;
 
 use crate::faults;
 use crate::journal::JournalEntry;
