@@ -12,6 +12,9 @@ WORKDIR /src
 COPY Cargo.toml Cargo.lock ./
 COPY src ./src
 COPY fixtures ./fixtures
+# Cargo.toml declares the criterion bench, and cargo reads every declared
+# target's path before building any (tests/cli/image.rs checks this list).
+COPY benches ./benches
 # glibc, statically linked: no dynamic loader or shared library in the image.
 RUN target="$(rustc -vV | sed -n 's/^host: //p')" \
  && RUSTFLAGS="-C target-feature=+crt-static" \

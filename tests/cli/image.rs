@@ -110,3 +110,54 @@ async fn the_static_release_binary_runs_alone_from_an_empty_folder() {
         "docker stop (SIGTERM) ends it cleanly: {exit:?}"
     );
 }
+
+/// Copies a file, or a folder and everything in it.
+fn copy_tree(from: &Path, to: &Path) {
+    if from.is_dir() {
+        std::fs::create_dir_all(to).unwrap();
+        for entry in std::fs::read_dir(from).unwrap() {
+            let entry = entry.unwrap();
+            copy_tree(&entry.path(), &to.join(entry.file_name()));
+        }
+    } else {
+        std::fs::copy(from, to).unwrap_or_else(|e| panic!("{}: {e}", from.display()));
+    }
+}
+
+/// The Dockerfile's build stage sees only what its `COPY` lines bring in, and
+/// cargo reads every target the manifest declares (a criterion bench among
+/// them) before it builds any: from exactly those files, cargo must accept the
+/// manifest and the lock file.
+#[test]
+fn the_files_the_dockerfile_copies_are_enough_for_cargo() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let dockerfile = std::fs::read_to_string(root.join("Dockerfile")).unwrap();
+    let scratch = tempfile::tempdir().unwrap();
+    let mut copied = Vec::new();
+    for line in dockerfile.lines() {
+        let Some(args) = line.strip_prefix("COPY ") else {
+            continue;
+        };
+        if args.contains("--from") {
+            continue;
+        }
+        let words: Vec<&str> = args.split_whitespace().collect();
+        let (sources, _destination) = words.split_at(words.len() - 1);
+        for source in sources {
+            copy_tree(&root.join(source), &scratch.path().join(source));
+            copied.push(source.to_string());
+        }
+    }
+    assert!(copied.iter().any(|s| s == "Cargo.toml"), "{copied:?}");
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let out = Command::new(cargo)
+        .current_dir(scratch.path())
+        .args(["fetch", "--offline", "--locked"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "cargo rejects the build stage's files {copied:?}:\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
