@@ -353,7 +353,6 @@ pub fn add_generated_runs(
         }
         run
     });
-    store.reserve_runs(spec.count);
     store
         .add_runs(runs)
         .map_err(|(i, reason)| format!("generated run {i}: {reason}"))?;

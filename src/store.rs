@@ -153,9 +153,9 @@ impl Page<'_> {
     }
 
     /// The page's runs as the JSON array `GET /processor_runs` returns, each in
-    /// its documented summary shape, written straight from the store.
+    /// its documented summary shape, written straight from the store. Size
+    /// `buf` with `SUMMARY_BYTES` a run and it rarely grows.
     pub fn write_json(&self, buf: &mut Vec<u8>) {
-        buf.reserve(self.slots.len() * SUMMARY_BYTES + 2);
         buf.push(b'[');
         for (i, &slot) in self.slots.iter().enumerate() {
             if i > 0 {
@@ -406,10 +406,37 @@ struct Batch<'a> {
     first: usize,
     groups: &'a [FilterKey],
     group_ids: &'a [GroupIds],
+    /// How many of `slots` each group holds: the same for both sort fields.
+    sizes: Vec<usize>,
     rows: Rows<'a>,
 }
 
-impl Batch<'_> {
+impl<'a> Batch<'a> {
+    fn new(
+        slots: &'a [u32],
+        first: usize,
+        groups: &'a [FilterKey],
+        group_ids: &'a [GroupIds],
+        rows: Rows<'a>,
+    ) -> Self {
+        // Counted in slot order, which reads `group_ids` front to back.
+        let mut sizes = vec![0; groups.len()];
+        for &slot in slots {
+            let ids = group_ids[slot as usize - first];
+            for group in ids.into_iter().take_while(|&g| g != NO_GROUP) {
+                sizes[group as usize] += 1;
+            }
+        }
+        Batch {
+            slots,
+            first,
+            groups,
+            group_ids,
+            sizes,
+            rows,
+        }
+    }
+
     /// Sorts the slots under field `by` and adds them to `index`.
     fn index(&self, index: &mut SortIndex, by: usize) {
         let rows = self.rows;
@@ -422,14 +449,7 @@ impl Batch<'_> {
         keyed.sort_unstable_by(|a, b| a.0.cmp(&b.0).then_with(|| rows.id(a.1).cmp(rows.id(b.1))));
         let sorted: Slots = keyed.into_iter().map(|(_, slot)| slot).collect();
         let group_of = |slot: u32| self.group_ids[slot as usize - self.first];
-        // Counted in slot order, which reads `group_ids` front to back.
-        let mut sizes = vec![0; self.groups.len()];
-        for &slot in self.slots {
-            for group in group_of(slot).into_iter().take_while(|&g| g != NO_GROUP) {
-                sizes[group as usize] += 1;
-            }
-        }
-        index.add_sorted(sorted, self.groups, &sizes, group_of, rows, by);
+        index.add_sorted(sorted, self.groups, &self.sizes, group_of, rows, by);
     }
 }
 
@@ -587,10 +607,10 @@ impl Store {
         Ok(self.runs.len() - first)
     }
 
-    /// Makes room for `coming` more runs. `add_runs` does this with what its
-    /// iterator says is coming; a caller that knows better can say so first:
-    /// growing a million-entry table by doubling rehashes it twenty times.
-    pub fn reserve_runs(&mut self, coming: usize) {
+    /// Makes room for `coming` more runs, as `add_runs`'s iterator announces
+    /// them (exactly, for the generator): growing a million-entry table by
+    /// doubling would rehash it twenty times.
+    fn reserve_runs(&mut self, coming: usize) {
         self.runs.reserve(coming);
         self.text.reserve(coming * 48);
         let rows = Rows {
@@ -625,10 +645,7 @@ impl Store {
         }
         let id = self.push_text(run.id.as_str())?;
         let file_name = self.push_text(&run.file_name)?;
-        let file_name_lower = match lower_case(&run.file_name) {
-            Some(lower) => self.push_text(&lower)?,
-            None => file_name,
-        };
+        let file_name_lower = self.push_lower_case(&run.file_name, file_name)?;
         let processor = self.processor_number(run);
         let stored = StoredRun {
             at: [run.created_at.unix_nanos(), run.updated_at.unix_nanos()],
@@ -666,6 +683,26 @@ impl Store {
             start,
             len: text.len() as u32,
         })
+    }
+
+    /// The span of a file name's lower-case form: `as_is` (the name's own span)
+    /// when lower-casing changes nothing, else a copy lower-cased in the arena.
+    /// ASCII, nearly every name, is lower-cased in place with no allocation.
+    fn push_lower_case(&mut self, name: &str, as_is: Span) -> Result<Span, String> {
+        if name.is_ascii() {
+            if !name.bytes().any(|b| b.is_ascii_uppercase()) {
+                return Ok(as_is);
+            }
+            let span = self.push_text(name)?;
+            self.text[span.start as usize..].make_ascii_lowercase();
+            return Ok(span);
+        }
+        let lower = name.to_lowercase();
+        if lower == name {
+            Ok(as_is)
+        } else {
+            self.push_text(&lower)
+        }
     }
 
     /// The processor table's number for a run's processor, adding it if new.
@@ -820,13 +857,7 @@ impl Store {
         for (workspace, slots) in per_workspace {
             let ws = self.workspaces.entry(workspace).or_default();
             let [created, updated] = &mut ws.indexes;
-            let batch = Batch {
-                slots: &slots,
-                first,
-                groups: &groups,
-                group_ids: &group_ids,
-                rows,
-            };
+            let batch = Batch::new(&slots, first, &groups, &group_ids, rows);
             // The two sort orders share nothing mutable: a big batch indexes
             // them on two threads. A small one is not worth a thread.
             if slots.len() >= PARALLEL_INDEXING {
@@ -984,19 +1015,22 @@ impl Store {
         };
         let rows = self.rows();
         let key_of = |slot: u32| (rows.runs[slot as usize].at[by], rows.id(slot));
-        let walk: Box<dyn Iterator<Item = &u32>> = match (request.order.dir, request.after) {
-            (SortDir::Asc, None) => Box::new(slots.iter()),
-            (SortDir::Desc, None) => Box::new(slots.iter().rev()),
+        // The part of the list after the cursor, in the request's direction.
+        let window = match (request.order.dir, request.after) {
+            (_, None) => slots.as_slice(),
             (SortDir::Asc, Some(after)) => {
                 let cursor = (after.at_nanos, after.id.as_str());
-                let start = slots.partition_point(|&s| key_of(s) <= cursor);
-                Box::new(slots[start..].iter())
+                &slots[slots.partition_point(|&s| key_of(s) <= cursor)..]
             }
             (SortDir::Desc, Some(after)) => {
                 let cursor = (after.at_nanos, after.id.as_str());
-                let end = slots.partition_point(|&s| key_of(s) < cursor);
-                Box::new(slots[..end].iter().rev())
+                &slots[..slots.partition_point(|&s| key_of(s) < cursor)]
             }
+        };
+        let (mut ascending, mut descending) = (window.iter(), window.iter().rev());
+        let walk: &mut dyn Iterator<Item = &u32> = match request.order.dir {
+            SortDir::Asc => &mut ascending,
+            SortDir::Desc => &mut descending,
         };
         page.slots.reserve(request.limit.min(1024));
         for &slot in walk {
@@ -1011,18 +1045,6 @@ impl Store {
         }
         page
     }
-}
-
-/// The lower-case form of a file name, or `None` when it already is one.
-fn lower_case(name: &str) -> Option<String> {
-    if name.is_ascii() {
-        return name
-            .bytes()
-            .any(|b| b.is_ascii_uppercase())
-            .then(|| name.to_ascii_lowercase());
-    }
-    let lower = name.to_lowercase();
-    (lower != name).then_some(lower)
 }
 
 #[cfg(test)]
