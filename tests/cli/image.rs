@@ -1,6 +1,7 @@
 //! What the Docker image relies on, proven without Docker (no engine runs here).
-//! The Dockerfile builds a statically linked release binary with the same command
-//! as `build_static_binary` and copies it alone into a distroless/static image;
+//! The Dockerfile builds a statically linked release binary from the files its
+//! `COPY` lines bring in, with the command `build_static_binary` runs on exactly
+//! those files, and copies it alone into a distroless/static image;
 //! its environment sets the listen address and its HEALTHCHECK runs
 //! `extend-mock healthcheck`. So: the binary must be static, start from an empty
 //! folder with an empty environment plus those variables, answer, and pass its
@@ -13,12 +14,101 @@ use serde_json::Value;
 
 use crate::helpers::*;
 
-/// `cargo build --release` of this crate, statically linked, into its own
-/// target folder (so it neither waits on nor disturbs the test build). The
-/// first run takes a couple of minutes; later runs are no-ops.
+/// Cargo's scratch folder for integration tests, inside the target folder
+/// (`CARGO_TARGET_TMPDIR`): whatever `CARGO_TARGET_DIR` or `--target-dir`
+/// says, this test's builds go there and nowhere in the source tree.
+fn scratch() -> PathBuf {
+    PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
+}
+
+/// The sources the Dockerfile's build stage `COPY`s in (all but `--from`).
+fn dockerfile_copies(root: &Path) -> Vec<String> {
+    let dockerfile = std::fs::read_to_string(root.join("Dockerfile")).unwrap();
+    let mut sources = Vec::new();
+    for line in dockerfile.lines() {
+        let Some(args) = line.strip_prefix("COPY ") else {
+            continue;
+        };
+        if args.contains("--from") {
+            continue;
+        }
+        let words: Vec<&str> = args.split_whitespace().collect();
+        let (from, _destination) = words.split_at(words.len() - 1);
+        sources.extend(from.iter().map(|s| s.to_string()));
+    }
+    sources
+}
+
+/// Removes a file or a folder and everything in it.
+fn remove(path: &Path) {
+    let removed = if path.is_dir() {
+        std::fs::remove_dir_all(path)
+    } else {
+        std::fs::remove_file(path)
+    };
+    removed.unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+}
+
+/// Makes `to` hold exactly what `from` holds (a file, or a folder and
+/// everything in it). A file whose bytes are already there is left alone, so
+/// its modification time stays and cargo does not rebuild on every test run.
+fn mirror(from: &Path, to: &Path) {
+    if from.is_dir() {
+        if to.is_file() {
+            remove(to);
+        }
+        std::fs::create_dir_all(to).unwrap();
+        let mut wanted = std::collections::HashSet::new();
+        for entry in std::fs::read_dir(from).unwrap() {
+            let entry = entry.unwrap();
+            wanted.insert(entry.file_name());
+            mirror(&entry.path(), &to.join(entry.file_name()));
+        }
+        for entry in std::fs::read_dir(to).unwrap() {
+            let entry = entry.unwrap();
+            if !wanted.contains(&entry.file_name()) {
+                remove(&entry.path());
+            }
+        }
+    } else {
+        let bytes = std::fs::read(from).unwrap_or_else(|e| panic!("{}: {e}", from.display()));
+        if to.is_dir() {
+            remove(to);
+        }
+        if std::fs::read(to).ok().as_deref() != Some(&bytes[..]) {
+            std::fs::write(to, &bytes).unwrap();
+        }
+    }
+}
+
+/// The Docker build, without Docker: a folder holding only what the
+/// Dockerfile's `COPY` lines bring in, and in it the build stage's command
+/// (`cargo build --release --locked --bin extend-mock --target <host>` with
+/// glibc linked statically). It proves that those files are enough for cargo
+/// (a criterion bench the manifest declares, a fixture `include_str!` reads)
+/// and gives the binary the image runs. Cargo only fetches what this build
+/// needs, which the test build has fetched already. Build outputs go under
+/// the target folder; the first run takes a couple of minutes, later runs
+/// are no-ops.
 fn build_static_binary() -> PathBuf {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let context = scratch().join("docker-context");
+    let copies = dockerfile_copies(root);
+    for needed in ["Cargo.toml", "Cargo.lock", "src"] {
+        assert!(copies.iter().any(|s| s == needed), "{needed}: {copies:?}");
+    }
+    std::fs::create_dir_all(&context).unwrap();
+    for source in &copies {
+        mirror(&root.join(source), &context.join(source));
+    }
+    // Anything else in the folder is left from an older Dockerfile.
+    for entry in std::fs::read_dir(&context).unwrap() {
+        let name = entry.unwrap().file_name();
+        if !copies.iter().any(|s| std::ffi::OsStr::new(s) == name) {
+            remove(&context.join(&name));
+        }
+    }
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-    let manifest_dir = Path::new(env!("CARGO_MANIFEST_DIR"));
     let host =
         String::from_utf8(Command::new("rustc").arg("-vV").output().unwrap().stdout).unwrap();
     let target = host
@@ -26,9 +116,9 @@ fn build_static_binary() -> PathBuf {
         .find_map(|l| l.strip_prefix("host: "))
         .expect("rustc -vV names the host")
         .to_owned();
-    let target_dir = manifest_dir.join("target").join("static");
-    let status = Command::new(cargo)
-        .current_dir(manifest_dir)
+    let target_dir = scratch().join("static");
+    let out = Command::new(cargo)
+        .current_dir(&context)
         .env("RUSTFLAGS", "-C target-feature=+crt-static")
         .args([
             "build",
@@ -41,9 +131,13 @@ fn build_static_binary() -> PathBuf {
         ])
         .arg("--target-dir")
         .arg(&target_dir)
-        .status()
+        .output()
         .expect("cargo runs");
-    assert!(status.success(), "the static release build failed");
+    assert!(
+        out.status.success(),
+        "the Docker build stage's command fails on the files its COPY lines bring in {copies:?}:\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     target_dir.join(target).join("release").join("extend-mock")
 }
 
@@ -61,7 +155,7 @@ fn is_static_elf(bytes: &[u8]) -> bool {
 }
 
 #[tokio::test]
-async fn the_static_release_binary_runs_alone_from_an_empty_folder() {
+async fn the_binary_built_from_the_dockerfiles_copies_is_static_and_runs_alone() {
     let built = build_static_binary();
     let bytes = std::fs::read(&built).unwrap();
     assert!(
@@ -108,56 +202,5 @@ async fn the_static_release_binary_runs_alone_from_an_empty_folder() {
     assert!(
         exit.success(),
         "docker stop (SIGTERM) ends it cleanly: {exit:?}"
-    );
-}
-
-/// Copies a file, or a folder and everything in it.
-fn copy_tree(from: &Path, to: &Path) {
-    if from.is_dir() {
-        std::fs::create_dir_all(to).unwrap();
-        for entry in std::fs::read_dir(from).unwrap() {
-            let entry = entry.unwrap();
-            copy_tree(&entry.path(), &to.join(entry.file_name()));
-        }
-    } else {
-        std::fs::copy(from, to).unwrap_or_else(|e| panic!("{}: {e}", from.display()));
-    }
-}
-
-/// The Dockerfile's build stage sees only what its `COPY` lines bring in, and
-/// cargo reads every target the manifest declares (a criterion bench among
-/// them) before it builds any: from exactly those files, cargo must accept the
-/// manifest and the lock file.
-#[test]
-fn the_files_the_dockerfile_copies_are_enough_for_cargo() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let dockerfile = std::fs::read_to_string(root.join("Dockerfile")).unwrap();
-    let scratch = tempfile::tempdir().unwrap();
-    let mut copied = Vec::new();
-    for line in dockerfile.lines() {
-        let Some(args) = line.strip_prefix("COPY ") else {
-            continue;
-        };
-        if args.contains("--from") {
-            continue;
-        }
-        let words: Vec<&str> = args.split_whitespace().collect();
-        let (sources, _destination) = words.split_at(words.len() - 1);
-        for source in sources {
-            copy_tree(&root.join(source), &scratch.path().join(source));
-            copied.push(source.to_string());
-        }
-    }
-    assert!(copied.iter().any(|s| s == "Cargo.toml"), "{copied:?}");
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-    let out = Command::new(cargo)
-        .current_dir(scratch.path())
-        .args(["fetch", "--offline", "--locked"])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "cargo rejects the build stage's files {copied:?}:\n{}",
-        String::from_utf8_lossy(&out.stderr)
     );
 }
