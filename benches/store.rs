@@ -127,7 +127,7 @@ fn queries(c: &mut Criterion) {
         let mut buf = Vec::with_capacity(4096);
         b.iter(|| {
             buf.clear();
-            page.write_json(&mut buf);
+            extend_mock::wire::summary::write_summaries(page.runs(), &mut buf);
             buf.len()
         })
     });
@@ -166,6 +166,7 @@ fn queries(c: &mut Criterion) {
                 created_at: at,
                 updated_at: at,
                 usage: None,
+                details: Default::default(),
             };
             store.add_runs([run]).unwrap()
         })

@@ -19,6 +19,11 @@ pub enum ApiError {
     InvalidRequest(String),
     #[error("No route for {method} {path}")]
     NotFound { method: String, path: String },
+    /// 404 for a run that does not exist, belongs to another workspace, or
+    /// has an id that could not exist: the same words for all three, so a
+    /// caller learns nothing about other workspaces (SPEC Part 4).
+    #[error("Processor run `{0}` not found")]
+    RunNotFound(String),
     #[error("{method} is not allowed on {path}")]
     MethodNotAllowed { method: String, path: String },
     /// 429 from the per-key limit (`--rate-limit`).
@@ -40,7 +45,7 @@ impl ApiError {
         match self {
             ApiError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
             ApiError::InvalidRequest(_) => StatusCode::BAD_REQUEST,
-            ApiError::NotFound { .. } => StatusCode::NOT_FOUND,
+            ApiError::NotFound { .. } | ApiError::RunNotFound(_) => StatusCode::NOT_FOUND,
             ApiError::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
             ApiError::Injected { status, .. } => *status,

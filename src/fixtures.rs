@@ -9,7 +9,7 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
 use crate::model::ProcessorRun;
-use crate::store::{ApiKey, Organization, Store};
+use crate::store::{ApiKey, Organization, Store, StoreError};
 
 /// The built-in document, used when no `--fixtures` is given.
 pub const DEFAULT_DOCUMENT: &str = include_str!("../fixtures/default.json");
@@ -73,10 +73,10 @@ pub fn parse_json<T: DeserializeOwned>(source: &str, bytes: &[u8]) -> Result<T, 
 /// a workspace that another declares.
 pub fn build_store(documents: Vec<(String, Document)>) -> Result<Store, FixtureError> {
     let mut store = Store::default();
-    let fail = |source: &str, path: String, reason: String| FixtureError {
+    let fail = |source: &str, path: String, reason: StoreError| FixtureError {
         source: source.to_owned(),
         path,
-        reason,
+        reason: reason.to_string(),
     };
     for (source, doc) in &documents {
         for (i, org) in doc.organizations.iter().enumerate() {

@@ -11,7 +11,9 @@ use fake::faker::name::{de_de, en, fr_fr, ja_jp};
 use rand::rngs::ChaCha8Rng;
 use rand::{RngExt, SeedableRng};
 
-use crate::model::{ProcessorRun, ProcessorType, RunId, RunSource, RunStatus, Timestamp, Usage};
+use crate::model::{
+    ProcessorRun, ProcessorType, RunDetails, RunId, RunSource, RunStatus, Timestamp, Usage,
+};
 use crate::store::Store;
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -272,6 +274,7 @@ impl RunMaker<'_> {
             created_at: Timestamp::from_unix_nanos(created * 1_000_000_000),
             updated_at: Timestamp::from_unix_nanos((created + duration) * 1_000_000_000),
             usage,
+            details: RunDetails::default(),
         }
     }
 }

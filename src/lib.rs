@@ -9,10 +9,11 @@ pub mod control;
 pub mod error;
 pub mod faults;
 pub mod fixtures;
+pub mod full_run;
 pub mod generate;
 pub mod healthcheck;
 pub mod journal;
-pub mod json;
+
 pub mod model;
 pub mod page_token;
 pub mod query;
@@ -21,6 +22,7 @@ pub mod routes;
 pub mod startup;
 pub mod state;
 pub mod store;
+pub mod wire;
 
 use std::any::Any;
 use std::future::Future;
@@ -52,6 +54,14 @@ pub fn app(
     let routes = Router::new()
         .route("/processor_runs", get(routes::processor_runs::list))
         .route("/v1/processor_runs", get(routes::processor_runs::list))
+        .route(
+            "/processor_runs/{id}",
+            get(routes::processor_runs::get).delete(routes::processor_runs::delete),
+        )
+        .route(
+            "/v1/processor_runs/{id}",
+            get(routes::processor_runs::get).delete(routes::processor_runs::delete),
+        )
         .nest("/_mock", control::router(&state))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)

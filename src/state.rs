@@ -15,7 +15,7 @@ use crate::journal::{Journal, JournalEntry};
 use crate::model::ProcessorRun;
 use crate::page_token::PageSigner;
 use crate::query::PagingRules;
-use crate::store::Store;
+use crate::store::{Store, StoreError};
 
 const POISONED: &str = "a thread panicked while holding a state lock";
 
@@ -136,8 +136,13 @@ impl AppState {
     }
 
     /// Adds runs all-or-nothing (see `Store::add_runs`), under the write lock.
-    pub fn add_runs(&self, runs: Vec<ProcessorRun>) -> Result<usize, (usize, String)> {
+    pub fn add_runs(&self, runs: Vec<ProcessorRun>) -> Result<usize, (usize, StoreError)> {
         self.store.write().expect(POISONED).add_runs(runs)
+    }
+
+    /// Deletes one run of a workspace, under the write lock.
+    pub fn remove_run(&self, workspace_id: &str, id: &str) -> Result<(), StoreError> {
+        self.store.write().expect(POISONED).remove(workspace_id, id)
     }
 
     /// `Err(seconds to wait)` when the key is over `--rate-limit`.

@@ -21,12 +21,35 @@ use hashbrown::HashTable;
 use memchr::memmem::Finder;
 use rustc_hash::{FxBuildHasher, FxHashMap};
 
-use crate::json;
-
 use crate::model::{
-    ApiVersion, KeyScope, ProcessorRun, ProcessorType, RunId, RunSource, RunStatus, SortBy,
-    SortDir, Timestamp, Usage,
+    ApiVersion, KeyScope, ProcessorRun, ProcessorType, RunDetails, RunId, RunSource, RunStatus,
+    SortBy, SortDir, Timestamp, Usage,
 };
+
+/// Why the store refused a change or a look-up. Its text names the field at
+/// fault, as fixture errors and 400s quote it.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum StoreError {
+    /// No live run with this id in the workspace asked about; a run of
+    /// another workspace is not found either.
+    #[error("no processor run `{0}`")]
+    RunNotFound(String),
+    #[error("id: duplicate run id `{0}`")]
+    DuplicateRun(String),
+    /// A field breaks a rule; `field` names it, empty for the whole item.
+    #[error("{}{reason}", if field.is_empty() { String::new() } else { format!("{field}: ") })]
+    Invalid { field: String, reason: String },
+    /// More than the compact layout can address.
+    #[error("{0}")]
+    Full(&'static str),
+}
+
+fn invalid(field: impl Into<String>, reason: impl Into<String>) -> StoreError {
+    StoreError::Invalid {
+        field: field.into(),
+        reason: reason.into(),
+    }
+}
 
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
@@ -123,7 +146,7 @@ pub struct PageRequest<'a> {
     pub limit: usize,
 }
 
-/// One page of runs, still in the store: written out as JSON by `write_json`.
+/// One page of runs, still in the store: read out as `RunView`s.
 pub struct Page<'a> {
     store: &'a Store,
     slots: Vec<u32>,
@@ -152,23 +175,44 @@ impl Page<'_> {
         })
     }
 
-    /// The page's runs as the JSON array `GET /processor_runs` returns, each in
-    /// its documented summary shape, written straight from the store. Size
-    /// `buf` with `SUMMARY_BYTES` a run and it rarely grows.
-    pub fn write_json(&self, buf: &mut Vec<u8>) {
-        buf.push(b'[');
-        for (i, &slot) in self.slots.iter().enumerate() {
-            if i > 0 {
-                buf.push(b',');
-            }
-            self.store.write_summary(slot, buf);
-        }
-        buf.push(b']');
+    /// The page's runs, in order.
+    pub fn runs(&self) -> impl ExactSizeIterator<Item = RunView<'_>> {
+        self.slots.iter().map(|&slot| self.store.view(slot))
     }
 }
 
-/// About what one run's summary takes as JSON; a buffer sized from it rarely grows.
-pub const SUMMARY_BYTES: usize = 320;
+/// A change to a stored run; `None` leaves a field as it is.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct RunChange {
+    pub status: Option<RunStatus>,
+    pub updated_at: Option<Timestamp>,
+    pub credits: Option<f64>,
+}
+
+/// One run as the store holds it, borrowed: what the wire writers and the
+/// full-object derivation read. Cheap to make (no allocation).
+#[derive(Clone, Copy, Debug)]
+pub struct RunView<'a> {
+    pub id: &'a str,
+    pub workspace_id: &'a str,
+    pub status: RunStatus,
+    pub processor_id: &'a str,
+    pub processor_name: &'a str,
+    pub processor_version_id: &'a str,
+    /// As stored: older runs have none (the summary leaves it out).
+    pub processor_type: Option<ProcessorType>,
+    pub source: RunSource,
+    pub source_id: Option<&'a str>,
+    pub file_name: &'a str,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+    /// The same times as nanoseconds, for writers that format them fast.
+    pub created_nanos: i64,
+    pub updated_nanos: i64,
+    pub credits: Option<f64>,
+    /// The full-object fields a fixture pinned, if any.
+    pub details: Option<&'a RunDetails>,
+}
 
 /// A repeated string's number in `Symbols`.
 type Sym = u32;
@@ -204,16 +248,12 @@ impl Symbols {
 }
 
 /// A processor version as runs name it: id, name, version and type. A workspace
-/// has a few dozen, shared by all its runs, so each carries its part of the
-/// summary JSON ready-made.
+/// has a few dozen, shared by all its runs.
 struct Processor {
     id: Sym,
     name: Sym,
     version: Sym,
     kind: Option<ProcessorType>,
-    /// `"processorId":…,"processorName":…,"processorVersionId":…,` and
-    /// `"type":…,` when the run has one.
-    json: Box<[u8]>,
 }
 
 /// Where a run's own text (id, file name) sits in `Store::text`.
@@ -239,6 +279,9 @@ struct StoredRun {
     source_id: Sym,
     status: RunStatus,
     source: RunSource,
+    /// False once removed: the slot stays (indexes number runs by slot) but
+    /// is in no index, no id look-up and no export.
+    live: bool,
 }
 
 /// The equality filters resolved against the store: ids as their numbers.
@@ -482,20 +525,29 @@ pub struct Store {
     /// Numbers in `processors`, found by the hash of the processor's strings.
     processor_numbers: HashTable<u32>,
     workspaces: FxHashMap<Sym, WorkspaceRuns>,
+    /// The full-object fields fixtures pin, by slot; most runs have none and
+    /// cost nothing here (their full object is derived on read).
+    details: FxHashMap<u32, Box<RunDetails>>,
+    /// Runs not removed.
+    live_runs: usize,
 }
 impl Store {
-    pub fn add_organization(&mut self, org: Organization) -> Result<(), String> {
-        crate::model::check_id(&org.id).map_err(|e| format!("id {e}"))?;
+    pub fn add_organization(&mut self, org: Organization) -> Result<(), StoreError> {
+        crate::model::check_id(&org.id).map_err(|e| invalid("", format!("id {e}")))?;
         if self.organizations.iter().any(|o| o.id == org.id) {
-            return Err(format!("duplicate organization id `{}`", org.id));
+            return Err(invalid(
+                "",
+                format!("duplicate organization id `{}`", org.id),
+            ));
         }
         let mut seen = HashSet::new();
         for (i, ws) in org.workspaces.iter().enumerate() {
-            crate::model::check_id(&ws.id).map_err(|e| format!("workspaces[{i}].id {e}"))?;
+            crate::model::check_id(&ws.id)
+                .map_err(|e| invalid("", format!("workspaces[{i}].id {e}")))?;
             if self.workspace_orgs.contains_key(&ws.id) || !seen.insert(&ws.id) {
-                return Err(format!(
-                    "workspaces[{i}].id: duplicate workspace id `{}`",
-                    ws.id
+                return Err(invalid(
+                    format!("workspaces[{i}].id"),
+                    format!("duplicate workspace id `{}`", ws.id),
                 ));
             }
         }
@@ -506,44 +558,53 @@ impl Store {
         Ok(())
     }
 
-    pub fn add_key(&mut self, key: ApiKey) -> Result<(), String> {
+    pub fn add_key(&mut self, key: ApiKey) -> Result<(), StoreError> {
         if key.token.is_empty() || key.token.chars().any(char::is_whitespace) {
-            return Err("token: must be non-empty and contain no white space".into());
+            return Err(invalid(
+                "token",
+                "must be non-empty and contain no white space",
+            ));
         }
         if self.key_by_token.contains_key(&key.token) {
-            return Err("token: the same token is declared twice".into());
+            return Err(invalid("token", "the same token is declared twice"));
         }
         match key.scope {
             KeyScope::Workspace => {
-                let ws = key
-                    .workspace_id
-                    .as_deref()
-                    .ok_or("workspaceId: required for a key with scope `workspace`".to_owned())?;
+                let ws = key.workspace_id.as_deref().ok_or_else(|| {
+                    invalid("workspaceId", "required for a key with scope `workspace`")
+                })?;
                 let org = self
                     .workspace_orgs
                     .get(ws)
-                    .ok_or(format!("workspaceId: unknown workspace `{ws}`"))?;
+                    .ok_or_else(|| invalid("workspaceId", format!("unknown workspace `{ws}`")))?;
                 if let Some(declared) = &key.organization_id
                     && declared != org
                 {
-                    return Err(format!(
-                        "organizationId: workspace `{ws}` belongs to `{org}`, not `{declared}`"
+                    return Err(invalid(
+                        "organizationId",
+                        format!("workspace `{ws}` belongs to `{org}`, not `{declared}`"),
                     ));
                 }
             }
             KeyScope::Organization => {
-                let org = key.organization_id.as_deref().ok_or(
-                    "organizationId: required for a key with scope `organization`".to_owned(),
-                )?;
+                let org = key.organization_id.as_deref().ok_or_else(|| {
+                    invalid(
+                        "organizationId",
+                        "required for a key with scope `organization`",
+                    )
+                })?;
                 if !self.organizations.iter().any(|o| o.id == org) {
-                    return Err(format!("organizationId: unknown organization `{org}`"));
+                    return Err(invalid(
+                        "organizationId",
+                        format!("unknown organization `{org}`"),
+                    ));
                 }
                 if key.workspace_id.is_some() {
-                    return Err(
-                        "workspaceId: an organization key names its workspace per request, \
-                         in x-extend-workspace-id"
-                            .into(),
-                    );
+                    return Err(invalid(
+                        "workspaceId",
+                        "an organization key names its workspace per request, \
+                         in x-extend-workspace-id",
+                    ));
                 }
             }
         }
@@ -555,18 +616,21 @@ impl Store {
 
     /// Checks one run's fields against the store (ids are checked as they are
     /// added): the reason names the field at fault.
-    fn check_run(&self, run: &ProcessorRun) -> Result<(), String> {
+    fn check_run(&self, run: &ProcessorRun) -> Result<(), StoreError> {
         if !self.workspace_orgs.contains_key(&run.workspace_id) {
-            return Err(format!(
-                "workspaceId: unknown workspace `{}`",
-                run.workspace_id
+            return Err(invalid(
+                "workspaceId",
+                format!("unknown workspace `{}`", run.workspace_id),
             ));
         }
         if run.updated_at < run.created_at {
-            return Err(format!(
-                "updatedAt: {} is earlier than createdAt {}",
-                run.updated_at.to_rfc3339(),
-                run.created_at.to_rfc3339()
+            return Err(invalid(
+                "updatedAt",
+                format!(
+                    "{} is earlier than createdAt {}",
+                    run.updated_at.to_rfc3339(),
+                    run.created_at.to_rfc3339()
+                ),
             ));
         }
         for (field, value) in [
@@ -575,7 +639,7 @@ impl Store {
             ("sourceId", run.source_id.as_ref()),
         ] {
             if let Some(value) = value {
-                crate::model::check_id(value).map_err(|e| format!("{field} {e}"))?;
+                crate::model::check_id(value).map_err(|e| invalid("", format!("{field} {e}")))?;
             }
         }
         Ok(())
@@ -592,13 +656,13 @@ impl Store {
     pub fn add_runs(
         &mut self,
         runs: impl IntoIterator<Item = ProcessorRun>,
-    ) -> Result<usize, (usize, String)> {
+    ) -> Result<usize, (usize, StoreError)> {
         let first = self.runs.len();
         let text_mark = self.text.len();
         let runs = runs.into_iter();
         self.reserve_runs(runs.size_hint().0);
         for (i, run) in runs.enumerate() {
-            if let Err(reason) = self.push_run(&run) {
+            if let Err(reason) = self.push_run(run) {
                 self.roll_back(first, text_mark);
                 return Err((i, reason));
             }
@@ -624,12 +688,12 @@ impl Store {
     /// Appends one run, unindexed. Strings it shares with other runs are
     /// interned; those stay even if the batch is rolled back (they are only
     /// names, and a filter on a name with no runs finds none).
-    fn push_run(&mut self, run: &ProcessorRun) -> Result<(), String> {
-        self.check_run(run)?;
+    fn push_run(&mut self, run: ProcessorRun) -> Result<(), StoreError> {
+        self.check_run(&run)?;
         let slot = u32::try_from(self.runs.len())
             .ok()
             .filter(|&slot| slot < u32::MAX)
-            .ok_or("the store holds at most 4 billion runs")?;
+            .ok_or(StoreError::Full("the store holds at most 4 billion runs"))?;
         let hasher = FxBuildHasher;
         let hash = hasher.hash_one(run.id.as_str());
         let rows = Rows {
@@ -641,12 +705,12 @@ impl Store {
             .find(hash, |&s| rows.id(s) == run.id.as_str())
             .is_some()
         {
-            return Err(format!("id: duplicate run id `{}`", run.id.as_str()));
+            return Err(StoreError::DuplicateRun(run.id.as_str().to_owned()));
         }
         let id = self.push_text(run.id.as_str())?;
         let file_name = self.push_text(&run.file_name)?;
         let file_name_lower = self.push_lower_case(&run.file_name, file_name)?;
-        let processor = self.processor_number(run);
+        let processor = self.processor_number(&run);
         let stored = StoredRun {
             at: [run.created_at.unix_nanos(), run.updated_at.unix_nanos()],
             credits: run.usage.as_ref().map(|u| u.credits),
@@ -661,8 +725,13 @@ impl Store {
                 .map_or(NO_SYM, |s| self.symbols.intern(s)),
             status: run.status,
             source: run.source,
+            live: true,
         };
+        if !run.details.is_empty() {
+            self.details.insert(slot, Box::new(run.details));
+        }
         self.runs.push(stored);
+        self.live_runs += 1;
         let rows = Rows {
             runs: &self.runs,
             text: &self.text,
@@ -672,11 +741,13 @@ impl Store {
         Ok(())
     }
 
-    fn push_text(&mut self, text: &str) -> Result<Span, String> {
+    fn push_text(&mut self, text: &str) -> Result<Span, StoreError> {
         let start = u32::try_from(self.text.len()).ok();
         let end = u32::try_from(self.text.len() + text.len()).ok();
         let (Some(start), Some(_)) = (start, end) else {
-            return Err("the store holds at most 4 GiB of ids and file names".into());
+            return Err(StoreError::Full(
+                "the store holds at most 4 GiB of ids and file names",
+            ));
         };
         self.text.push_str(text);
         Ok(Span {
@@ -688,7 +759,7 @@ impl Store {
     /// The span of a file name's lower-case form: `as_is` (the name's own span)
     /// when lower-casing changes nothing, else a copy lower-cased in the arena.
     /// ASCII, nearly every name, is lower-cased in place with no allocation.
-    fn push_lower_case(&mut self, name: &str, as_is: Span) -> Result<Span, String> {
+    fn push_lower_case(&mut self, name: &str, as_is: Span) -> Result<Span, StoreError> {
         if name.is_ascii() {
             if !name.bytes().any(|b| b.is_ascii_uppercase()) {
                 return Ok(as_is);
@@ -735,30 +806,12 @@ impl Store {
             self.symbols.intern(parts.2),
             parts.3,
         );
-        let mut json = Vec::new();
-        for (key, value) in [
-            ("processorId", id),
-            ("processorName", name),
-            ("processorVersionId", version),
-        ] {
-            json.push(b'"');
-            json.extend_from_slice(key.as_bytes());
-            json.extend_from_slice(b"\":");
-            json::write_str(&mut json, self.symbols.text(value));
-            json.push(b',');
-        }
-        if let Some(kind) = kind {
-            json.extend_from_slice(b"\"type\":");
-            json::write_str(&mut json, kind.as_str());
-            json.push(b',');
-        }
         let number = u32::try_from(self.processors.len()).expect("fewer than 4 billion processors");
         self.processors.push(Processor {
             id,
             name,
             version,
             kind,
-            json: json.into_boxed_slice(),
         });
         let (processors, symbols) = (&self.processors, &self.symbols);
         self.processor_numbers.insert_unique(hash, number, |&n| {
@@ -789,6 +842,8 @@ impl Store {
                 entry.remove();
             }
         }
+        self.details.retain(|&slot, _| (slot as usize) < first);
+        self.live_runs -= self.runs.len() - first;
         self.runs.truncate(first);
         self.text.truncate(text_mark);
     }
@@ -896,8 +951,9 @@ impl Store {
         self.workspace_orgs.get(workspace_id).map(String::as_str)
     }
 
+    /// Runs in the store, not counting removed ones.
     pub fn run_count(&self) -> usize {
-        self.runs.len()
+        self.live_runs
     }
 
     fn rows(&self) -> Rows<'_> {
@@ -914,46 +970,211 @@ impl Store {
     /// Every run in the order added, in its fixture shape (for export).
     pub fn runs(&self) -> impl Iterator<Item = ProcessorRun> + '_ {
         let rows = self.rows();
-        self.runs.iter().map(move |run| {
-            let processor = &self.processors[run.processor as usize];
-            let text = |sym: Sym| self.symbols.text(sym).to_owned();
-            ProcessorRun {
-                id: RunId::parse(rows.span(run.id)).expect("stored ids were checked"),
-                workspace_id: text(run.workspace),
-                status: run.status,
-                processor_id: text(processor.id),
-                processor_name: text(processor.name),
-                processor_version_id: text(processor.version),
-                processor_type: processor.kind,
-                source: run.source,
-                source_id: (run.source_id != NO_SYM).then(|| text(run.source_id)),
-                file_name: rows.span(run.file_name).to_owned(),
-                created_at: Timestamp::from_unix_nanos(run.at[0]),
-                updated_at: Timestamp::from_unix_nanos(run.at[1]),
-                usage: run.credits.map(|credits| Usage { credits }),
-            }
-        })
+        self.runs
+            .iter()
+            .enumerate()
+            .filter(|(_, run)| run.live)
+            .map(move |(slot, run)| {
+                let processor = &self.processors[run.processor as usize];
+                let text = |sym: Sym| self.symbols.text(sym).to_owned();
+                ProcessorRun {
+                    id: RunId::parse(rows.span(run.id)).expect("stored ids were checked"),
+                    workspace_id: text(run.workspace),
+                    status: run.status,
+                    processor_id: text(processor.id),
+                    processor_name: text(processor.name),
+                    processor_version_id: text(processor.version),
+                    processor_type: processor.kind,
+                    source: run.source,
+                    source_id: (run.source_id != NO_SYM).then(|| text(run.source_id)),
+                    file_name: rows.span(run.file_name).to_owned(),
+                    created_at: Timestamp::from_unix_nanos(run.at[0]),
+                    updated_at: Timestamp::from_unix_nanos(run.at[1]),
+                    usage: run.credits.map(|credits| Usage { credits }),
+                    details: self
+                        .details
+                        .get(&(slot as u32))
+                        .map(|d| RunDetails::clone(d))
+                        .unwrap_or_default(),
+                }
+            })
     }
 
-    /// One run's summary as JSON: the documented fields, in the documented order.
-    fn write_summary(&self, slot: u32, buf: &mut Vec<u8>) {
+    /// A run as the layers above read it, borrowed from the store.
+    fn view(&self, slot: u32) -> RunView<'_> {
         let run = &self.runs[slot as usize];
-        buf.extend_from_slice(b"{\"id\":");
-        json::write_str(buf, self.id(slot));
-        buf.extend_from_slice(b",\"status\":\"");
-        buf.extend_from_slice(run.status.as_str().as_bytes());
-        buf.extend_from_slice(b"\",");
-        buf.extend_from_slice(&self.processors[run.processor as usize].json);
-        buf.extend_from_slice(b"\"createdAt\":");
-        json::write_timestamp(buf, run.at[0]);
-        buf.extend_from_slice(b",\"updatedAt\":");
-        json::write_timestamp(buf, run.at[1]);
-        if let Some(credits) = run.credits {
-            buf.extend_from_slice(b",\"usage\":{\"credits\":");
-            json::write_f64(buf, credits);
-            buf.push(b'}');
+        let processor = &self.processors[run.processor as usize];
+        let rows = self.rows();
+        RunView {
+            id: rows.span(run.id),
+            workspace_id: self.symbols.text(run.workspace),
+            status: run.status,
+            processor_id: self.symbols.text(processor.id),
+            processor_name: self.symbols.text(processor.name),
+            processor_version_id: self.symbols.text(processor.version),
+            processor_type: processor.kind,
+            source: run.source,
+            source_id: (run.source_id != NO_SYM).then(|| self.symbols.text(run.source_id)),
+            file_name: rows.span(run.file_name),
+            created_at: Timestamp::from_unix_nanos(run.at[0]),
+            updated_at: Timestamp::from_unix_nanos(run.at[1]),
+            created_nanos: run.at[0],
+            updated_nanos: run.at[1],
+            credits: run.credits,
+            details: self.details.get(&slot).map(|d| &**d),
         }
-        buf.push(b'}');
+    }
+
+    /// The slot of a live run of this workspace with this id. A run of
+    /// another workspace is not found: callers cannot tell the two apart.
+    fn find(&self, workspace_id: &str, id: &str) -> Option<u32> {
+        let rows = self.rows();
+        let slot = *self
+            .run_ids
+            .find(FxBuildHasher.hash_one(id), |&s| rows.id(s) == id)?;
+        let run = &self.runs[slot as usize];
+        (run.live && self.symbols.text(run.workspace) == workspace_id).then_some(slot)
+    }
+
+    /// One run of a workspace.
+    pub fn get(&self, workspace_id: &str, id: &str) -> Result<RunView<'_>, StoreError> {
+        self.find(workspace_id, id)
+            .map(|slot| self.view(slot))
+            .ok_or_else(|| StoreError::RunNotFound(id.to_owned()))
+    }
+
+    /// The type a run without one is shown with in its full object: the
+    /// type its processor's other runs carry, `EXTRACT` when none does
+    /// (SPEC Part 4). The processor table holds a few dozen entries.
+    pub fn processor_type_of(&self, processor_id: &str) -> ProcessorType {
+        let Some(id) = self.symbols.get(processor_id) else {
+            return ProcessorType::Extract;
+        };
+        self.processors
+            .iter()
+            .filter(|p| p.id == id)
+            .find_map(|p| p.kind)
+            .unwrap_or(ProcessorType::Extract)
+    }
+
+    /// Deletes a run for good: out of every index, the id look-up, exports
+    /// and counts. Its slot and text stay (slots number the runs; the text is
+    /// a few bytes) until the store is rebuilt. Page tokens that point at or
+    /// past it still work: a cursor is a position in the order, not a slot.
+    pub fn remove(&mut self, workspace_id: &str, id: &str) -> Result<(), StoreError> {
+        let slot = self
+            .find(workspace_id, id)
+            .ok_or_else(|| StoreError::RunNotFound(id.to_owned()))?;
+        self.unindex(slot);
+        let hash = FxBuildHasher.hash_one(id);
+        if let Ok(entry) = self.run_ids.find_entry(hash, |&s| s == slot) {
+            entry.remove();
+        }
+        self.runs[slot as usize].live = false;
+        self.details.remove(&slot);
+        self.live_runs -= 1;
+        Ok(())
+    }
+
+    /// Changes a run's status and `updatedAt`; the run moves to its new
+    /// place in every index it is in (the `updatedAt` order, the status lists).
+    pub fn update(
+        &mut self,
+        workspace_id: &str,
+        id: &str,
+        change: RunChange,
+    ) -> Result<(), StoreError> {
+        let slot = self
+            .find(workspace_id, id)
+            .ok_or_else(|| StoreError::RunNotFound(id.to_owned()))?;
+        let run = &self.runs[slot as usize];
+        let updated = change.updated_at.map_or(run.at[1], Timestamp::unix_nanos);
+        if updated < run.at[0] {
+            return Err(invalid(
+                "updatedAt",
+                format!(
+                    "{} is earlier than createdAt {}",
+                    Timestamp::from_unix_nanos(updated).to_rfc3339(),
+                    Timestamp::from_unix_nanos(run.at[0]).to_rfc3339()
+                ),
+            ));
+        }
+        self.unindex(slot);
+        let run = &mut self.runs[slot as usize];
+        run.at[1] = updated;
+        if let Some(status) = change.status {
+            run.status = status;
+        }
+        if let Some(credits) = change.credits {
+            run.credits = Some(credits);
+        }
+        self.index_one(slot);
+        Ok(())
+    }
+
+    /// The equality-filter lists a run belongs in.
+    fn filter_keys(&self, slot: u32) -> impl Iterator<Item = FilterKey> {
+        let run = &self.runs[slot as usize];
+        let processor = &self.processors[run.processor as usize];
+        [
+            Some(FilterKey::Status(run.status)),
+            Some(FilterKey::Source(run.source)),
+            Some(FilterKey::ProcessorId(processor.id)),
+            processor.kind.map(FilterKey::Type),
+            (run.source_id != NO_SYM).then_some(FilterKey::SourceId(run.source_id)),
+        ]
+        .into_iter()
+        .flatten()
+    }
+
+    /// Takes one run out of its workspace's lists, found by binary search.
+    fn unindex(&mut self, slot: u32) {
+        let keys: Vec<FilterKey> = self.filter_keys(slot).collect();
+        let workspace = self.runs[slot as usize].workspace;
+        let rows = Rows {
+            runs: &self.runs,
+            text: &self.text,
+        };
+        let Some(ws) = self.workspaces.get_mut(&workspace) else {
+            return;
+        };
+        for (by, index) in ws.indexes.iter_mut().enumerate() {
+            let lists = std::iter::once(&mut index.all).chain(
+                index
+                    .by_filter
+                    .iter_mut()
+                    .filter(|(key, _)| keys.contains(key))
+                    .map(|(_, slots)| slots),
+            );
+            for slots in lists {
+                let at = slots.partition_point(|&e| rows.compare(by, e, slot) == Ordering::Less);
+                if slots.get(at) == Some(&slot) {
+                    slots.remove(at);
+                }
+            }
+        }
+    }
+
+    /// Puts one run into its workspace's lists at its place.
+    fn index_one(&mut self, slot: u32) {
+        let keys: Vec<FilterKey> = self.filter_keys(slot).collect();
+        let workspace = self.runs[slot as usize].workspace;
+        let rows = Rows {
+            runs: &self.runs,
+            text: &self.text,
+        };
+        let ws = self.workspaces.entry(workspace).or_default();
+        for (by, index) in ws.indexes.iter_mut().enumerate() {
+            merge_into(&mut index.all, vec![slot], rows, by);
+            for key in &keys {
+                merge_into(
+                    index.by_filter.entry(*key).or_default(),
+                    vec![slot],
+                    rows,
+                    by,
+                );
+            }
+        }
     }
 
     /// The filters with their ids as numbers, or `None` when an id filter names
@@ -1067,6 +1288,7 @@ mod tests {
             created_at: at,
             updated_at: at,
             usage: None,
+            details: RunDetails::default(),
         }
     }
 
@@ -1143,6 +1365,102 @@ mod tests {
             let expected: Vec<&str> = expected.iter().map(|r| r.id.as_str()).collect();
             assert_eq!(served, expected, "{filters:?}");
         }
+    }
+
+    fn page_ids(store: &Store, filters: &Filters, by: SortBy) -> Vec<String> {
+        let request = PageRequest {
+            filters,
+            order: Order {
+                by,
+                dir: SortDir::Asc,
+            },
+            after: None,
+            limit: 1000,
+        };
+        store
+            .page("ws", &request)
+            .ids()
+            .map(str::to_owned)
+            .collect()
+    }
+
+    /// A status or `updatedAt` change moves the run in every list it is in,
+    /// and a removed run leaves them all, the id look-up and the export.
+    #[test]
+    fn updated_runs_move_and_removed_runs_leave_every_index() {
+        let mut store = store();
+        let runs: Vec<ProcessorRun> = (0..20)
+            .map(|i| run(i, i64::from(i), RunStatus::Processing))
+            .collect();
+        store.add_runs(runs.clone()).unwrap();
+        let processing = Filters {
+            status: Some(RunStatus::Processing),
+            ..Filters::default()
+        };
+        let processed = Filters {
+            status: Some(RunStatus::Processed),
+            ..Filters::default()
+        };
+        let moved = runs[3].id.as_str();
+        let later = Timestamp::from_unix_nanos(runs[19].updated_at.unix_nanos() + 1);
+        store
+            .update(
+                "ws",
+                moved,
+                RunChange {
+                    status: Some(RunStatus::Processed),
+                    updated_at: Some(later),
+                    credits: Some(2.5),
+                },
+            )
+            .unwrap();
+        assert_eq!(page_ids(&store, &processed, SortBy::UpdatedAt), [moved]);
+        assert!(!page_ids(&store, &processing, SortBy::UpdatedAt).contains(&moved.to_owned()));
+        let by_update = page_ids(&store, &Filters::default(), SortBy::UpdatedAt);
+        assert_eq!(by_update.last().map(String::as_str), Some(moved));
+        // Its place in the createdAt order is where it was.
+        let by_creation = page_ids(&store, &Filters::default(), SortBy::CreatedAt);
+        assert_eq!(by_creation[3], moved);
+        let view = store.get("ws", moved).unwrap();
+        assert_eq!(
+            (view.status, view.updated_at, view.credits),
+            (RunStatus::Processed, later, Some(2.5))
+        );
+        // updatedAt never goes before createdAt.
+        let early = RunChange {
+            updated_at: Some(Timestamp::from_unix_nanos(0)),
+            ..RunChange::default()
+        };
+        assert!(matches!(
+            store.update("ws", moved, early),
+            Err(StoreError::Invalid { .. })
+        ));
+
+        let gone = runs[7].id.as_str();
+        store.remove("ws", gone).unwrap();
+        assert_eq!(store.run_count(), 19);
+        assert_eq!(
+            store.get("ws", gone).unwrap_err(),
+            StoreError::RunNotFound(gone.into())
+        );
+        assert_eq!(
+            store.remove("ws", gone).unwrap_err(),
+            StoreError::RunNotFound(gone.into())
+        );
+        for filters in [Filters::default(), processing.clone()] {
+            for by in [SortBy::CreatedAt, SortBy::UpdatedAt] {
+                let ids = page_ids(&store, &filters, by);
+                assert!(!ids.contains(&gone.to_owned()), "{filters:?} {by:?}");
+            }
+        }
+        assert!(store.runs().all(|r| r.id.as_str() != gone));
+        assert_eq!(store.runs().count(), 19);
+        // Another workspace cannot see or remove a run.
+        assert!(store.get("ws_other", moved).is_err());
+        assert!(store.remove("ws_other", moved).is_err());
+        // Its id can be used again.
+        store.add_runs(vec![runs[7].clone()]).unwrap();
+        assert_eq!(store.run_count(), 20);
     }
 
     #[test]
@@ -1222,6 +1540,7 @@ mod tests {
                     created_at: Timestamp::from_unix_nanos(at),
                     updated_at: Timestamp::from_unix_nanos(at + d),
                     usage: c.map(|credits| Usage { credits }),
+                    details: RunDetails::default(),
                 },
             )
     }
@@ -1248,7 +1567,7 @@ mod tests {
             };
             let page = store.page("ws", &request);
             let mut written = Vec::new();
-            page.write_json(&mut written);
+            crate::wire::summary::write_summaries(page.runs(), &mut written);
             let mut expected: Vec<&ProcessorRun> = runs.iter().collect();
             expected.sort_by(|a, b| (a.created_at, &a.id).cmp(&(b.created_at, &b.id)));
             let reference: Vec<Reference> = expected.into_iter().map(Reference::from).collect();

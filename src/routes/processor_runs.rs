@@ -1,17 +1,36 @@
-//! `GET /processor_runs` and its legacy alias `/v1/processor_runs`.
+//! The processor-run resource: `GET /processor_runs` (the list),
+//! `GET /processor_runs/{id}` (the full run) and `DELETE /processor_runs/{id}`,
+//! each also under the legacy `/v1` prefix.
 
 use std::sync::Arc;
 
-use axum::extract::{RawQuery, State};
+use axum::extract::{Path, RawQuery, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 
 use crate::auth::Caller;
 use crate::error::ApiError;
-use crate::json;
+use crate::full_run::full_run;
 use crate::query::{next_page_token, parse_list_query};
 use crate::state::AppState;
-use crate::store::{PageRequest, SUMMARY_BYTES};
+use crate::store::{PageRequest, StoreError};
+use crate::wire::json;
+use crate::wire::summary::{SUMMARY_BYTES, write_summaries};
+
+/// The message the API answers a delete with.
+pub const DELETED_MESSAGE: &str = "Document processor run data has been successfully deleted.";
+
+fn json_response(body: Vec<u8>) -> Response {
+    ([(header::CONTENT_TYPE, "application/json")], body).into_response()
+}
+
+/// Every way the store can refuse a run look-up is a 404 to the caller.
+fn not_found(err: StoreError, id: &str) -> ApiError {
+    match err {
+        StoreError::RunNotFound(_) => ApiError::RunNotFound(id.to_owned()),
+        other => ApiError::Internal(other.into()),
+    }
+}
 
 /// `caller` comes before the query, so a bad key or version is reported before
 /// a bad parameter: axum runs extractors in argument order.
@@ -41,7 +60,7 @@ pub async fn list(
         );
         let mut body = Vec::with_capacity(page.len() * SUMMARY_BYTES + 512);
         body.extend_from_slice(b"{\"success\":true,\"processorRuns\":");
-        page.write_json(&mut body);
+        write_summaries(page.runs(), &mut body);
         if page.has_more
             && let Some(position) = page.last_position(query.order.by)
         {
@@ -53,5 +72,48 @@ pub async fn list(
         body
     };
     tracing::debug!(key = %caller.key_name, workspace = %caller.workspace_id, "listed runs");
-    Ok(([(header::CONTENT_TYPE, "application/json")], body).into_response())
+    Ok(json_response(body))
+}
+
+/// The full run, derived on read where the store holds no pinned fields.
+pub async fn get(
+    State(state): State<Arc<AppState>>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    let body = {
+        let store = state.store();
+        let run = store
+            .get(&caller.workspace_id, &id)
+            .map_err(|e| not_found(e, &id))?;
+        let kind = run
+            .processor_type
+            .unwrap_or_else(|| store.processor_type_of(run.processor_id));
+        let mut body = Vec::with_capacity(4096);
+        body.extend_from_slice(b"{\"success\":true,\"processorRun\":");
+        serde_json::to_writer(&mut body, &full_run(&run, kind))
+            .map_err(|e| ApiError::Internal(e.into()))?;
+        body.push(b'}');
+        body
+    };
+    Ok(json_response(body))
+}
+
+/// Deletes for good: the run leaves every list, page walk and export until
+/// `POST /_mock/reset` rebuilds the start-up state.
+pub async fn delete(
+    State(state): State<Arc<AppState>>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    state
+        .remove_run(&caller.workspace_id, &id)
+        .map_err(|e| not_found(e, &id))?;
+    tracing::debug!(key = %caller.key_name, workspace = %caller.workspace_id, run = %id, "deleted run");
+    let body = serde_json::json!({
+        "success": true,
+        "documentProcessorRunId": id,
+        "message": DELETED_MESSAGE,
+    });
+    Ok(json_response(body.to_string().into_bytes()))
 }

@@ -64,7 +64,7 @@ async fn unknown_paths_are_404_and_other_methods_405_in_the_error_shape() {
     for path in [
         "/",
         "/processor_run",
-        "/processor_runs/extra",
+        "/processor_runs/exr_1/extra",
         "/v2/processor_runs",
         "/_mock/nope",
     ] {

@@ -361,3 +361,37 @@ pub async fn assert_error(
     );
     body
 }
+
+impl TestApp {
+    /// A request on one run's path (`/processor_runs/{id}`, or with the `/v1`
+    /// prefix) with a bearer key and the SDKs' version header.
+    pub async fn run_request(
+        &self,
+        method: reqwest::Method,
+        prefix: &str,
+        key: &str,
+        id: &str,
+    ) -> Response {
+        self.client
+            .request(method, self.url(&format!("{prefix}/processor_runs/{id}")))
+            .bearer_auth(key)
+            .header("x-extend-api-version", VERSION)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// `GET /processor_runs/{id}`'s body; fails the test on any other status.
+    pub async fn get_run_ok(&self, key: &str, id: &str) -> Value {
+        let res = self.run_request(reqwest::Method::GET, "", key, id).await;
+        let status = res.status();
+        let body: Value = res.json().await.unwrap();
+        assert_eq!(status, 200, "get {id}: {body}");
+        assert_eq!(body["success"], true, "get {id}: {body}");
+        body["processorRun"].clone()
+    }
+
+    pub async fn delete_run(&self, key: &str, id: &str) -> Response {
+        self.run_request(reqwest::Method::DELETE, "", key, id).await
+    }
+}

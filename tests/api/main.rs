@@ -8,3 +8,4 @@ mod helpers;
 mod list;
 mod paging;
 mod properties;
+mod runs;
