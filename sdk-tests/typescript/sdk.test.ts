@@ -204,3 +204,82 @@ describe("built-in fixtures", () => {
     expect(out[41]).toBe("ws_globex runs: 20");
   }, 60_000);
 });
+
+describe("the full run: get and delete", () => {
+  beforeEach(async () => {
+    await mock("POST", "/reset");
+  });
+
+  const KEYS = ["sk_test_acme", "sk_test_globex", "sk_test_initech"];
+  const REQUIRED = ["object", "id", "processorId", "processorVersionId", "processorName", "status", "output",
+    "reviewed", "edited", "edits", "type", "config", "files", "mergedProcessors", "url"] as const;
+
+  test("every built-in run has the fields the SDK's type requires", async () => {
+    for (const key of KEYS) {
+      const sdk = client(key);
+      const summaries = (await sdk.processorRun.list({ maxPageSize: 1000 })).processorRuns;
+      expect(summaries.length).toBeGreaterThan(0);
+      for (const summary of summaries) {
+        const { success, processorRun: run } = await sdk.processorRun.get(summary.id);
+        expect(success).toBe(true);
+        for (const field of REQUIRED) expect(run, `${summary.id}.${field}`).toHaveProperty(field);
+        expect(run.object).toBe("document_processor_run");
+        expect(run.id).toBe(summary.id);
+        expect(run.status).toBe(summary.status);
+        expect(run.processorId).toBe(summary.processorId);
+        expect(run.processorName).toBe(summary.processorName);
+        expect(run.processorVersionId).toBe(summary.processorVersionId);
+        if (summary.type) expect(run.type).toBe(summary.type);
+        expect(run.usage).toEqual(summary.usage);
+        expect(run.config.type).toBe(run.type);
+        expect(run.url).toBe(`https://dashboard.extend.ai/runs/${run.id}`);
+        expect(run.files[0].object).toBe("file");
+        expect(run.files[0].id).toMatch(/^file_/);
+        expect(run.mergedProcessors).toEqual([]);
+        if (run.status === "PROCESSED") {
+          expect(run.output).not.toEqual({});
+        } else {
+          expect(run.output).toEqual({});
+        }
+        if (run.status === "FAILED") {
+          expect(run.failureReason).toBeTruthy();
+          expect(run.failureMessage).toBeTruthy();
+        }
+      }
+    }
+  }, 60_000);
+
+  test("an unknown or foreign run is the SDK's NotFoundError", async () => {
+    const foreign = (await client("sk_test_globex").processorRun.list({ maxPageSize: 1 })).processorRuns[0].id;
+    for (const id of ["exr_does_not_exist", foreign]) {
+      const error = await client("sk_test_acme").processorRun.get(id).catch((e) => e);
+      expect(error).toBeInstanceOf(Extend.NotFoundError);
+      expect(error.body.code).toBe("NOT_FOUND");
+      expect(error.body.message).toBe(`Processor run \`${id}\` not found`);
+      await expect(client("sk_test_acme").processorRun.delete(id)).rejects.toBeInstanceOf(Extend.NotFoundError);
+    }
+  });
+
+  test("delete, then get is a 404 and the list no longer holds it", async () => {
+    const sdk = client("sk_test_acme");
+    const victim = (await sdk.processorRun.list({ maxPageSize: 1 })).processorRuns[0].id;
+    expect(await sdk.processorRun.delete(victim)).toEqual({
+      success: true,
+      documentProcessorRunId: victim,
+      message: "Document processor run data has been successfully deleted.",
+    });
+    await expect(sdk.processorRun.get(victim)).rejects.toBeInstanceOf(Extend.NotFoundError);
+    const ids = (await sdk.processorRun.list({ maxPageSize: 1000 })).processorRuns.map((r) => r.id);
+    expect(ids).not.toContain(victim);
+    await mock("POST", "/reset");
+    expect((await sdk.processorRun.get(victim)).processorRun.id).toBe(victim);
+  });
+
+  test("the /v1 alias answers the same", async () => {
+    const id = (await client("sk_test_acme").processorRun.list({ maxPageSize: 1 })).processorRuns[0].id;
+    const headers = { authorization: "Bearer sk_test_acme", "x-extend-api-version": "2026-02-09" };
+    const current = await (await fetch(`${MOCK}/processor_runs/${id}`, { headers })).json();
+    const legacy = await (await fetch(`${MOCK}/v1/processor_runs/${id}`, { headers })).json();
+    expect(legacy).toEqual(current);
+  });
+});
