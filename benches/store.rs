@@ -8,11 +8,12 @@
 use std::hint::black_box;
 
 use criterion::{Criterion, criterion_group, criterion_main};
+use extend_mock::domain::{Order, Position};
+use extend_mock::domain::{RunId, RunSource, RunStatus, SortBy, Timestamp};
 use extend_mock::fixtures;
 use extend_mock::generate::{GenerateSpec, add_generated_runs};
-use extend_mock::model::{RunId, RunSource, RunStatus, SortBy, Timestamp};
 use extend_mock::page_token::{Cursor, PageSigner};
-use extend_mock::store::{Filters, Order, PageRequest, Position, Store};
+use extend_mock::store::{Filters, PageRequest, Store};
 
 const WORKSPACE: &str = "ws_acme";
 const RUNS: usize = 1_000_000;
@@ -134,6 +135,7 @@ fn queries(c: &mut Criterion) {
 
     let signer = PageSigner::from_secret("bench");
     let cursor = Cursor {
+        resource: extend_mock::domain::PagedResource::ProcessorRuns,
         workspace_id: WORKSPACE.into(),
         order: Order::default(),
         position: deep.clone(),
@@ -152,7 +154,7 @@ fn queries(c: &mut Criterion) {
         b.iter(|| {
             next += 1;
             let at = Timestamp::from_unix_nanos(1_750_000_000_000_000_000);
-            let run = extend_mock::model::ProcessorRun {
+            let run = extend_mock::domain::ProcessorRun {
                 id: RunId::parse(&format!("exr_bench_{next}")).unwrap(),
                 workspace_id: WORKSPACE.into(),
                 status: RunStatus::Processed,

@@ -9,11 +9,12 @@ use axum::extract::FromRequestParts;
 use axum::http::HeaderMap;
 use axum::http::request::Parts;
 
+use crate::domain::ApiKey;
+use crate::domain::{ApiVersion, KeyScope};
 use crate::error::ApiError;
-use crate::model::{ApiVersion, KeyScope};
 use crate::request_id;
 use crate::state::AppState;
-use crate::store::{ApiKey, Store};
+use crate::store::Store;
 
 pub const API_VERSION_HEADER: &str = "x-extend-api-version";
 pub const WORKSPACE_HEADER: &str = "x-extend-workspace-id";

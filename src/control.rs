@@ -18,11 +18,11 @@ use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
 
 use crate::auth::bearer_token;
+use crate::domain::ProcessorRun;
 use crate::error::ApiError;
 use crate::faults::FaultSpec;
 use crate::fixtures::{self, Document};
 use crate::journal::JournalFilter;
-use crate::model::ProcessorRun;
 use crate::state::AppState;
 
 /// How errors about a control request's body name it.

@@ -8,8 +8,9 @@ use std::path::PathBuf;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
-use crate::model::ProcessorRun;
-use crate::store::{ApiKey, Organization, Store, StoreError};
+use crate::domain::ProcessorRun;
+use crate::domain::{ApiKey, Organization};
+use crate::store::{Store, StoreError};
 
 /// The built-in document, used when no `--fixtures` is given.
 pub const DEFAULT_DOCUMENT: &str = include_str!("../fixtures/default.json");

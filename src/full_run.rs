@@ -21,7 +21,7 @@ use serde::Serialize;
 use serde_json::{Map, Value, json};
 use sha2::{Digest, Sha256};
 
-use crate::model::{JsonObject, ProcessorType, RunStatus, Usage};
+use crate::domain::{JsonObject, ProcessorType, RunStatus, Usage};
 use crate::store::RunView;
 
 /// The run as the SDK's `LegacyProcessorRun` model has it, field for field.
@@ -66,7 +66,7 @@ pub const DASHBOARD_RUNS: &str = "https://dashboard.extend.ai/runs/";
 /// older run stored without one, its processor's (the store works that out).
 pub fn full_run<'a>(run: &RunView<'a>, processor_type: ProcessorType) -> FullRun<'a> {
     let pinned = run.details;
-    let pin = |field: fn(&'a crate::model::RunDetails) -> Option<&'a JsonObject>| {
+    let pin = |field: fn(&'a crate::domain::RunDetails) -> Option<&'a JsonObject>| {
         pinned.and_then(field).map(Cow::Borrowed)
     };
     let mut rng = rng_for(run.id);

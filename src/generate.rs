@@ -11,7 +11,7 @@ use fake::faker::name::{de_de, en, fr_fr, ja_jp};
 use rand::rngs::ChaCha8Rng;
 use rand::{RngExt, SeedableRng};
 
-use crate::model::{
+use crate::domain::{
     ProcessorRun, ProcessorType, RunDetails, RunId, RunSource, RunStatus, Timestamp, Usage,
 };
 use crate::store::Store;

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use serde::Serialize;
 
-use crate::model::Timestamp;
+use crate::domain::Timestamp;
 
 use crate::request_id::CallerNote;
 

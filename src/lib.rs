@@ -14,7 +14,7 @@ pub mod generate;
 pub mod healthcheck;
 pub mod journal;
 
-pub mod model;
+pub mod domain;
 pub mod page_token;
 pub mod query;
 pub mod request_id;

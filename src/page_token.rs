@@ -12,18 +12,20 @@ use hmac::{Hmac, KeyInit, Mac};
 use rand::Rng;
 use sha2::Sha256;
 
-use crate::model::{RunId, SortBy, SortDir};
-use crate::store::{Order, Position};
+use crate::domain::{Order, Position};
+use crate::domain::{PagedResource, SortBy, SortDir, check_id};
 
 type HmacSha256 = Hmac<Sha256>;
 
 /// Bumped when the payload changes shape, so old tokens fail cleanly.
-/// 1 was JSON; 2 is the binary layout of `encode`, a third of the length.
-const FORMAT: u8 = 2;
+/// 1 was JSON; 2 the binary layout of `encode`, a third of the length; 3
+/// adds the resource paged, so tokens serve any list.
+const FORMAT: u8 = 3;
 
 /// Everything a token carries.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Cursor {
+    pub resource: PagedResource,
     pub workspace_id: String,
     pub order: Order,
     pub position: Position,
@@ -31,7 +33,7 @@ pub struct Cursor {
     pub filters: String,
 }
 
-/// The payload: format, sort (bit 0 `updatedAt`, bit 1 `desc`), the position's
+/// The payload: format, resource, sort (bit 0 `updatedAt`, bit 1 `desc`), the position's
 /// time (i64, little-endian), then the workspace, the id and the fingerprint,
 /// each after its length (u16, little-endian).
 fn encode(cursor: &Cursor) -> Vec<u8> {
@@ -43,7 +45,7 @@ fn encode(cursor: &Cursor) -> Vec<u8> {
     let mut payload = Vec::with_capacity(16 + texts.iter().map(|t| t.len() + 2).sum::<usize>());
     let by = u8::from(cursor.order.by == SortBy::UpdatedAt);
     let dir = u8::from(cursor.order.dir == SortDir::Desc);
-    payload.extend_from_slice(&[FORMAT, by | dir << 1]);
+    payload.extend_from_slice(&[FORMAT, cursor.resource as u8, by | dir << 1]);
     payload.extend_from_slice(&cursor.position.at_nanos.to_le_bytes());
     for text in texts {
         let len = u16::try_from(text.len()).expect("ids are at most 255 characters");
@@ -55,7 +57,8 @@ fn encode(cursor: &Cursor) -> Vec<u8> {
 
 /// The inverse of `encode`; `None` for anything it did not write.
 fn decode(payload: &[u8]) -> Option<Cursor> {
-    let (&[format, sort], rest) = payload.split_first_chunk::<2>()?;
+    let (&[format, resource, sort], rest) = payload.split_first_chunk::<3>()?;
+    let resource = PagedResource::from_u8(resource)?;
     if format != FORMAT || sort > 3 {
         return None;
     }
@@ -71,6 +74,7 @@ fn decode(payload: &[u8]) -> Option<Cursor> {
         return None;
     }
     Some(Cursor {
+        resource,
         workspace_id,
         order: Order {
             by: if sort & 1 == 1 {
@@ -86,7 +90,7 @@ fn decode(payload: &[u8]) -> Option<Cursor> {
         },
         position: Position {
             at_nanos: i64::from_le_bytes(*at),
-            id: RunId::parse(&id).ok()?,
+            id: check_id(&id).ok().map(|()| id)?,
         },
         filters,
     })
@@ -163,11 +167,12 @@ mod tests {
 
     fn cursor() -> Cursor {
         Cursor {
+            resource: PagedResource::ProcessorRuns,
             workspace_id: "ws_a".into(),
             order: Order::default(),
             position: Position {
                 at_nanos: 1_700_000_000_000_000_000,
-                id: RunId::parse("exr_1").unwrap(),
+                id: "exr_1".into(),
             },
             filters: "0123456789abcdef".into(),
         }

@@ -5,10 +5,11 @@
 use base64::Engine;
 use sha2::{Digest, Sha256};
 
+use crate::domain::{Order, PagedResource, PagingRules, Position};
+use crate::domain::{ProcessorType, RunSource, RunStatus, SortBy, SortDir, check_id};
 use crate::error::ApiError;
-use crate::model::{ProcessorType, RunSource, RunStatus, SortBy, SortDir, check_id};
 use crate::page_token::{Cursor, PageSigner};
-use crate::store::{Filters, Order, Position};
+use crate::store::Filters;
 
 /// Documented range of `maxPageSize` on Extend's list endpoints.
 pub const MAX_PAGE_SIZE: usize = 1000;
@@ -33,15 +34,6 @@ pub struct ListQuery {
     pub page_size: usize,
     /// Signature, workspace and sort already checked.
     pub after: Option<Position>,
-}
-
-/// How the list endpoint treats page tokens; fixed at start-up.
-#[derive(Clone, Copy, Debug)]
-pub struct PagingRules {
-    pub default_page_size: usize,
-    /// Reject a token reused with other filters instead of continuing from its
-    /// position with the new ones.
-    pub strict_tokens: bool,
 }
 
 fn invalid(name: &str, reason: impl std::fmt::Display) -> ApiError {
@@ -146,6 +138,9 @@ fn check_token(
     let cursor = signer
         .verify(&token)
         .map_err(|e| invalid("nextPageToken", e))?;
+    if cursor.resource != PagedResource::ProcessorRuns {
+        return Err(invalid("nextPageToken", "it was issued for another list"));
+    }
     if cursor.workspace_id != workspace_id {
         return Err(invalid(
             "nextPageToken",
@@ -202,6 +197,7 @@ pub fn next_page_token(
     position: Position,
 ) -> String {
     signer.sign(&Cursor {
+        resource: PagedResource::ProcessorRuns,
         workspace_id: workspace_id.to_owned(),
         order: query.order,
         position,

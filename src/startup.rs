@@ -13,12 +13,12 @@ use tokio::net::TcpListener;
 use tracing_subscriber::EnvFilter;
 
 use crate::config::{Command, Config, LogFormat};
+use crate::domain::PagingRules;
+use crate::domain::{ApiVersion, KeyScope};
 use crate::fixtures::{self, DEFAULT_NAME};
 use crate::generate::{GenerateSpec, Progress};
 use crate::healthcheck;
-use crate::model::{ApiVersion, KeyScope};
 use crate::page_token::PageSigner;
-use crate::query::PagingRules;
 use crate::state::{AppState, Seed, Settings};
 use crate::store::Store;
 

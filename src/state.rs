@@ -8,13 +8,13 @@ use std::sync::{Mutex, RwLock, RwLockReadGuard};
 use governor::clock::{Clock, DefaultClock};
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 
+use crate::domain::PagingRules;
+use crate::domain::ProcessorRun;
 use crate::faults::{Fault, FaultSpec, Faults};
 use crate::fixtures::{self, Document, FixtureError};
 use crate::generate::{self, GenerateSpec, Progress};
 use crate::journal::{Journal, JournalEntry};
-use crate::model::ProcessorRun;
 use crate::page_token::PageSigner;
-use crate::query::PagingRules;
 use crate::store::{Store, StoreError};
 
 const POISONED: &str = "a thread panicked while holding a state lock";

@@ -21,9 +21,9 @@ use hashbrown::HashTable;
 use memchr::memmem::Finder;
 use rustc_hash::{FxBuildHasher, FxHashMap};
 
-use crate::model::{
-    ApiVersion, KeyScope, ProcessorRun, ProcessorType, RunDetails, RunId, RunSource, RunStatus,
-    SortBy, SortDir, Timestamp, Usage,
+use crate::domain::{
+    ApiKey, KeyScope, Order, Organization, Position, ProcessorRun, ProcessorType, RunDetails,
+    RunId, RunSource, RunStatus, SortBy, SortDir, Timestamp, Usage,
 };
 
 /// Why the store refused a change or a look-up. Its text names the field at
@@ -51,58 +51,6 @@ fn invalid(field: impl Into<String>, reason: impl Into<String>) -> StoreError {
     }
 }
 
-#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct Organization {
-    pub id: String,
-    pub name: String,
-    #[serde(default)]
-    pub workspaces: Vec<Workspace>,
-}
-
-#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct Workspace {
-    pub id: String,
-    pub name: String,
-}
-
-/// An API key as a fixture declares it. `name` is how logs and the journal refer to
-/// the key, so the token itself never needs to be printed after start-up.
-#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct ApiKey {
-    pub token: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub name: Option<String>,
-    pub scope: KeyScope,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub workspace_id: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub organization_id: Option<String>,
-    /// The version used when a request sends no `x-extend-api-version`; keys made
-    /// before 2025-04-21 have `2024-12-23` here, newer keys none.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub default_api_version: Option<ApiVersion>,
-}
-
-impl ApiKey {
-    /// A name safe to log and journal: the fixture's, or for an unnamed key a
-    /// digest of the token. Never the token or a piece of it: short test
-    /// tokens would be printed whole. Worked out once, when the key is added.
-    fn display_name(&self) -> String {
-        match &self.name {
-            Some(name) => name.clone(),
-            None => {
-                use sha2::{Digest, Sha256};
-                let digest = Sha256::digest(self.token.as_bytes());
-                let hex: String = digest[..4].iter().map(|b| format!("{b:02x}")).collect();
-                format!("key-{hex}")
-            }
-        }
-    }
-}
-
 /// The equality filters of a list request, and the lower-cased `fileNameContains`.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Filters {
@@ -113,30 +61,6 @@ pub struct Filters {
     pub source: Option<RunSource>,
     /// Already lower-cased by whoever built the filter.
     pub file_name_contains: Option<String>,
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Order {
-    pub by: SortBy,
-    pub dir: SortDir,
-}
-
-impl Default for Order {
-    /// SPEC Part 2: `updatedAt`, newest first.
-    fn default() -> Self {
-        Order {
-            by: SortBy::UpdatedAt,
-            dir: SortDir::Desc,
-        }
-    }
-}
-
-/// Where the previous page ended: the last run's sort value and id. The next
-/// page starts strictly after it, so runs added meanwhile never shift the walk.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Position {
-    pub at_nanos: i64,
-    pub id: RunId,
 }
 
 pub struct PageRequest<'a> {
@@ -171,7 +95,7 @@ impl Page<'_> {
     pub fn last_position(&self, by: SortBy) -> Option<Position> {
         self.slots.last().map(|&slot| Position {
             at_nanos: self.store.runs[slot as usize].at[field(by)],
-            id: RunId::parse(self.store.id(slot)).expect("stored ids were checked"),
+            id: self.store.id(slot).to_owned(),
         })
     }
 
@@ -533,7 +457,7 @@ pub struct Store {
 }
 impl Store {
     pub fn add_organization(&mut self, org: Organization) -> Result<(), StoreError> {
-        crate::model::check_id(&org.id).map_err(|e| invalid("", format!("id {e}")))?;
+        crate::domain::check_id(&org.id).map_err(|e| invalid("", format!("id {e}")))?;
         if self.organizations.iter().any(|o| o.id == org.id) {
             return Err(invalid(
                 "",
@@ -542,7 +466,7 @@ impl Store {
         }
         let mut seen = HashSet::new();
         for (i, ws) in org.workspaces.iter().enumerate() {
-            crate::model::check_id(&ws.id)
+            crate::domain::check_id(&ws.id)
                 .map_err(|e| invalid("", format!("workspaces[{i}].id {e}")))?;
             if self.workspace_orgs.contains_key(&ws.id) || !seen.insert(&ws.id) {
                 return Err(invalid(
@@ -639,7 +563,7 @@ impl Store {
             ("sourceId", run.source_id.as_ref()),
         ] {
             if let Some(value) = value {
-                crate::model::check_id(value).map_err(|e| invalid("", format!("{field} {e}")))?;
+                crate::domain::check_id(value).map_err(|e| invalid("", format!("{field} {e}")))?;
             }
         }
         Ok(())
@@ -1271,6 +1195,7 @@ impl Store {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::Workspace;
 
     fn run(i: u32, minute: i64, status: RunStatus) -> ProcessorRun {
         let at = Timestamp::from_unix_nanos(1_700_000_000_000_000_000 + minute * 60_000_000_000);

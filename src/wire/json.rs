@@ -95,7 +95,7 @@ fn civil_from_days(days: i64) -> (i64, u32, u32) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::Timestamp;
+    use crate::domain::Timestamp;
     use proptest::prelude::*;
 
     /// What `write_timestamp` must agree with.

@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use extend_mock::query::PagingRules;
+use extend_mock::domain::PagingRules;
 use extend_mock::{AppState, Settings};
 use reqwest::Response;
 use serde_json::{Value, json};

@@ -190,7 +190,7 @@ async fn the_default_page_size_is_ten_and_configurable() {
     assert_eq!(ids(&body).len(), 10);
     assert_eq!(ids(&body)[0], "exr_0024");
 
-    let rules = extend_mock::query::PagingRules {
+    let rules = extend_mock::domain::PagingRules {
         default_page_size: 4,
         strict_tokens: false,
     };

@@ -1,7 +1,7 @@
 //! Keyset pages and signed page tokens.
 
-use extend_mock::model::ProcessorRun;
-use extend_mock::query::PagingRules;
+use extend_mock::domain::PagingRules;
+use extend_mock::domain::ProcessorRun;
 use serde_json::Value;
 
 use crate::helpers::*;

@@ -1,0 +1,137 @@
+//! The closed vocabularies the API spells one fixed way on the wire.
+
+use std::fmt;
+
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+/// Declares a closed set of values spelled one fixed way on the wire, with
+/// `ALL`, `as_str` and a `parse` whose error lists every accepted spelling.
+/// The same spelling serves the query string, JSON bodies and fixtures.
+macro_rules! wire_enum {
+    ($(#[$meta:meta])* $name:ident { $($variant:ident => $wire:literal),+ $(,)? }) => {
+        $(#[$meta])*
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub enum $name { $($variant),+ }
+
+        impl $name {
+            pub const ALL: &'static [$name] = &[$($name::$variant),+];
+
+            pub fn as_str(self) -> &'static str {
+                match self { $($name::$variant => $wire),+ }
+            }
+
+            /// Exact, case-sensitive match: the API documents one spelling.
+            pub fn parse(raw: &str) -> Result<Self, String> {
+                match raw {
+                    $($wire => Ok($name::$variant),)+
+                    _ => Err(format!(
+                        "`{raw}` is not one of {}",
+                        Self::ALL.iter().map(|v| v.as_str()).collect::<Vec<_>>().join(", ")
+                    )),
+                }
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+
+        impl Serialize for $name {
+            fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                s.serialize_str(self.as_str())
+            }
+        }
+
+        impl<'de> Deserialize<'de> for $name {
+            fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                let raw = String::deserialize(d)?;
+                $name::parse(&raw).map_err(serde::de::Error::custom)
+            }
+        }
+    };
+}
+
+wire_enum!(
+    /// Run status as the API spells it.
+    RunStatus {
+        Pending => "PENDING",
+        Processing => "PROCESSING",
+        Processed => "PROCESSED",
+        Failed => "FAILED",
+        Cancelled => "CANCELLED",
+    }
+);
+
+wire_enum!(
+    /// The kind of processor a run executed.
+    ProcessorType {
+        Extract => "EXTRACT",
+        Classify => "CLASSIFY",
+        Splitter => "SPLITTER",
+    }
+);
+
+wire_enum!(
+    /// What created the run.
+    RunSource {
+        Admin => "ADMIN",
+        BatchProcessorRun => "BATCH_PROCESSOR_RUN",
+        Playground => "PLAYGROUND",
+        WorkflowConfiguration => "WORKFLOW_CONFIGURATION",
+        WorkflowRun => "WORKFLOW_RUN",
+        Studio => "STUDIO",
+        Api => "API",
+    }
+);
+
+wire_enum!(
+    /// The `sortBy` query parameter.
+    SortBy {
+        CreatedAt => "createdAt",
+        UpdatedAt => "updatedAt",
+    }
+);
+
+wire_enum!(
+    /// The `sortDir` query parameter; `asc` is earliest first.
+    SortDir {
+        Asc => "asc",
+        Desc => "desc",
+    }
+);
+
+wire_enum!(
+    /// The documented values of `x-extend-api-version`.
+    ApiVersion {
+        V2024_02_01 => "2024-02-01",
+        V2024_07_30 => "2024-07-30",
+        V2024_11_14 => "2024-11-14",
+        V2024_12_23 => "2024-12-23",
+        V2025_04_21 => "2025-04-21",
+        V2026_02_09 => "2026-02-09",
+    }
+);
+
+wire_enum!(
+    /// Whether an API key is tied to one workspace or to a whole organization.
+    KeyScope {
+        Workspace => "workspace",
+        Organization => "organization",
+    }
+);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn enum_errors_list_the_accepted_values() {
+        let err = RunStatus::parse("processed").unwrap_err();
+        assert_eq!(
+            err,
+            "`processed` is not one of PENDING, PROCESSING, PROCESSED, FAILED, CANCELLED"
+        );
+    }
+}

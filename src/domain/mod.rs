@@ -1,0 +1,17 @@
+//! The domain: ids, the API's closed vocabularies, time, runs, tenancy and
+//! paging. Parsing happens here once; nothing further in re-checks a value.
+//! No HTTP types and no store internals here.
+
+mod enums;
+mod ids;
+mod paging;
+mod run;
+mod tenancy;
+mod time;
+
+pub use self::time::Timestamp;
+pub use enums::{ApiVersion, KeyScope, ProcessorType, RunSource, RunStatus, SortBy, SortDir};
+pub use ids::{MAX_ID_LEN, RunId, check_id};
+pub use paging::{Order, PagedResource, PagingRules, Position};
+pub use run::{JsonObject, ProcessorRun, RunDetails, Usage};
+pub use tenancy::{ApiKey, Organization, Workspace};

@@ -1,0 +1,54 @@
+//! Keyset paging, for any resource listed by time: the order asked for,
+//! where a page ended, and the rules for page tokens fixed at start-up.
+
+use super::{SortBy, SortDir};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Order {
+    pub by: SortBy,
+    pub dir: SortDir,
+}
+
+impl Default for Order {
+    /// SPEC Part 2: `updatedAt`, newest first.
+    fn default() -> Self {
+        Order {
+            by: SortBy::UpdatedAt,
+            dir: SortDir::Desc,
+        }
+    }
+}
+
+/// Where the previous page ended: the last item's sort value and id, for
+/// runs, processors or files alike. The next page starts strictly after it,
+/// so items added meanwhile never shift the walk.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Position {
+    pub at_nanos: i64,
+    pub id: String,
+}
+
+/// What a page token pages through, recorded in the token so that one made
+/// for one list is refused by another.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[repr(u8)]
+pub enum PagedResource {
+    ProcessorRuns = 1,
+}
+
+impl PagedResource {
+    pub const ALL: &[PagedResource] = &[PagedResource::ProcessorRuns];
+
+    pub fn from_u8(raw: u8) -> Option<Self> {
+        Self::ALL.iter().copied().find(|r| *r as u8 == raw)
+    }
+}
+
+/// How list endpoints treat page sizes and tokens; fixed at start-up.
+#[derive(Clone, Copy, Debug)]
+pub struct PagingRules {
+    pub default_page_size: usize,
+    /// Reject a token reused with other filters instead of continuing from its
+    /// position with the new ones.
+    pub strict_tokens: bool,
+}
