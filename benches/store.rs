@@ -128,7 +128,7 @@ fn queries(c: &mut Criterion) {
         let mut buf = Vec::with_capacity(4096);
         b.iter(|| {
             buf.clear();
-            extend_mock::wire::summary::write_summaries(page.runs(), &mut buf);
+            extend_mock::http::wire::summary::write_summaries(page.runs(), &mut buf);
             buf.len()
         })
     });

@@ -17,11 +17,11 @@ use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
 
-use crate::auth::bearer_token;
 use crate::domain::ProcessorRun;
-use crate::error::ApiError;
 use crate::faults::FaultSpec;
 use crate::fixtures::{self, Document};
+use crate::http::auth::bearer_token;
+use crate::http::error::ApiError;
 use crate::journal::JournalFilter;
 use crate::state::AppState;
 

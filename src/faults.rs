@@ -1,16 +1,13 @@
 //! Injected faults: make the next N matching API requests fail with a status, or
 //! answer late, so a test can exercise its retry and timeout paths. Faults are
-//! consumed as they fire. `request_id::track` applies them through `intercept`.
+//! consumed as they fire. The HTTP envelope applies them. No HTTP types here.
 
-use std::time::Duration;
-
-use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 
-use crate::error::ApiError;
-use crate::request_id::is_control_path;
-use crate::state::AppState;
+/// Paths of the emulator's own control plane; never journaled or faulted.
+pub fn is_control_path(path: &str) -> bool {
+    path == "/_mock" || path.starts_with("/_mock/")
+}
 
 /// Longest delay a fault may ask for; longer would outlive most client timeouts
 /// by so much that it is almost certainly a unit mistake (seconds for ms).
@@ -139,22 +136,4 @@ impl Faults {
     pub fn clear(&mut self) -> usize {
         std::mem::take(&mut self.active).len()
     }
-}
-
-/// The answer an injected fault gives an API request, if one matches: after
-/// its delay, its status; or, for a delay-only fault, `None` after the wait so
-/// the request is served normally. The lock is released before the delay.
-pub async fn intercept(state: &AppState, method: &str, path: &str) -> Option<Response> {
-    let fault = state.take_fault(method, path)?;
-    if let Some(delay) = fault.delay_ms {
-        tokio::time::sleep(Duration::from_millis(delay)).await;
-    }
-    let status = fault.status.and_then(|s| StatusCode::from_u16(s).ok())?;
-    Some(
-        ApiError::Injected {
-            status,
-            retry_after: fault.retry_after,
-        }
-        .into_response(),
-    )
 }

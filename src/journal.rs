@@ -10,7 +10,12 @@ use serde::Serialize;
 
 use crate::domain::Timestamp;
 
-use crate::request_id::CallerNote;
+/// What the auth step learned about the caller, for the journal.
+#[derive(Clone, Debug, Default)]
+pub struct CallerNote {
+    pub key_name: Option<Arc<str>>,
+    pub workspace_id: Option<String>,
+}
 
 #[derive(Clone, Debug, Serialize)]
 #[serde(rename_all = "camelCase")]

@@ -3,26 +3,22 @@
 //! `app` builds the `Router` from the shared state and `serve` runs it on a
 //! listener, so the binary and the tests run exactly the same service.
 
-pub mod auth;
 pub mod config;
 pub mod control;
-pub mod error;
 pub mod faults;
 pub mod fixtures;
 pub mod full_run;
 pub mod generate;
 pub mod healthcheck;
+pub mod http;
 pub mod journal;
 
 pub mod domain;
 pub mod page_token;
-pub mod query;
-pub mod request_id;
 pub mod routes;
 pub mod startup;
 pub mod state;
 pub mod store;
-pub mod wire;
 
 use std::any::Any;
 use std::future::Future;
@@ -39,10 +35,10 @@ use tokio::net::TcpListener;
 use tower::{Service, ServiceBuilder};
 use tower_http::catch_panic::CatchPanicLayer;
 
-use crate::error::ApiError;
+use crate::http::error::ApiError;
 pub use crate::state::{AppState, Seed, Settings};
 
-/// The whole service: the routes inside their envelope (`request_id::track`,
+/// The whole service: the routes inside their envelope (`http::envelope::track`,
 /// then panic catching). The envelope wraps the router once, not each route.
 pub fn app(
     state: Arc<AppState>,
@@ -69,7 +65,7 @@ pub fn app(
     ServiceBuilder::new()
         .layer(axum::middleware::from_fn_with_state(
             state,
-            request_id::track,
+            http::envelope::track,
         ))
         .layer(CatchPanicLayer::custom(panic_response))
         .service(routes)

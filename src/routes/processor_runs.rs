@@ -8,14 +8,14 @@ use axum::extract::{Path, RawQuery, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 
-use crate::auth::Caller;
-use crate::error::ApiError;
 use crate::full_run::full_run;
-use crate::query::{next_page_token, parse_list_query};
+use crate::http::auth::Caller;
+use crate::http::error::ApiError;
+use crate::http::query::{next_page_token, parse_list_query};
+use crate::http::wire::json;
+use crate::http::wire::summary::{SUMMARY_BYTES, write_summaries};
 use crate::state::AppState;
 use crate::store::{PageRequest, StoreError};
-use crate::wire::json;
-use crate::wire::summary::{SUMMARY_BYTES, write_summaries};
 
 /// The message the API answers a delete with.
 pub const DELETED_MESSAGE: &str = "Document processor run data has been successfully deleted.";

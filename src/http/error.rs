@@ -7,7 +7,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 
-use crate::request_id;
+use crate::http::context;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {
@@ -103,7 +103,7 @@ struct ErrorBody<'a> {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let request_id = request_id::current().unwrap_or_else(request_id::generate);
+        let request_id = context::current().unwrap_or_else(context::generate);
         if let ApiError::Internal(cause) = &self {
             tracing::error!(request_id = %request_id, "internal error: {cause:#}");
         }

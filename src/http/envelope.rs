@@ -1,72 +1,27 @@
-//! The per-request context: the request id every response carries (in the
-//! `x-request-id` header and in error bodies as `requestId`), and what the request
-//! turned out to be (key name, workspace) for the journal.
-//!
-//! The `track` middleware picks the id (the caller's own, or a new `req_…`),
-//! scopes the context around the inner service in a task-local so that
-//! `ApiError::into_response` and the `Caller` extractor can reach it without
-//! seeing the request, applies injected faults, sets the response header, logs
-//! the request and journals API requests.
+//! The envelope around every request: the `track` middleware picks the
+//! request id (the caller's own, or a new `req_…`), scopes the request
+//! context (`context.rs`) around the inner service so that error bodies and
+//! the `Caller` extractor can reach it, applies injected faults, sets the
+//! `x-request-id` header, logs the request and journals API requests.
 
 use std::cell::RefCell;
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use axum::extract::{Request, State};
-use axum::http::{HeaderName, HeaderValue};
+use axum::http::{HeaderValue, StatusCode};
 use axum::middleware::Next;
-use axum::response::Response;
-use rand::RngExt;
-use rand::distr::Alphanumeric;
+use axum::response::{IntoResponse, Response};
 use tracing::Instrument;
 
-use crate::faults;
+use crate::faults::is_control_path;
+use crate::http::context::{self, CONTEXT, Context, X_REQUEST_ID};
+use crate::http::error::ApiError;
 use crate::journal::JournalEntry;
 use crate::state::AppState;
 
-pub static X_REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
-
 /// Longest caller-supplied id we echo; anything longer is replaced.
 const MAX_ECHOED_LEN: usize = 200;
-
-/// What the auth step learned about the caller, for the journal.
-#[derive(Clone, Debug, Default)]
-pub struct CallerNote {
-    pub key_name: Option<std::sync::Arc<str>>,
-    pub workspace_id: Option<String>,
-}
-
-struct Context {
-    id: String,
-    caller: RefCell<CallerNote>,
-}
-
-tokio::task_local! {
-    static CONTEXT: Context;
-}
-
-/// The id of the request being served, if called inside the middleware's scope.
-pub fn current() -> Option<String> {
-    CONTEXT.try_with(|c| c.id.clone()).ok()
-}
-
-/// Records what the auth step learned; a no-op outside a request.
-pub fn note_caller(update: impl FnOnce(&mut CallerNote)) {
-    let _ = CONTEXT.try_with(|c| update(&mut c.caller.borrow_mut()));
-}
-
-/// A new id in the API's own shape, `req_` and 24 letters and digits.
-pub fn generate() -> String {
-    let mut id = String::with_capacity(28);
-    id.push_str("req_");
-    id.extend(
-        rand::rng()
-            .sample_iter(Alphanumeric)
-            .take(24)
-            .map(char::from),
-    );
-    id
-}
 
 /// A caller's id is echoed when it is printable ASCII of a sane length, so it can
 /// go back into a header unchanged; otherwise we make our own.
@@ -76,11 +31,6 @@ fn accepted_caller_id(value: &HeaderValue) -> Option<String> {
         && text.len() <= MAX_ECHOED_LEN
         && text.bytes().all(|b| b.is_ascii_graphic());
     usable.then(|| text.to_owned())
-}
-
-/// Paths of the emulator's own control plane; never journaled or faulted.
-pub fn is_control_path(path: &str) -> bool {
-    path == "/_mock" || path.starts_with("/_mock/")
 }
 
 /// The envelope around every request: its id, the task-local context, an
@@ -97,7 +47,7 @@ pub async fn track(
         .headers()
         .get(&X_REQUEST_ID)
         .and_then(accepted_caller_id)
-        .unwrap_or_else(generate);
+        .unwrap_or_else(context::generate);
     let header = HeaderValue::from_str(&id).expect("ids are printable ASCII by construction");
     request
         .headers_mut()
@@ -117,7 +67,7 @@ pub async fn track(
     let (mut response, note) = CONTEXT
         .scope(context, async {
             let injected = match api {
-                true => faults::intercept(&state, method.as_str(), &path).await,
+                true => intercept(&state, method.as_str(), &path).await,
                 false => None,
             };
             let response = match injected {
@@ -153,4 +103,22 @@ pub async fn track(
         ));
     }
     response
+}
+
+/// The answer an injected fault gives an API request, if one matches: after
+/// its delay, its status; or, for a delay-only fault, `None` after the wait so
+/// the request is served normally. The lock is released before the delay.
+async fn intercept(state: &AppState, method: &str, path: &str) -> Option<Response> {
+    let fault = state.take_fault(method, path)?;
+    if let Some(delay) = fault.delay_ms {
+        tokio::time::sleep(Duration::from_millis(delay)).await;
+    }
+    let status = fault.status.and_then(|s| StatusCode::from_u16(s).ok())?;
+    Some(
+        ApiError::Injected {
+            status,
+            retry_after: fault.retry_after,
+        }
+        .into_response(),
+    )
 }

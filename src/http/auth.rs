@@ -11,8 +11,8 @@ use axum::http::request::Parts;
 
 use crate::domain::ApiKey;
 use crate::domain::{ApiVersion, KeyScope};
-use crate::error::ApiError;
-use crate::request_id;
+use crate::http::context;
+use crate::http::error::ApiError;
 use crate::state::AppState;
 use crate::store::Store;
 
@@ -71,13 +71,13 @@ pub fn authenticate(
         .key(token)
         .ok_or_else(|| ApiError::Unauthorized("Invalid API key".to_owned()))?;
     let key_name = Arc::clone(key_name);
-    request_id::note_caller(|note| note.key_name = Some(Arc::clone(&key_name)));
+    context::note_caller(|note| note.key_name = Some(Arc::clone(&key_name)));
     state
         .check_rate(&key.token)
         .map_err(|retry_after| ApiError::RateLimited { retry_after })?;
     let api_version = api_version(headers, key)?;
     let workspace_id = workspace(headers, key, store)?;
-    request_id::note_caller(|note| note.workspace_id = Some(workspace_id.clone()));
+    context::note_caller(|note| note.workspace_id = Some(workspace_id.clone()));
     Ok(Caller {
         key_name,
         api_version,

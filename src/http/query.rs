@@ -7,7 +7,7 @@ use sha2::{Digest, Sha256};
 
 use crate::domain::{Order, PagedResource, PagingRules, Position};
 use crate::domain::{ProcessorType, RunSource, RunStatus, SortBy, SortDir, check_id};
-use crate::error::ApiError;
+use crate::http::error::ApiError;
 use crate::page_token::{Cursor, PageSigner};
 use crate::store::Filters;
 
