@@ -27,26 +27,64 @@ pub fn run(config: Config) -> anyhow::Result<()> {
     if let Some(Command::Healthcheck) = config.command {
         return healthcheck::check(healthcheck::target(config.host, config.port));
     }
-    init_logging(&config)?;
+    let log = init_logging(&config)?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
         .context("cannot start the async runtime")?;
-    runtime.block_on(serve(config))
+    let outcome = runtime.block_on(serve(config));
+    // Requests still in flight past the drain end with the runtime; then the
+    // log writer drains what it holds before the process exits.
+    drop(runtime);
+    log.finish();
+    outcome
 }
 
-fn init_logging(config: &Config) -> anyhow::Result<()> {
+/// Lines waiting for the log writer at most; past it, new lines are dropped
+/// (and counted) rather than make a request wait for standard error.
+const LOG_BUFFER_LINES: usize = 128_000;
+
+/// The log writer: a thread of its own that writes to standard error, fed
+/// through a bounded queue, so a request formats its line and moves on and
+/// never waits on the terminal or pipe (measured in BENCHMARKS.md).
+struct LogWriter {
+    guard: tracing_appender::non_blocking::WorkerGuard,
+    dropped: tracing_appender::non_blocking::ErrorCounter,
+}
+
+impl LogWriter {
+    /// Writes out every queued line (dropping the guard joins the writer),
+    /// then says how many lines were dropped, if any.
+    fn finish(self) {
+        drop(self.guard);
+        let dropped = self.dropped.dropped_lines();
+        if dropped > 0 {
+            eprintln!(
+                "extend-mock: {dropped} log lines were dropped because standard error \
+                 could not keep up"
+            );
+        }
+    }
+}
+
+fn init_logging(config: &Config) -> anyhow::Result<LogWriter> {
     let filter = EnvFilter::try_new(&config.log_level)
         .with_context(|| format!("invalid --log-level `{}`", config.log_level))?;
+    let (writer, guard) = tracing_appender::non_blocking::NonBlockingBuilder::default()
+        .buffered_lines_limit(LOG_BUFFER_LINES)
+        .lossy(true)
+        .thread_name("extend-mock-log")
+        .finish(std::io::stderr());
+    let dropped = writer.error_counter();
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(std::io::stderr)
+        .with_writer(writer)
         .with_ansi(std::io::stderr().is_terminal());
     match config.log_format {
         LogFormat::Text => builder.init(),
         LogFormat::Json => builder.json().init(),
     }
-    Ok(())
+    Ok(LogWriter { guard, dropped })
 }
 
 /// The start-up state: fixtures, then generated runs, with progress on a

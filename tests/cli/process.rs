@@ -213,6 +213,25 @@ async fn sigterm_and_ctrl_c_stop_the_server_cleanly() {
     assert!(exit.success(), "{exit:?}");
 }
 
+/// The request log is written by a thread of its own; whatever it still
+/// holds at SIGTERM is written out before the process exits.
+#[tokio::test]
+async fn every_request_line_is_written_before_exit() {
+    let server = start(&["--port", "0"], &[]).await;
+    for _ in 0..200 {
+        assert_eq!(server.list("sk_test_acme", &[]).await.status(), 200);
+    }
+    let (exit, stderr) = server.terminate().await;
+    assert!(exit.success(), "{exit:?}");
+    let lines = stderr
+        .lines()
+        .filter(|l| l.contains("request") && l.contains("path=/processor_runs"))
+        .count();
+    assert_eq!(lines, 200, "{stderr}");
+    assert!(stderr.trim_end().ends_with("stopped cleanly"), "{stderr}");
+    assert!(!stderr.contains("dropped"), "{stderr}");
+}
+
 #[tokio::test]
 async fn the_healthcheck_subcommand_reports_readiness() {
     let server = start(&["--port", "0"], &[]).await;
