@@ -23,3 +23,10 @@ curl -sf "$BASE/processor_runs?fileNameContains=invoice" \
   -H 'x-extend-api-version: 2026-02-09' \
   -H 'x-extend-workspace-id: ws_globex'
 echo
+
+# The first run's full object: its config, output and file. An unknown id is a 404.
+RUN=$(echo "$PAGE" | sed -n 's/^{"success":true,"processorRuns":\[{"id":"\([^"]*\)".*/\1/p')
+curl -sf "$BASE/processor_runs/$RUN" \
+  -H 'Authorization: Bearer sk_test_acme' \
+  -H 'x-extend-api-version: 2026-02-09'
+echo

@@ -11,9 +11,10 @@ use clap::{Parser, Subcommand, ValueEnum};
 #[command(
     name = "extend-mock",
     version,
-    about = "A local, stateful emulator of the Extend API (GET /processor_runs).",
+    about = "A local, stateful emulator of the Extend API (processor runs: list, get, delete).",
     long_about = "A local, stateful emulator of the Extend document-processing API.\n\n\
-        Serves GET /processor_runs (and /v1/processor_runs) from an in-memory store seeded \
+        Serves GET /processor_runs, GET and DELETE /processor_runs/{id} (and their /v1 forms) \
+        from an in-memory store seeded \
         with fixtures: bearer keys, API versions, workspaces, filters, sorting and signed \
         cursor pages, computed the way the real API computes them. With no flags it listens \
         on 127.0.0.1:8080 with built-in demo fixtures and prints the keys it accepts.\n\n\

@@ -27,3 +27,8 @@ except BadRequestError as err:
 # An organization key names the workspace.
 org = Extend(token="sk_test_org", base_url=BASE_URL)
 print("ws_globex runs:", len(org.processor_run.list(extend_workspace_id="ws_globex", max_page_size=100).processor_runs))
+
+# A run's full object: what it read, how it was configured, what it found.
+first = client.processor_run.list(status="PROCESSED", processor_type="EXTRACT", max_page_size=1).processor_runs[0]
+full = client.processor_run.get(first.id).processor_run
+print("full run:", full.id, full.config.type, full.files[0].name)

@@ -24,3 +24,8 @@ try {
 const org = new ExtendClient({ token: "sk_test_org", baseUrl });
 const globex = await org.processorRun.list({ "x-extend-workspace-id": "ws_globex", maxPageSize: 100 });
 console.log("ws_globex runs:", globex.processorRuns.length);
+
+// A run's full object: what it read, how it was configured, what it found.
+const [first] = (await client.processorRun.list({ status: "PROCESSED", processorType: "EXTRACT", maxPageSize: 1 })).processorRuns;
+const { processorRun: full } = await client.processorRun.get(first.id);
+console.log("full run:", full.id, full.config.type, full.files[0].name);

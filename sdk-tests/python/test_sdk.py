@@ -185,10 +185,11 @@ def test_the_python_example_runs(builtin):
         [sys.executable, os.path.join(ROOT, "examples", "python", "list_runs.py")],
         capture_output=True, text=True, check=True, env={**os.environ, "EXTEND_MOCK_URL": MOCK},
     ).stdout.splitlines()
-    # ws_acme's processed runs, then the rejected call, then the organization key's count.
-    assert len(out) == 16 + 2
-    assert out[-2].startswith("rejected: 400 Invalid query parameter `status`")
-    assert out[-1] == "ws_globex runs: 20"
+    # ws_acme's processed runs, the rejected call, the organization key's count, a full run.
+    assert len(out) == 16 + 3
+    assert out[-3].startswith("rejected: 400 Invalid query parameter `status`")
+    assert out[-2] == "ws_globex runs: 20"
+    assert out[-1].startswith("full run: ") and " EXTRACT " in out[-1]
 
 
 def test_the_curl_example_runs(builtin):
@@ -198,7 +199,9 @@ def test_the_curl_example_runs(builtin):
     ).stdout.splitlines()
     import json
 
-    first, second, org = (json.loads(line) for line in out)
+    first, second, org, full = (json.loads(line) for line in out)
+    assert full["processorRun"]["id"] == first["processorRuns"][0]["id"]
+    assert full["processorRun"]["object"] == "document_processor_run"
     assert len(first["processorRuns"]) == 5 and first["nextPageToken"]
     assert {r["id"] for r in first["processorRuns"]}.isdisjoint(r["id"] for r in second["processorRuns"])
     assert all(r["status"] == "PROCESSED" for r in first["processorRuns"] + second["processorRuns"])

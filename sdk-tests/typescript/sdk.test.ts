@@ -199,9 +199,10 @@ describe("built-in fixtures", () => {
       env: { ...process.env, EXTEND_MOCK_URL: MOCK },
       encoding: "utf8",
     }).trim().split("\n");
-    expect(out).toHaveLength(40 + 2);
+    expect(out).toHaveLength(40 + 3);
     expect(out[40]).toBe("rejected: 400");
     expect(out[41]).toBe("ws_globex runs: 20");
+    expect(out[42]).toMatch(/^full run: \S+ EXTRACT \S/);
   }, 60_000);
 });
 
