@@ -9,8 +9,9 @@ use std::hint::black_box;
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use extend_mock::domain::{Order, Position};
-use extend_mock::domain::{RunId, RunSource, RunStatus, SortBy, Timestamp};
+use extend_mock::domain::{ProcessorType, RunId, RunSource, RunStatus, SortBy, Timestamp};
 use extend_mock::fixtures;
+use extend_mock::full_run::full_run;
 use extend_mock::generate::{GenerateSpec, add_generated_runs};
 use extend_mock::page_token::{Cursor, PageSigner};
 use extend_mock::store::{Filters, PageRequest, Store};
@@ -132,6 +133,46 @@ fn queries(c: &mut Criterion) {
             buf.len()
         })
     });
+
+    // The full run of a finished extraction of each document kind the
+    // generator makes, derived on read: what GET /processor_runs/{id} does
+    // under the read lock.
+    let mut group = c.benchmark_group("full run, derived and written as JSON");
+    for (kind, name) in [
+        ("EXTRACT", "Invoice Extractor"),
+        ("EXTRACT", "Bank Statement Extractor"),
+        ("CLASSIFY", "Document Classifier"),
+        ("SPLITTER", "Loan Packet Splitter"),
+    ] {
+        let filters = Filters {
+            status: Some(RunStatus::Processed),
+            processor_type: Some(ProcessorType::parse(kind).unwrap()),
+            ..Filters::default()
+        };
+        let page = store.page(
+            WORKSPACE,
+            &PageRequest {
+                filters: &filters,
+                order: Order::default(),
+                after: None,
+                limit: 1000,
+            },
+        );
+        let run = page
+            .runs()
+            .find(|r| r.processor_name == name)
+            .expect("the generator makes every kind");
+        let mut buf = Vec::with_capacity(8192);
+        group.bench_function(name, |b| {
+            b.iter(|| {
+                buf.clear();
+                let full = full_run(black_box(&run), run.processor_type.unwrap());
+                serde_json::to_writer(&mut buf, &full).unwrap();
+                buf.len()
+            })
+        });
+    }
+    group.finish();
 
     let signer = PageSigner::from_secret("bench");
     let cursor = Cursor {

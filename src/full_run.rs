@@ -34,7 +34,7 @@ pub struct FullRun<'a> {
     processor_version_id: &'a str,
     processor_name: &'a str,
     status: RunStatus,
-    output: Cow<'a, JsonObject>,
+    output: Output<'a>,
     #[serde(skip_serializing_if = "Option::is_none")]
     failure_reason: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -85,14 +85,13 @@ pub fn full_run<'a>(run: &RunView<'a>, processor_type: ProcessorType) -> FullRun
         .first()
         .and_then(|f| f.get("id")?.as_str())
         .unwrap_or("");
-    let output = pin(|d| d.output.as_ref()).unwrap_or_else(|| {
-        Cow::Owned(match run.status {
-            RunStatus::Processed => {
-                derived_output(run, processor_type, &config, page_count, file_id, &mut rng)
-            }
-            _ => JsonObject::new(),
-        })
-    });
+    let output = match pinned.and_then(|d| d.output.as_ref()) {
+        Some(given) => Output::Given(given),
+        None if run.status == RunStatus::Processed => {
+            derived_output(run, processor_type, &config, page_count, file_id, &mut rng)
+        }
+        None => Output::Empty,
+    };
     let failure =
         (run.status == RunStatus::Failed).then(|| FAILURES[rng.random_range(0..FAILURES.len())]);
     FullRun {
@@ -311,19 +310,91 @@ fn derived_file(run: &RunView<'_>, kind: ProcessorType, rng: &mut ChaCha8Rng) ->
     file
 }
 
+/// A run's `output`: as a fixture pinned it, `{}` for an unfinished run, or
+/// derived. A derived extraction keeps its metadata as plain structs, written
+/// straight out: a JSON tree of a few hundred small maps per request cost
+/// more than everything else a get does.
+#[derive(Debug)]
+enum Output<'a> {
+    Given(&'a JsonObject),
+    Empty,
+    Extraction {
+        value: Value,
+        metadata: Vec<(String, LeafMetadata)>,
+    },
+    Other(JsonObject),
+}
+
+/// An extraction's `metadata`: its entries in the order of the value's leaves.
+struct MetadataEntries<'m>(&'m [(String, LeafMetadata)]);
+
+impl Serialize for MetadataEntries<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(Some(self.0.len()))?;
+        for (path, entry) in self.0 {
+            map.serialize_entry(path, entry)?;
+        }
+        map.end()
+    }
+}
+
+impl Serialize for Output<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        match self {
+            Output::Given(given) => given.serialize(s),
+            Output::Empty => s.serialize_map(Some(0))?.end(),
+            Output::Other(object) => object.serialize(s),
+            Output::Extraction { value, metadata } => {
+                let mut map = s.serialize_map(Some(2))?;
+                map.serialize_entry("value", value)?;
+                map.serialize_entry("metadata", &MetadataEntries(metadata))?;
+                map.end()
+            }
+        }
+    }
+}
+
+/// One leaf's entry in an extraction's `metadata`, as the SDK's
+/// `LegacyJsonOutputMetadataValue` has it.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+struct LeafMetadata {
+    ocr_confidence: f64,
+    logprobs_confidence: f64,
+    citations: [Citation; 1],
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Citation {
+    page: u32,
+    reference_text: String,
+    polygon: [Point; 4],
+    page_width: f64,
+    page_height: f64,
+}
+
+#[derive(Debug, Serialize)]
+struct Point {
+    x: f64,
+    y: f64,
+}
+
 /// A finished run's output, made to fit `config`.
-fn derived_output(
+fn derived_output<'a>(
     run: &RunView<'_>,
     kind: ProcessorType,
     config: &JsonObject,
     pages: u32,
     file_id: &str,
     rng: &mut ChaCha8Rng,
-) -> JsonObject {
+) -> Output<'a> {
     match kind {
         ProcessorType::Extract => extraction_output(run, config, pages, rng),
-        ProcessorType::Classify => classification_output(run, config, rng),
-        ProcessorType::Splitter => splitter_output(config, pages, file_id, rng),
+        ProcessorType::Classify => Output::Other(classification_output(run, config, rng)),
+        ProcessorType::Splitter => Output::Other(splitter_output(config, pages, file_id, rng)),
     }
 }
 
@@ -421,12 +492,12 @@ fn splitter_output(
 /// `{value, metadata}`: a value for every property of the config's JSON
 /// schema, and for every leaf a metadata entry (keyed by its path, such as
 /// `line_items[0].amount`) with confidences and a citation.
-fn extraction_output(
+fn extraction_output<'a>(
     run: &RunView<'_>,
     config: &JsonObject,
     pages: u32,
     rng: &mut ChaCha8Rng,
-) -> JsonObject {
+) -> Output<'a> {
     let mut value = match config.get("schema") {
         Some(schema) => value_for(schema, "", run, rng),
         None => Value::Object(Map::new()),
@@ -435,12 +506,9 @@ fn extraction_output(
         value = Value::Object(Map::new());
     }
     balance_totals(&mut value);
-    let mut metadata = Map::new();
+    let mut metadata = Vec::new();
     describe_leaves(&value, String::new(), pages, rng, &mut metadata);
-    let mut output = Map::new();
-    output.insert("value".into(), value);
-    output.insert("metadata".into(), Value::Object(metadata));
-    output
+    Output::Extraction { value, metadata }
 }
 
 /// The JSON Schema keywords understood: `type` (a name, or a list whose first
@@ -653,7 +721,7 @@ fn describe_leaves(
     path: String,
     pages: u32,
     rng: &mut ChaCha8Rng,
-    metadata: &mut JsonObject,
+    metadata: &mut Vec<(String, LeafMetadata)>,
 ) {
     match value {
         Value::Object(object) => {
@@ -681,25 +749,26 @@ fn describe_leaves(
                 f64::from(rng.random_range(40..740u32)),
             );
             let width = f64::from(rng.random_range(40..160u32));
-            metadata.insert(
-                path,
-                json!({
-                    "ocrConfidence": f64::from(rng.random_range(900..=999u32)) / 1000.0,
-                    "logprobsConfidence": f64::from(rng.random_range(850..=999u32)) / 1000.0,
-                    "citations": [{
-                        "page": rng.random_range(1..=pages),
-                        "referenceText": reference,
-                        "polygon": [
-                            {"x": x, "y": y},
-                            {"x": x + width, "y": y},
-                            {"x": x + width, "y": y + 12.0},
-                            {"x": x, "y": y + 12.0},
-                        ],
-                        "pageWidth": 612.0,
-                        "pageHeight": 792.0,
-                    }],
-                }),
-            );
+            let entry = LeafMetadata {
+                ocr_confidence: f64::from(rng.random_range(900..=999u32)) / 1000.0,
+                logprobs_confidence: f64::from(rng.random_range(850..=999u32)) / 1000.0,
+                citations: [Citation {
+                    page: rng.random_range(1..=pages),
+                    reference_text: reference,
+                    polygon: [
+                        Point { x, y },
+                        Point { x: x + width, y },
+                        Point {
+                            x: x + width,
+                            y: y + 12.0,
+                        },
+                        Point { x, y: y + 12.0 },
+                    ],
+                    page_width: 612.0,
+                    page_height: 792.0,
+                }],
+            };
+            metadata.push((path, entry));
         }
     }
 }

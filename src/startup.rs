@@ -40,6 +40,9 @@ pub fn run(config: Config) -> anyhow::Result<()> {
     outcome
 }
 
+/// The most the log writer gathers before it writes to standard error.
+const LOG_WRITE_BYTES: usize = 64 * 1024;
+
 /// Lines waiting for the log writer at most; past it, new lines are dropped
 /// (and counted) rather than make a request wait for standard error.
 const LOG_BUFFER_LINES: usize = 128_000;
@@ -74,7 +77,12 @@ fn init_logging(config: &Config) -> anyhow::Result<LogWriter> {
         .buffered_lines_limit(LOG_BUFFER_LINES)
         .lossy(true)
         .thread_name("extend-mock-log")
-        .finish(std::io::stderr());
+        // The writer thread drains every queued line, then flushes: under load
+        // one write call carries many lines instead of one each.
+        .finish(std::io::BufWriter::with_capacity(
+            LOG_WRITE_BYTES,
+            std::io::stderr(),
+        ));
     let dropped = writer.error_counter();
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
