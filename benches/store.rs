@@ -13,6 +13,7 @@ use extend_mock::domain::{ProcessorType, RunId, RunSource, RunStatus, SortBy, Ti
 use extend_mock::fixtures;
 use extend_mock::full_run::full_run;
 use extend_mock::generate::{GenerateSpec, add_generated_runs};
+use extend_mock::http::wire::full::write_full_run;
 use extend_mock::page_token::{Cursor, PageSigner};
 use extend_mock::store::{Filters, PageRequest, Store};
 
@@ -163,11 +164,17 @@ fn queries(c: &mut Criterion) {
             .find(|r| r.processor_name == name)
             .expect("the generator makes every kind");
         let mut buf = Vec::with_capacity(8192);
+        group.bench_function(format!("{name}, derive only"), |b| {
+            b.iter(|| {
+                let full = full_run(black_box(&run), run.processor_type.unwrap());
+                black_box(&full);
+            })
+        });
         group.bench_function(name, |b| {
             b.iter(|| {
                 buf.clear();
                 let full = full_run(black_box(&run), run.processor_type.unwrap());
-                serde_json::to_writer(&mut buf, &full).unwrap();
+                write_full_run(&full, &mut buf);
                 buf.len()
             })
         });

@@ -12,6 +12,7 @@ use crate::full_run::full_run;
 use crate::http::auth::Caller;
 use crate::http::error::ApiError;
 use crate::http::query::{next_page_token, parse_list_query};
+use crate::http::wire::full::{FULL_RUN_BYTES, write_full_run};
 use crate::http::wire::json;
 use crate::http::wire::summary::{SUMMARY_BYTES, write_summaries};
 use crate::state::AppState;
@@ -89,10 +90,9 @@ pub async fn get(
         let kind = run
             .processor_type
             .unwrap_or_else(|| store.processor_type_of(run.processor_id));
-        let mut body = Vec::with_capacity(4096);
+        let mut body = Vec::with_capacity(FULL_RUN_BYTES);
         body.extend_from_slice(b"{\"success\":true,\"processorRun\":");
-        serde_json::to_writer(&mut body, &full_run(&run, kind))
-            .map_err(|e| ApiError::Internal(e.into()))?;
+        write_full_run(&full_run(&run, kind), &mut body);
         body.push(b'}');
         body
     };

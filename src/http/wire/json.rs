@@ -23,6 +23,29 @@ pub fn write_f64(buf: &mut Vec<u8>, value: f64) {
     serde_json::to_writer(&mut *buf, &value).expect("writing to a Vec cannot fail");
 }
 
+/// A whole number, as `serde_json` writes integers.
+pub fn write_u64(buf: &mut Vec<u8>, value: u64) {
+    let mut digits = [0u8; 20];
+    let mut at = digits.len();
+    let mut rest = value;
+    loop {
+        at -= 1;
+        digits[at] = b'0' + (rest % 10) as u8;
+        rest /= 10;
+        if rest == 0 {
+            break;
+        }
+    }
+    buf.extend_from_slice(&digits[at..]);
+}
+
+/// A whole number held as an `f64`, as `serde_json` writes it (`243.0`),
+/// without a float formatter.
+pub fn write_whole_f64(buf: &mut Vec<u8>, value: u32) {
+    write_u64(buf, u64::from(value));
+    buf.extend_from_slice(b".0");
+}
+
 /// Nanoseconds since the epoch as the RFC 3339 string `Timestamp` serializes to:
 /// `2024-03-21T15:29:55Z`, with a fraction only when there is one, trailing
 /// zeros dropped. Quotes included.
@@ -168,6 +191,21 @@ mod tests {
         #[test]
         fn any_string_matches_serde(text in any::<String>()) {
             prop_assert_eq!(string(&text), serde_json::to_string(&text).unwrap());
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn any_whole_number_matches_serde(n in any::<u64>(), small in any::<u32>()) {
+            let mut buf = Vec::new();
+            write_u64(&mut buf, n);
+            prop_assert_eq!(String::from_utf8(buf).unwrap(), serde_json::to_string(&n).unwrap());
+            let mut buf = Vec::new();
+            write_whole_f64(&mut buf, small);
+            prop_assert_eq!(
+                String::from_utf8(buf).unwrap(),
+                serde_json::to_string(&f64::from(small)).unwrap()
+            );
         }
     }
 }

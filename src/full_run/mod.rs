@@ -1,0 +1,493 @@
+//! The full run (`LegacyProcessorRun`) that `GET /processor_runs/{id}` answers:
+//! each field a fixture pinned, served as given, and the rest derived from the
+//! run itself. No HTTP and no store internals here: it reads a `RunView`.
+//!
+//! Derived means deterministic: the processor's name picks a document kind
+//! (invoice, W-2, bank statement, …) and so its config; the run's id seeds a
+//! ChaCha8 stream that fills the output, the file and the failure. The same
+//! run gives the same object on every machine and after every restart, and it
+//! costs no stored bytes (a million generated runs store nothing extra).
+
+mod configs;
+mod extraction;
+
+use rand::rngs::ChaCha8Rng;
+use rand::{RngExt, SeedableRng};
+use serde::Serialize;
+use serde::ser::SerializeMap;
+use serde_json::value::RawValue;
+use serde_json::{Map, Value, json};
+use sha2::{Digest, Sha256};
+
+pub use configs::{DocKind, derived_config};
+use extraction::Node;
+pub use extraction::{Citation, Field, LeafMetadata, PAGE_HEIGHT, PAGE_WIDTH, Point};
+
+use crate::domain::{JsonObject, ProcessorType, RunStatus, Timestamp, Usage};
+use crate::store::RunView;
+
+/// The run as the SDK's `LegacyProcessorRun` model has it, field for field.
+/// `Serialize` gives the reference shape; `http::wire::full` writes the same
+/// bytes by hand (a test holds the two together).
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct FullRun<'a> {
+    pub object: &'static str,
+    pub id: &'a str,
+    pub processor_id: &'a str,
+    pub processor_version_id: &'a str,
+    pub processor_name: &'a str,
+    pub status: RunStatus,
+    pub output: Output<'a>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub failure_reason: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub failure_message: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub metadata: Option<&'a JsonObject>,
+    pub reviewed: bool,
+    pub edited: bool,
+    #[serde(serialize_with = "edits_or_empty")]
+    pub edits: Option<&'a JsonObject>,
+    #[serde(rename = "type")]
+    pub processor_type: ProcessorType,
+    pub config: Config<'a>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub initial_output: Option<&'a JsonObject>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reviewed_output: Option<&'a JsonObject>,
+    pub files: Files<'a>,
+    /// Only a workflow's MergeExtraction step fills it; runs here never are one.
+    pub merged_processors: [Value; 0],
+    pub url: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub usage: Option<Usage>,
+}
+
+/// `edits` is `{}` when a fixture pins none.
+fn edits_or_empty<S: serde::Serializer>(
+    edits: &Option<&JsonObject>,
+    s: S,
+) -> Result<S::Ok, S::Error> {
+    match edits {
+        Some(edits) => edits.serialize(s),
+        None => s.serialize_map(Some(0))?.end(),
+    }
+}
+
+/// Where a run's `url` points, as the API's own runs do.
+pub const DASHBOARD_RUNS: &str = "https://dashboard.extend.ai/runs/";
+
+/// The full object of `run`. `processor_type` is the run's type, or for an
+/// older run stored without one, its processor's (the store works that out).
+pub fn full_run<'a>(run: &RunView<'a>, processor_type: ProcessorType) -> FullRun<'a> {
+    let pinned = run.details;
+    let mut rng = rng_for(run.id);
+    let derived = derived_config(DocKind::of(run.processor_name, processor_type));
+    let (config, config_object) = match pinned.and_then(|d| d.config.as_ref()) {
+        Some(given) => (Config::Given(given), given),
+        None => (Config::Derived(&derived.json), &derived.object),
+    };
+    let files = match pinned.and_then(|d| d.files.as_deref()) {
+        Some(files) => Files::Given(files),
+        None => Files::Derived(derived_file(run, processor_type, &mut rng)),
+    };
+    let (file_id, page_count) = files.first();
+    let output = match pinned.and_then(|d| d.output.as_ref()) {
+        Some(given) => Output::Given(given),
+        None if run.status != RunStatus::Processed => Output::Empty,
+        None => match processor_type {
+            ProcessorType::Extract => {
+                let (value, metadata) = match &config {
+                    Config::Derived(_) => {
+                        extraction::extraction(derived.plan.as_ref(), run, page_count, &mut rng)
+                    }
+                    Config::Given(given) => {
+                        let plan = given.get("schema").map(Node::compile);
+                        extraction::extraction(plan.as_ref(), run, page_count, &mut rng)
+                    }
+                };
+                Output::Extraction { value, metadata }
+            }
+            ProcessorType::Classify => {
+                Output::Other(classification_output(run, config_object, &mut rng))
+            }
+            ProcessorType::Splitter => Output::Other(splitter_output(
+                config_object,
+                page_count,
+                file_id,
+                &mut rng,
+            )),
+        },
+    };
+    let failure =
+        (run.status == RunStatus::Failed).then(|| FAILURES[rng.random_range(0..FAILURES.len())]);
+    FullRun {
+        object: "document_processor_run",
+        id: run.id,
+        processor_id: run.processor_id,
+        processor_version_id: run.processor_version_id,
+        processor_name: run.processor_name,
+        status: run.status,
+        output,
+        failure_reason: pinned
+            .and_then(|d| d.failure_reason.as_deref())
+            .or(failure.map(|f| f.0)),
+        failure_message: pinned
+            .and_then(|d| d.failure_message.as_deref())
+            .or(failure.map(|f| f.1)),
+        metadata: pinned.and_then(|d| d.metadata.as_ref()),
+        reviewed: pinned.and_then(|d| d.reviewed).unwrap_or(false),
+        edited: pinned.and_then(|d| d.edited).unwrap_or(false),
+        edits: pinned.and_then(|d| d.edits.as_ref()),
+        processor_type,
+        config,
+        initial_output: pinned.and_then(|d| d.initial_output.as_ref()),
+        reviewed_output: pinned.and_then(|d| d.reviewed_output.as_ref()),
+        files,
+        merged_processors: [],
+        url: format!("{DASHBOARD_RUNS}{}", run.id),
+        usage: run.credits.map(|credits| Usage { credits }),
+    }
+}
+
+/// A run's `config`: as a fixture pinned it, or its processor's derived one,
+/// written from JSON made once.
+#[derive(Debug)]
+pub enum Config<'a> {
+    Given(&'a JsonObject),
+    Derived(&'static RawValue),
+}
+
+impl Serialize for Config<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Config::Given(given) => given.serialize(s),
+            Config::Derived(json) => json.serialize(s),
+        }
+    }
+}
+
+/// A run's `output`: as a fixture pinned it, `{}` for an unfinished run, or
+/// derived. A derived extraction is a tree of plain values and a list of
+/// metadata entries, written straight out: a `serde_json::Value` tree of a
+/// few hundred small maps per request cost more than the rest of a get.
+#[derive(Debug)]
+pub enum Output<'a> {
+    Given(&'a JsonObject),
+    Empty,
+    Extraction {
+        value: Field,
+        metadata: Vec<(String, LeafMetadata)>,
+    },
+    Other(JsonObject),
+}
+
+/// A run's `files`: as a fixture pinned them, or the one file derived.
+#[derive(Debug)]
+pub enum Files<'a> {
+    Given(&'a [JsonObject]),
+    Derived(DerivedFile<'a>),
+}
+
+impl Files<'_> {
+    /// The first file's id and page count (1 when it has none), which a
+    /// derived output refers to.
+    fn first(&self) -> (&str, u32) {
+        match self {
+            Files::Given(files) => {
+                let first = files.first();
+                let id = first.and_then(|f| f.get("id")?.as_str()).unwrap_or("");
+                let pages = first
+                    .and_then(|f| f.get("metadata")?.get("pageCount")?.as_u64())
+                    .unwrap_or(1);
+                (id, u32::try_from(pages).unwrap_or(u32::MAX).max(1))
+            }
+            Files::Derived(file) => (&file.id, file.metadata.page_count.unwrap_or(1)),
+        }
+    }
+}
+
+impl Serialize for Files<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Files::Given(files) => files.serialize(s),
+            Files::Derived(file) => [file].serialize(s),
+        }
+    }
+}
+
+/// The SDK's `File`, as a run embeds it.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DerivedFile<'a> {
+    pub object: &'static str,
+    pub id: String,
+    pub name: &'a str,
+    #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
+    pub file_type: Option<&'static str>,
+    pub metadata: FileMetadata,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct FileMetadata {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub page_count: Option<u32>,
+}
+
+/// An extraction's `metadata`: its entries in the order of the value's leaves.
+struct MetadataEntries<'m>(&'m [(String, LeafMetadata)]);
+
+impl Serialize for MetadataEntries<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut map = s.serialize_map(Some(self.0.len()))?;
+        for (path, entry) in self.0 {
+            map.serialize_entry(path, entry)?;
+        }
+        map.end()
+    }
+}
+
+impl Serialize for Output<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Output::Given(given) => given.serialize(s),
+            Output::Empty => s.serialize_map(Some(0))?.end(),
+            Output::Other(object) => object.serialize(s),
+            Output::Extraction { value, metadata } => {
+                let mut map = s.serialize_map(Some(2))?;
+                map.serialize_entry("value", value)?;
+                map.serialize_entry("metadata", &MetadataEntries(metadata))?;
+                map.end()
+            }
+        }
+    }
+}
+
+/// Failure reasons and messages of derived FAILED runs. The API documents
+/// `failureReason` as free text; these are the emulator's own.
+const FAILURES: &[(&str, &str)] = &[
+    (
+        "FILE_PARSING_ERROR",
+        "The file could not be parsed. It may be corrupted or password-protected.",
+    ),
+    (
+        "PROCESSING_TIMEOUT",
+        "Processing did not finish within the time limit.",
+    ),
+    (
+        "UNSUPPORTED_FILE_TYPE",
+        "The file type is not supported by this processor.",
+    ),
+    (
+        "INTERNAL_ERROR",
+        "An internal error occurred while processing the document.",
+    ),
+];
+
+/// A stream of its own for each run, from a digest of its id: independent of
+/// the platform and of the order runs were loaded in.
+fn rng_for(id: &str) -> ChaCha8Rng {
+    let digest = Sha256::digest(id.as_bytes());
+    let mut seed = [0u8; 32];
+    seed.copy_from_slice(&digest);
+    ChaCha8Rng::from_seed(seed)
+}
+
+const ID_ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-";
+
+fn nano_id(rng: &mut ChaCha8Rng, prefix: &str) -> String {
+    let mut id = String::with_capacity(prefix.len() + 21);
+    id.push_str(prefix);
+    for _ in 0..21 {
+        id.push(ID_ALPHABET[rng.random_range(0..ID_ALPHABET.len())] as char);
+    }
+    id
+}
+
+/// The file type the API reports, from the name's extension.
+fn file_type(name: &str) -> Option<&'static str> {
+    let extension = name.rsplit_once('.')?.1.to_ascii_lowercase();
+    Some(match extension.as_str() {
+        "pdf" => "PDF",
+        "csv" => "CSV",
+        "png" | "jpg" | "jpeg" | "gif" | "tif" | "tiff" | "heic" | "webp" | "bmp" => "IMG",
+        "txt" => "TXT",
+        "doc" | "docx" => "DOCX",
+        "xls" | "xlsx" => "EXCEL",
+        "xml" => "XML",
+        "html" | "htm" => "HTML",
+        _ => return None,
+    })
+}
+
+/// The one file a run read: its name, a type from the extension, a page
+/// count for paged formats (the API sets it for PDF and DOCX only), and the
+/// run's creation time.
+fn derived_file<'a>(
+    run: &RunView<'a>,
+    kind: ProcessorType,
+    rng: &mut ChaCha8Rng,
+) -> DerivedFile<'a> {
+    let file_type = file_type(run.file_name);
+    let pages = match kind {
+        ProcessorType::Splitter => rng.random_range(6..=30u32),
+        _ => rng.random_range(1..=6u32),
+    };
+    DerivedFile {
+        object: "file",
+        id: nano_id(rng, "file_"),
+        name: run.file_name,
+        file_type,
+        metadata: FileMetadata {
+            page_count: matches!(file_type, Some("PDF" | "DOCX")).then_some(pages),
+        },
+        created_at: run.created_at,
+        updated_at: run.created_at,
+    }
+}
+
+/// The classifications a CLASSIFY or SPLITTER config lists, as `(id, type)`.
+fn classifications<'c>(config: &'c JsonObject, key: &str) -> Vec<(&'c str, &'c str)> {
+    config
+        .get(key)
+        .and_then(Value::as_array)
+        .map(|list| {
+            list.iter()
+                .filter_map(|c| Some((c.get("id")?.as_str()?, c.get("type")?.as_str()?)))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// `{id, type, confidence, insights}`: the classification whose type the file
+/// name mentions, else one drawn from the config's.
+fn classification_output(
+    run: &RunView<'_>,
+    config: &JsonObject,
+    rng: &mut ChaCha8Rng,
+) -> JsonObject {
+    let choices = classifications(config, "classifications");
+    let name = run.file_name.to_lowercase().replace(['-', ' '], "_");
+    let drawn = rng.random_range(0..choices.len().max(1));
+    let (id, kind) = choices
+        .iter()
+        .find(|(id, _)| name.contains(*id))
+        .or_else(|| choices.get(drawn))
+        .copied()
+        .unwrap_or(("other", "other"));
+    let confidence = f64::from(rng.random_range(820..=995u32)) / 1000.0;
+    let mut output = Map::new();
+    output.insert("id".into(), json!(id));
+    output.insert("type".into(), json!(kind));
+    output.insert("confidence".into(), json!(confidence));
+    output.insert(
+        "insights".into(),
+        json!([{
+            "type": "reasoning",
+            "content": format!(
+                "The layout, headings and wording of `{}` match the `{kind}` classification.",
+                run.file_name
+            ),
+        }]),
+    );
+    output
+}
+
+/// `{splits}`: consecutive page ranges that cover the file, each classified.
+fn splitter_output(
+    config: &JsonObject,
+    pages: u32,
+    file_id: &str,
+    rng: &mut ChaCha8Rng,
+) -> JsonObject {
+    let choices = classifications(config, "splitClassifications");
+    let parts = rng.random_range(1..=pages.clamp(1, 4));
+    // Cut points: `parts - 1` distinct pages after which a new document starts.
+    let mut cuts: Vec<u32> = Vec::new();
+    while (cuts.len() as u32) < parts - 1 {
+        let cut = rng.random_range(1..pages);
+        if !cuts.contains(&cut) {
+            cuts.push(cut);
+        }
+    }
+    cuts.sort_unstable();
+    cuts.push(pages);
+    let mut start = 1;
+    let mut splits = Vec::new();
+    for end in cuts {
+        let (id, kind) = choices
+            .get(rng.random_range(0..choices.len().max(1)))
+            .copied()
+            .unwrap_or(("other", "other"));
+        splits.push(json!({
+            "type": kind,
+            "observation": format!("Pages {start} to {end} read as one {kind}."),
+            "identifier": format!("{id}_{start}_{end}"),
+            "startPage": start,
+            "endPage": end,
+            "name": kind,
+            "classificationId": id,
+            "id": nano_id(rng, "split_"),
+            "fileId": file_id,
+        }));
+        start = end + 1;
+    }
+    let mut output = Map::new();
+    output.insert("splits".into(), Value::Array(splits));
+    output
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_built_in_config_parses_and_has_its_type() {
+        for kind in DocKind::ALL {
+            let config = &derived_config(kind).object;
+            let declared = config["type"].as_str().unwrap();
+            let list = match declared {
+                "EXTRACT" => "schema",
+                "CLASSIFY" => "classifications",
+                "SPLITTER" => "splitClassifications",
+                other => panic!("{kind:?}: type {other}"),
+            };
+            assert!(config.contains_key(list), "{kind:?} lacks {list}");
+        }
+    }
+
+    #[test]
+    fn processor_names_pick_their_document_kind() {
+        use ProcessorType::*;
+        assert_eq!(DocKind::of("Invoice Extractor", Extract), DocKind::Invoice);
+        assert_eq!(DocKind::of("W-2 Extractor", Extract), DocKind::W2);
+        assert_eq!(
+            DocKind::of("Bank Statement Extractor", Extract),
+            DocKind::BankStatement
+        );
+        assert_eq!(
+            DocKind::of("Mortgage Packet Classifier", Classify),
+            DocKind::MortgageClassifier
+        );
+        assert_eq!(
+            DocKind::of("Loan Packet Splitter", Splitter),
+            DocKind::LoanSplitter
+        );
+        assert_eq!(
+            DocKind::of("Something Else", Extract),
+            DocKind::GeneralDocument
+        );
+    }
+
+    #[test]
+    fn file_types_come_from_the_extension() {
+        assert_eq!(file_type("a.PDF"), Some("PDF"));
+        assert_eq!(file_type("reçu_1.png"), Some("IMG"));
+        assert_eq!(file_type("book.xlsx"), Some("EXCEL"));
+        assert_eq!(file_type("noext"), None);
+    }
+}
