@@ -10,8 +10,8 @@ use fake::Fake;
 use fake::faker::address::en::{BuildingNumber, CityName, StateAbbr, StreetName, ZipCode};
 use fake::faker::company::en::CompanyName;
 use fake::faker::name::en::Name;
-use rand::RngExt;
 use rand::rngs::ChaCha8Rng;
+use rand::{RngExt, SeedableRng};
 use serde::Serialize;
 use serde::ser::{SerializeMap, SerializeSeq};
 use serde_json::Value;
@@ -215,6 +215,21 @@ impl Field {
         }
     }
 
+    /// The text a leaf's citation quotes: the value as a document would
+    /// show it.
+    pub fn reference_text(&self) -> std::borrow::Cow<'_, str> {
+        use std::borrow::Cow;
+        match self {
+            Field::Text(text) => Cow::Borrowed(text),
+            Field::Choice(Value::String(text)) => Cow::Borrowed(text),
+            Field::Choice(other) => Cow::Owned(other.to_string()),
+            Field::Number(n) => Cow::Owned(n.to_string()),
+            Field::Integer(n) => Cow::Owned(n.to_string()),
+            Field::Bool(b) => Cow::Borrowed(if *b { "true" } else { "false" }),
+            Field::Null | Field::Object(_) | Field::Array(_) => Cow::Borrowed("null"),
+        }
+    }
+
     fn number(&self) -> Option<f64> {
         match self {
             Field::Number(n) => Some(*n),
@@ -224,55 +239,103 @@ impl Field {
     }
 }
 
-/// One leaf's entry in an extraction's `metadata`, as the SDK's
-/// `LegacyJsonOutputMetadataValue` has it.
-#[derive(Debug, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct LeafMetadata {
+/// The numbers of one leaf's metadata entry (the SDK's
+/// `LegacyJsonOutputMetadataValue`: two confidences and one citation), drawn
+/// from the run's stream in a fixed order as the leaves are walked.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct LeafNumbers {
     pub ocr_confidence: f64,
     pub logprobs_confidence: f64,
-    pub citations: [Citation; 1],
-}
-
-#[derive(Debug, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Citation {
     pub page: u32,
-    pub reference_text: String,
     pub polygon: [Point; 4],
-    /// US Letter, in points: every derived page has this size.
-    #[serde(serialize_with = "letter_width")]
-    pub page_width: (),
-    #[serde(serialize_with = "letter_height")]
-    pub page_height: (),
 }
 
+/// Every derived page is US Letter, in points.
 pub const PAGE_WIDTH: u32 = 612;
 pub const PAGE_HEIGHT: u32 = 792;
 
-fn letter_width<S: serde::Serializer>(_: &(), s: S) -> Result<S::Ok, S::Error> {
-    s.serialize_f64(f64::from(PAGE_WIDTH))
-}
-
-fn letter_height<S: serde::Serializer>(_: &(), s: S) -> Result<S::Ok, S::Error> {
-    s.serialize_f64(f64::from(PAGE_HEIGHT))
-}
-
 /// A corner of a citation's box, in whole points (written as `243.0`, the
 /// floats the SDK's model declares).
-#[derive(Debug)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Point {
     pub x: u32,
     pub y: u32,
 }
 
-impl Serialize for Point {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut map = s.serialize_map(Some(2))?;
-        map.serialize_entry("x", &f64::from(self.x))?;
-        map.serialize_entry("y", &f64::from(self.y))?;
-        map.end()
+/// A derived extraction: its value, and what its metadata is drawn from.
+/// The metadata is not built: a writer walks the leaves (`for_each_leaf`)
+/// and draws each entry's numbers as it writes it, so a get allocates
+/// nothing per leaf for it.
+#[derive(Debug)]
+pub struct Extraction {
+    pub value: Field,
+    /// Seeds the metadata's own stream.
+    seed: [u8; 32],
+    pages: u32,
+}
+
+impl Extraction {
+    /// Calls `leaf` with every leaf of the value, in order: its path
+    /// (`line_items[0].amount`), the leaf, and its metadata numbers. The
+    /// same calls, with the same numbers, every time.
+    pub fn for_each_leaf<E>(
+        &self,
+        mut leaf: impl FnMut(&str, &Field, &LeafNumbers) -> Result<(), E>,
+    ) -> Result<(), E> {
+        let mut rng = ChaCha8Rng::from_seed(self.seed);
+        let mut path = String::with_capacity(64);
+        walk(&self.value, &mut path, self.pages, &mut rng, &mut leaf)
     }
+}
+
+fn walk<E>(
+    value: &Field,
+    path: &mut String,
+    pages: u32,
+    rng: &mut ChaCha8Rng,
+    leaf: &mut impl FnMut(&str, &Field, &LeafNumbers) -> Result<(), E>,
+) -> Result<(), E> {
+    let mark = path.len();
+    match value {
+        Field::Object(fields) => {
+            for (key, sub) in fields {
+                if !path.is_empty() {
+                    path.push('.');
+                }
+                path.push_str(key);
+                walk(sub, path, pages, rng, leaf)?;
+                path.truncate(mark);
+            }
+        }
+        Field::Array(items) => {
+            for (i, sub) in items.iter().enumerate() {
+                use std::fmt::Write;
+                let _ = write!(path, "[{i}]");
+                walk(sub, path, pages, rng, leaf)?;
+                path.truncate(mark);
+            }
+        }
+        other => {
+            let (x, y) = (rng.random_range(40..420u32), rng.random_range(40..740u32));
+            let width = rng.random_range(40..160u32);
+            let numbers = LeafNumbers {
+                ocr_confidence: f64::from(rng.random_range(900..=999u32)) / 1000.0,
+                logprobs_confidence: f64::from(rng.random_range(850..=999u32)) / 1000.0,
+                page: rng.random_range(1..=pages),
+                polygon: [
+                    Point { x, y },
+                    Point { x: x + width, y },
+                    Point {
+                        x: x + width,
+                        y: y + 12,
+                    },
+                    Point { x, y: y + 12 },
+                ],
+            };
+            leaf(path, other, &numbers)?;
+        }
+    }
+    Ok(())
 }
 
 /// `{value, metadata}` for a run, from a compiled schema.
@@ -281,16 +344,19 @@ pub fn extraction(
     run: &RunView<'_>,
     pages: u32,
     rng: &mut ChaCha8Rng,
-) -> (Field, Vec<(String, LeafMetadata)>) {
+) -> Extraction {
     let mut value = match plan {
         Some(node @ Node::Object(_)) => generate(node, run, rng),
         _ => Field::Object(Vec::new()),
     };
     balance_totals(&mut value);
-    let mut metadata = Vec::new();
-    let mut path = String::new();
-    describe_leaves(&value, &mut path, pages, rng, &mut metadata);
-    (value, metadata)
+    // The metadata gets a stream of its own, seeded here, so drawing it
+    // later (and twice) changes nothing drawn after this point.
+    Extraction {
+        value,
+        seed: rng.random(),
+        pages,
+    }
 }
 
 fn generate(node: &Node, run: &RunView<'_>, rng: &mut ChaCha8Rng) -> Field {
@@ -418,70 +484,5 @@ fn balance_totals(value: &mut Field) {
     let tax = value.get_mut("tax").and_then(|f| f.number()).unwrap_or(0.0);
     if let Some(field) = value.get_mut("total") {
         *field = Field::Number(round(subtotal + tax));
-    }
-}
-
-/// A metadata entry for every leaf of `value`, keyed by its path
-/// (`line_items[0].amount`); `path` is a buffer reused down the tree.
-fn describe_leaves(
-    value: &Field,
-    path: &mut String,
-    pages: u32,
-    rng: &mut ChaCha8Rng,
-    metadata: &mut Vec<(String, LeafMetadata)>,
-) {
-    let mark = path.len();
-    match value {
-        Field::Object(fields) => {
-            for (key, sub) in fields {
-                if !path.is_empty() {
-                    path.push('.');
-                }
-                path.push_str(key);
-                describe_leaves(sub, path, pages, rng, metadata);
-                path.truncate(mark);
-            }
-        }
-        Field::Array(items) => {
-            for (i, sub) in items.iter().enumerate() {
-                use std::fmt::Write;
-                let _ = write!(path, "[{i}]");
-                describe_leaves(sub, path, pages, rng, metadata);
-                path.truncate(mark);
-            }
-        }
-        leaf => {
-            let reference = match leaf {
-                Field::Text(text) => text.clone(),
-                Field::Choice(Value::String(text)) => text.clone(),
-                Field::Choice(other) => other.to_string(),
-                Field::Number(n) => n.to_string(),
-                Field::Integer(n) => n.to_string(),
-                Field::Bool(b) => b.to_string(),
-                _ => "null".to_owned(),
-            };
-            let (x, y) = (rng.random_range(40..420u32), rng.random_range(40..740u32));
-            let width = rng.random_range(40..160u32);
-            let entry = LeafMetadata {
-                ocr_confidence: f64::from(rng.random_range(900..=999u32)) / 1000.0,
-                logprobs_confidence: f64::from(rng.random_range(850..=999u32)) / 1000.0,
-                citations: [Citation {
-                    page: rng.random_range(1..=pages),
-                    reference_text: reference,
-                    polygon: [
-                        Point { x, y },
-                        Point { x: x + width, y },
-                        Point {
-                            x: x + width,
-                            y: y + 12,
-                        },
-                        Point { x, y: y + 12 },
-                    ],
-                    page_width: (),
-                    page_height: (),
-                }],
-            };
-            metadata.push((path.clone(), entry));
-        }
     }
 }

@@ -21,7 +21,7 @@ use sha2::{Digest, Sha256};
 
 pub use configs::{DocKind, derived_config};
 use extraction::Node;
-pub use extraction::{Citation, Field, LeafMetadata, PAGE_HEIGHT, PAGE_WIDTH, Point};
+pub use extraction::{Extraction, Field, LeafNumbers, PAGE_HEIGHT, PAGE_WIDTH, Point};
 
 use crate::domain::{JsonObject, ProcessorType, RunStatus, Timestamp, Usage};
 use crate::store::RunView;
@@ -98,7 +98,7 @@ pub fn full_run<'a>(run: &RunView<'a>, processor_type: ProcessorType) -> FullRun
         None if run.status != RunStatus::Processed => Output::Empty,
         None => match processor_type {
             ProcessorType::Extract => {
-                let (value, metadata) = match &config {
+                let extraction = match &config {
                     Config::Derived(_) => {
                         extraction::extraction(derived.plan.as_ref(), run, page_count, &mut rng)
                     }
@@ -107,7 +107,7 @@ pub fn full_run<'a>(run: &RunView<'a>, processor_type: ProcessorType) -> FullRun
                         extraction::extraction(plan.as_ref(), run, page_count, &mut rng)
                     }
                 };
-                Output::Extraction { value, metadata }
+                Output::Extraction(extraction)
             }
             ProcessorType::Classify => {
                 Output::Other(classification_output(run, config_object, &mut rng))
@@ -176,10 +176,7 @@ impl Serialize for Config<'_> {
 pub enum Output<'a> {
     Given(&'a JsonObject),
     Empty,
-    Extraction {
-        value: Field,
-        metadata: Vec<(String, LeafMetadata)>,
-    },
+    Extraction(Extraction),
     Other(JsonObject),
 }
 
@@ -238,15 +235,56 @@ pub struct FileMetadata {
     pub page_count: Option<u32>,
 }
 
-/// An extraction's `metadata`: its entries in the order of the value's leaves.
-struct MetadataEntries<'m>(&'m [(String, LeafMetadata)]);
+/// An extraction's `metadata`, drawn as it is written: one entry per leaf.
+struct Metadata<'e>(&'e Extraction);
 
-impl Serialize for MetadataEntries<'_> {
+impl Serialize for Metadata<'_> {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut map = s.serialize_map(Some(self.0.len()))?;
-        for (path, entry) in self.0 {
-            map.serialize_entry(path, entry)?;
+        let mut map = s.serialize_map(None)?;
+        self.0.for_each_leaf(|path, leaf, numbers| {
+            map.serialize_entry(path, &LeafEntry(&leaf.reference_text(), numbers))
+        })?;
+        map.end()
+    }
+}
+
+/// One metadata entry, as the SDK's `LegacyJsonOutputMetadataValue` has it.
+struct LeafEntry<'a>(&'a str, &'a LeafNumbers);
+
+impl Serialize for LeafEntry<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        #[derive(Serialize)]
+        #[serde(rename_all = "camelCase")]
+        struct Citation<'a> {
+            page: u32,
+            reference_text: &'a str,
+            polygon: [Corner; 4],
+            page_width: f64,
+            page_height: f64,
         }
+        #[derive(Serialize)]
+        struct Corner {
+            x: f64,
+            y: f64,
+        }
+        let (reference, numbers) = (self.0, self.1);
+        let corner = |p: &Point| Corner {
+            x: f64::from(p.x),
+            y: f64::from(p.y),
+        };
+        let mut map = s.serialize_map(Some(3))?;
+        map.serialize_entry("ocrConfidence", &numbers.ocr_confidence)?;
+        map.serialize_entry("logprobsConfidence", &numbers.logprobs_confidence)?;
+        map.serialize_entry(
+            "citations",
+            &[Citation {
+                page: numbers.page,
+                reference_text: reference,
+                polygon: numbers.polygon.each_ref().map(corner),
+                page_width: f64::from(PAGE_WIDTH),
+                page_height: f64::from(PAGE_HEIGHT),
+            }],
+        )?;
         map.end()
     }
 }
@@ -257,10 +295,10 @@ impl Serialize for Output<'_> {
             Output::Given(given) => given.serialize(s),
             Output::Empty => s.serialize_map(Some(0))?.end(),
             Output::Other(object) => object.serialize(s),
-            Output::Extraction { value, metadata } => {
+            Output::Extraction(extraction) => {
                 let mut map = s.serialize_map(Some(2))?;
-                map.serialize_entry("value", value)?;
-                map.serialize_entry("metadata", &MetadataEntries(metadata))?;
+                map.serialize_entry("value", &extraction.value)?;
+                map.serialize_entry("metadata", &Metadata(extraction))?;
                 map.end()
             }
         }

@@ -6,7 +6,7 @@
 
 use crate::domain::JsonObject;
 use crate::full_run::{
-    Config, DerivedFile, Field, Files, FullRun, LeafMetadata, Output, PAGE_HEIGHT, PAGE_WIDTH,
+    Config, DerivedFile, Field, Files, FullRun, LeafNumbers, Output, PAGE_HEIGHT, PAGE_WIDTH,
 };
 use crate::http::wire::json;
 
@@ -128,18 +128,21 @@ fn write_output(buf: &mut Vec<u8>, output: &Output<'_>) {
         Output::Given(given) => write_value(buf, given),
         Output::Empty => buf.extend_from_slice(b"{}"),
         Output::Other(object) => write_value(buf, object),
-        Output::Extraction { value, metadata } => {
+        Output::Extraction(extraction) => {
             buf.extend_from_slice(b"{\"value\":");
-            write_field(buf, value);
+            write_field(buf, &extraction.value);
             buf.extend_from_slice(b",\"metadata\":{");
-            for (i, (path, entry)) in metadata.iter().enumerate() {
-                if i > 0 {
+            let mut first = true;
+            let _ = extraction.for_each_leaf(|path, leaf, numbers| {
+                if !first {
                     buf.push(b',');
                 }
+                first = false;
                 json::write_str(buf, path);
                 buf.push(b':');
-                write_leaf(buf, entry);
-            }
+                write_leaf(buf, leaf, numbers);
+                Ok::<(), ()>(())
+            });
             buf.extend_from_slice(b"}}");
         }
     }
@@ -178,38 +181,36 @@ fn write_field(buf: &mut Vec<u8>, field: &Field) {
     }
 }
 
-fn write_leaf(buf: &mut Vec<u8>, entry: &LeafMetadata) {
+/// One metadata entry. The citation quotes the leaf as text: strings as
+/// they are, numbers in their shortest form (`2231.36`, `12`).
+fn write_leaf(buf: &mut Vec<u8>, leaf: &Field, numbers: &LeafNumbers) {
     buf.extend_from_slice(b"{\"ocrConfidence\":");
-    json::write_f64(buf, entry.ocr_confidence);
+    json::write_f64(buf, numbers.ocr_confidence);
     buf.extend_from_slice(b",\"logprobsConfidence\":");
-    json::write_f64(buf, entry.logprobs_confidence);
-    buf.extend_from_slice(b",\"citations\":[");
-    for (i, citation) in entry.citations.iter().enumerate() {
-        if i > 0 {
+    json::write_f64(buf, numbers.logprobs_confidence);
+    buf.extend_from_slice(b",\"citations\":[{\"page\":");
+    json::write_u64(buf, u64::from(numbers.page));
+    buf.extend_from_slice(b",\"referenceText\":");
+    match leaf {
+        Field::Text(text) => json::write_str(buf, text),
+        other => json::write_str(buf, &other.reference_text()),
+    }
+    buf.extend_from_slice(b",\"polygon\":[");
+    for (j, point) in numbers.polygon.iter().enumerate() {
+        if j > 0 {
             buf.push(b',');
         }
-        buf.extend_from_slice(b"{\"page\":");
-        json::write_u64(buf, u64::from(citation.page));
-        buf.extend_from_slice(b",\"referenceText\":");
-        json::write_str(buf, &citation.reference_text);
-        buf.extend_from_slice(b",\"polygon\":[");
-        for (j, point) in citation.polygon.iter().enumerate() {
-            if j > 0 {
-                buf.push(b',');
-            }
-            buf.extend_from_slice(b"{\"x\":");
-            json::write_whole_f64(buf, point.x);
-            buf.extend_from_slice(b",\"y\":");
-            json::write_whole_f64(buf, point.y);
-            buf.push(b'}');
-        }
-        buf.extend_from_slice(b"],\"pageWidth\":");
-        json::write_whole_f64(buf, PAGE_WIDTH);
-        buf.extend_from_slice(b",\"pageHeight\":");
-        json::write_whole_f64(buf, PAGE_HEIGHT);
+        buf.extend_from_slice(b"{\"x\":");
+        json::write_whole_f64(buf, point.x);
+        buf.extend_from_slice(b",\"y\":");
+        json::write_whole_f64(buf, point.y);
         buf.push(b'}');
     }
-    buf.extend_from_slice(b"]}");
+    buf.extend_from_slice(b"],\"pageWidth\":");
+    json::write_whole_f64(buf, PAGE_WIDTH);
+    buf.extend_from_slice(b",\"pageHeight\":");
+    json::write_whole_f64(buf, PAGE_HEIGHT);
+    buf.extend_from_slice(b"}]}");
 }
 
 #[cfg(test)]

@@ -23,27 +23,17 @@ pub fn write_f64(buf: &mut Vec<u8>, value: f64) {
     serde_json::to_writer(&mut *buf, &value).expect("writing to a Vec cannot fail");
 }
 
-/// A whole number, as `serde_json` writes integers.
+/// A whole number, as `serde_json` writes integers (with the same `itoa`).
 pub fn write_u64(buf: &mut Vec<u8>, value: u64) {
-    let mut digits = [0u8; 20];
-    let mut at = digits.len();
-    let mut rest = value;
-    loop {
-        at -= 1;
-        digits[at] = b'0' + (rest % 10) as u8;
-        rest /= 10;
-        if rest == 0 {
-            break;
-        }
-    }
-    buf.extend_from_slice(&digits[at..]);
+    buf.extend_from_slice(itoa::Buffer::new().format(value).as_bytes());
 }
 
 /// A whole number held as an `f64`, as `serde_json` writes it (`243.0`),
 /// without a float formatter.
 pub fn write_whole_f64(buf: &mut Vec<u8>, value: u32) {
     write_u64(buf, u64::from(value));
-    buf.extend_from_slice(b".0");
+    buf.push(b'.');
+    buf.push(b'0');
 }
 
 /// Nanoseconds since the epoch as the RFC 3339 string `Timestamp` serializes to:
