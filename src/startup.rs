@@ -18,6 +18,7 @@ use crate::domain::{ApiVersion, KeyScope};
 use crate::fixtures::{self, DEFAULT_NAME};
 use crate::generate::{GenerateSpec, Progress};
 use crate::healthcheck;
+use crate::http::request_log::{self, LineFormat};
 use crate::page_token::PageSigner;
 use crate::state::{AppState, Seed, Settings};
 use crate::store::Store;
@@ -84,10 +85,20 @@ fn init_logging(config: &Config) -> anyhow::Result<LogWriter> {
             std::io::stderr(),
         ));
     let dropped = writer.error_counter();
+    let ansi = std::io::stderr().is_terminal();
+    if !ansi {
+        // The request line is written by hand, in the same format (on a
+        // terminal, with colours, it goes through tracing like the rest).
+        let format = match config.log_format {
+            LogFormat::Text => LineFormat::Text,
+            LogFormat::Json => LineFormat::Json,
+        };
+        request_log::install(writer.clone(), format);
+    }
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(writer)
-        .with_ansi(std::io::stderr().is_terminal());
+        .with_ansi(ansi);
     match config.log_format {
         LogFormat::Text => builder.init(),
         LogFormat::Json => builder.json().init(),

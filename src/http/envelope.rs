@@ -17,6 +17,7 @@ use tracing::Instrument;
 use crate::faults::is_control_path;
 use crate::http::context::{self, CONTEXT, Context, X_REQUEST_ID};
 use crate::http::error::ApiError;
+use crate::http::request_log::{self, RequestLine};
 use crate::journal::JournalEntry;
 use crate::state::AppState;
 
@@ -82,15 +83,16 @@ pub async fn track(
     response.headers_mut().insert(X_REQUEST_ID.clone(), header);
     let took = started.elapsed();
     let status = response.status().as_u16();
-    tracing::info!(
-        method = %method,
-        path = %path,
-        status,
-        ms = took.as_micros() as f64 / 1000.0,
-        request_id = %id,
-        key = note.key_name.as_deref().unwrap_or("-"),
-        "request"
-    );
+    if tracing::enabled!(target: request_log::TARGET, tracing::Level::INFO) {
+        request_log::write(&RequestLine {
+            method: method.as_str(),
+            path: &path,
+            status,
+            took,
+            request_id: &id,
+            key: note.key_name.as_deref().unwrap_or("-"),
+        });
+    }
     if api {
         state.record(JournalEntry::new(
             method.to_string(),

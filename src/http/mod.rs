@@ -9,4 +9,5 @@ pub mod context;
 pub mod envelope;
 pub mod error;
 pub mod query;
+pub mod request_log;
 pub mod wire;
