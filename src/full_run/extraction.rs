@@ -244,8 +244,10 @@ impl Field {
 /// from the run's stream in a fixed order as the leaves are walked.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct LeafNumbers {
-    pub ocr_confidence: f64,
-    pub logprobs_confidence: f64,
+    /// Confidences in thousandths (0.918 is 918): written without a float
+    /// formatter, read by clients as the floats the SDK declares.
+    pub ocr_confidence: u16,
+    pub logprobs_confidence: u16,
     pub page: u32,
     pub polygon: [Point; 4],
 }
@@ -319,8 +321,8 @@ fn walk<E>(
             let (x, y) = (rng.random_range(40..420u32), rng.random_range(40..740u32));
             let width = rng.random_range(40..160u32);
             let numbers = LeafNumbers {
-                ocr_confidence: f64::from(rng.random_range(900..=999u32)) / 1000.0,
-                logprobs_confidence: f64::from(rng.random_range(850..=999u32)) / 1000.0,
+                ocr_confidence: rng.random_range(900..=999),
+                logprobs_confidence: rng.random_range(850..=999),
                 page: rng.random_range(1..=pages),
                 polygon: [
                     Point { x, y },

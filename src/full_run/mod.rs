@@ -273,8 +273,12 @@ impl Serialize for LeafEntry<'_> {
             y: f64::from(p.y),
         };
         let mut map = s.serialize_map(Some(3))?;
-        map.serialize_entry("ocrConfidence", &numbers.ocr_confidence)?;
-        map.serialize_entry("logprobsConfidence", &numbers.logprobs_confidence)?;
+        let thousandths = |n: u16| f64::from(n) / 1000.0;
+        map.serialize_entry("ocrConfidence", &thousandths(numbers.ocr_confidence))?;
+        map.serialize_entry(
+            "logprobsConfidence",
+            &thousandths(numbers.logprobs_confidence),
+        )?;
         map.serialize_entry(
             "citations",
             &[Citation {

@@ -88,7 +88,7 @@ pub fn format_line(buf: &mut Vec<u8>, line: &RequestLine<'_>, format: LineFormat
             buf.extend_from_slice(b" status=");
             json::write_u64(buf, u64::from(line.status));
             buf.extend_from_slice(b" ms=");
-            write_millis(buf, micros);
+            json::write_thousandths(buf, micros);
             buf.extend_from_slice(b" request_id=");
             buf.extend_from_slice(line.request_id.as_bytes());
             buf.extend_from_slice(b" key=");
@@ -106,7 +106,7 @@ pub fn format_line(buf: &mut Vec<u8>, line: &RequestLine<'_>, format: LineFormat
             buf.extend_from_slice(b",\"status\":");
             json::write_u64(buf, u64::from(line.status));
             buf.extend_from_slice(b",\"ms\":");
-            write_millis(buf, micros);
+            json::write_thousandths(buf, micros);
             buf.extend_from_slice(b",\"request_id\":");
             json::write_str(buf, line.request_id);
             buf.extend_from_slice(b",\"key\":");
@@ -117,26 +117,6 @@ pub fn format_line(buf: &mut Vec<u8>, line: &RequestLine<'_>, format: LineFormat
         }
     }
     buf.push(b'\n');
-}
-
-/// Microseconds as milliseconds, spelled as Rust and serde spell the `f64`
-/// `micros / 1000.0`: the shortest decimal that reads back as that number,
-/// which for a whole count of thousandths is the thousandths with trailing
-/// zeros dropped, and `.0` when nothing is left.
-fn write_millis(buf: &mut Vec<u8>, micros: u64) {
-    json::write_u64(buf, micros / 1000);
-    buf.push(b'.');
-    let mut fraction = micros % 1000;
-    if fraction == 0 {
-        buf.push(b'0');
-        return;
-    }
-    let mut width = 3;
-    while fraction.is_multiple_of(10) {
-        fraction /= 10;
-        width -= 1;
-    }
-    let _ = write!(buf, "{fraction:0width$}");
 }
 
 /// The time as `tracing-subscriber`'s default timer writes it: RFC 3339 in

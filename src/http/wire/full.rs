@@ -185,9 +185,9 @@ fn write_field(buf: &mut Vec<u8>, field: &Field) {
 /// they are, numbers in their shortest form (`2231.36`, `12`).
 fn write_leaf(buf: &mut Vec<u8>, leaf: &Field, numbers: &LeafNumbers) {
     buf.extend_from_slice(b"{\"ocrConfidence\":");
-    json::write_f64(buf, numbers.ocr_confidence);
+    json::write_thousandths(buf, u64::from(numbers.ocr_confidence));
     buf.extend_from_slice(b",\"logprobsConfidence\":");
-    json::write_f64(buf, numbers.logprobs_confidence);
+    json::write_thousandths(buf, u64::from(numbers.logprobs_confidence));
     buf.extend_from_slice(b",\"citations\":[{\"page\":");
     json::write_u64(buf, u64::from(numbers.page));
     buf.extend_from_slice(b",\"referenceText\":");

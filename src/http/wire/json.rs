@@ -28,6 +28,35 @@ pub fn write_u64(buf: &mut Vec<u8>, value: u64) {
     buf.extend_from_slice(itoa::Buffer::new().format(value).as_bytes());
 }
 
+/// `thousandths / 1000.0` as `serde_json` (and Rust) write that `f64`: the
+/// shortest decimal that reads back as it, which for a whole number of
+/// thousandths is those digits with trailing zeros dropped (`0.918`,
+/// `0.95`, `12.0`), as long as there are at most 15 significant digits (an
+/// `f64` holds every such decimal exactly enough to give it back). No float
+/// formatter needed; beyond that bound, the float formatter.
+pub fn write_thousandths(buf: &mut Vec<u8>, thousandths: u64) {
+    if thousandths >= 1_000_000_000_000_000 {
+        write_f64(buf, thousandths as f64 / 1000.0);
+        return;
+    }
+    write_u64(buf, thousandths / 1000);
+    buf.push(b'.');
+    let mut fraction = thousandths % 1000;
+    if fraction == 0 {
+        buf.push(b'0');
+        return;
+    }
+    let mut width = 3;
+    while fraction.is_multiple_of(10) {
+        fraction /= 10;
+        width -= 1;
+    }
+    let mut digits = itoa::Buffer::new();
+    let digits = digits.format(fraction).as_bytes();
+    buf.resize(buf.len() + width - digits.len(), b'0');
+    buf.extend_from_slice(digits);
+}
+
 /// A whole number held as an `f64`, as `serde_json` writes it (`243.0`),
 /// without a float formatter.
 pub fn write_whole_f64(buf: &mut Vec<u8>, value: u32) {
@@ -185,6 +214,16 @@ mod tests {
     }
 
     proptest! {
+        #[test]
+        fn any_thousandths_match_serde(t in prop_oneof![0u64..1_000_000, 0u64..1u64 << 53]) {
+            let mut buf = Vec::new();
+            write_thousandths(&mut buf, t);
+            prop_assert_eq!(
+                String::from_utf8(buf).unwrap(),
+                serde_json::to_string(&(t as f64 / 1000.0)).unwrap()
+            );
+        }
+
         #[test]
         fn any_whole_number_matches_serde(n in any::<u64>(), small in any::<u32>()) {
             let mut buf = Vec::new();
