@@ -505,24 +505,20 @@ mod tests {
     #[test]
     fn processor_names_pick_their_document_kind() {
         use ProcessorType::*;
-        assert_eq!(DocKind::of("Invoice Extractor", Extract), DocKind::Invoice);
-        assert_eq!(DocKind::of("W-2 Extractor", Extract), DocKind::W2);
-        assert_eq!(
-            DocKind::of("Bank Statement Extractor", Extract),
-            DocKind::BankStatement
-        );
-        assert_eq!(
-            DocKind::of("Mortgage Packet Classifier", Classify),
-            DocKind::MortgageClassifier
-        );
-        assert_eq!(
-            DocKind::of("Loan Packet Splitter", Splitter),
-            DocKind::LoanSplitter
-        );
-        assert_eq!(
-            DocKind::of("Something Else", Extract),
-            DocKind::GeneralDocument
-        );
+        for (name, kind, expected) in [
+            ("Invoice Extractor", Extract, DocKind::Invoice),
+            ("W-2 Extractor", Extract, DocKind::W2),
+            ("Bank Statement Extractor", Extract, DocKind::BankStatement),
+            (
+                "Mortgage Packet Classifier",
+                Classify,
+                DocKind::MortgageClassifier,
+            ),
+            ("Loan Packet Splitter", Splitter, DocKind::LoanSplitter),
+            ("Something Else", Extract, DocKind::GeneralDocument),
+        ] {
+            assert_eq!(DocKind::of(name, kind), expected, "{name}");
+        }
     }
 
     #[test]

@@ -60,17 +60,23 @@ pub fn write(line: &RequestLine<'_>) {
             // A full queue drops the line (and counts it): never wait here.
             let _ = log.writer.clone().write_all(&buf);
         }
-        None => tracing::info!(
-            target: TARGET,
-            method = %line.method,
-            path = %line.path,
-            status = line.status,
-            ms = line.took.as_micros() as f64 / 1000.0,
-            request_id = %line.request_id,
-            key = line.key,
-            "request"
-        ),
+        None => through_tracing(line),
     }
+}
+
+/// The line as a `tracing` event, for whatever subscriber is set: what the
+/// hand-written line stands in for.
+fn through_tracing(line: &RequestLine<'_>) {
+    tracing::info!(
+        target: TARGET,
+        method = %line.method,
+        path = %line.path,
+        status = line.status,
+        ms = line.took.as_micros() as f64 / 1000.0,
+        request_id = %line.request_id,
+        key = line.key,
+        "request"
+    )
 }
 
 /// The line as `tracing-subscriber` would write it, newline included.
@@ -152,24 +158,13 @@ mod tests {
         }
     }
 
-    fn through_tracing(line: &RequestLine<'_>, format: LineFormat) -> String {
+    fn formatted_by_tracing(line: &RequestLine<'_>, format: LineFormat) -> String {
         let capture = Capture::default();
         let writer = capture.clone();
         let builder = tracing_subscriber::fmt()
             .with_writer(move || writer.clone())
             .with_ansi(false);
-        let emit = || {
-            tracing::info!(
-                target: TARGET,
-                method = %line.method,
-                path = %line.path,
-                status = line.status,
-                ms = line.took.as_micros() as f64 / 1000.0,
-                request_id = %line.request_id,
-                key = line.key,
-                "request"
-            )
-        };
+        let emit = || super::through_tracing(line);
         match format {
             LineFormat::Text => tracing::subscriber::with_default(builder.finish(), emit),
             LineFormat::Json => tracing::subscriber::with_default(builder.json().finish(), emit),
@@ -208,7 +203,7 @@ mod tests {
                         let mut ours = Vec::new();
                         format_line(&mut ours, &line, format, SystemTime::now());
                         let ours = String::from_utf8(ours).unwrap();
-                        let theirs = through_tracing(&line, format);
+                        let theirs = formatted_by_tracing(&line, format);
                         assert_eq!(
                             without_time(&ours, format),
                             without_time(&theirs, format),

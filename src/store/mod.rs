@@ -181,6 +181,24 @@ pub struct Store {
 }
 
 impl Store {
+    /// A store with one organization holding one workspace: what unit tests
+    /// start from.
+    #[cfg(test)]
+    pub(crate) fn with_one_workspace(workspace_id: &str) -> Store {
+        let mut store = Store::default();
+        store
+            .add_organization(Organization {
+                id: "org".into(),
+                name: "O".into(),
+                workspaces: vec![crate::domain::Workspace {
+                    id: workspace_id.into(),
+                    name: "W".into(),
+                }],
+            })
+            .expect("one organization with one workspace is valid");
+        store
+    }
+
     pub fn add_organization(&mut self, org: Organization) -> Result<(), StoreError> {
         crate::domain::check_id(&org.id).map_err(|e| invalid("", format!("id {e}")))?;
         if self.organizations.iter().any(|o| o.id == org.id) {
@@ -431,7 +449,6 @@ impl Store {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::Workspace;
 
     fn run(i: u32, minute: i64, status: RunStatus) -> ProcessorRun {
         let at = Timestamp::from_unix_nanos(1_700_000_000_000_000_000 + minute * 60_000_000_000);
@@ -454,18 +471,7 @@ mod tests {
     }
 
     fn store() -> Store {
-        let mut store = Store::default();
-        store
-            .add_organization(Organization {
-                id: "org".into(),
-                name: "O".into(),
-                workspaces: vec![Workspace {
-                    id: "ws".into(),
-                    name: "W".into(),
-                }],
-            })
-            .unwrap();
-        store
+        Store::with_one_workspace("ws")
     }
 
     /// Every batch size takes a different merge path (empty list, binary

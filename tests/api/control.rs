@@ -10,33 +10,6 @@ use serde_json::{Value, json};
 
 use crate::helpers::*;
 
-impl TestApp {
-    async fn mock(&self, method: Method, path: &str, body: Option<&Value>) -> reqwest::Response {
-        let mut request = self
-            .client
-            .request(method, self.url(&format!("/_mock{path}")));
-        if let Some(body) = body {
-            request = request.json(body);
-        }
-        request.send().await.unwrap()
-    }
-
-    async fn mock_ok(&self, method: Method, path: &str, body: Option<&Value>) -> Value {
-        let res = self.mock(method.clone(), path, body).await;
-        let status = res.status();
-        let value: Value = res.json().await.unwrap();
-        assert!(
-            status.is_success(),
-            "{method} /_mock{path}: {status} {value}"
-        );
-        value
-    }
-
-    async fn state_document(&self) -> Value {
-        self.mock_ok(Method::GET, "/fixtures", None).await
-    }
-}
-
 fn new_run(id: &str) -> Value {
     run(
         id,

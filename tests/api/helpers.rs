@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use extend_mock::domain::PagingRules;
 use extend_mock::{AppState, Settings};
-use reqwest::Response;
+use reqwest::{Method, Response};
 use serde_json::{Value, json};
 use tokio::net::TcpListener;
 
@@ -393,5 +393,40 @@ impl TestApp {
 
     pub async fn delete_run(&self, key: &str, id: &str) -> Response {
         self.run_request(reqwest::Method::DELETE, "", key, id).await
+    }
+}
+
+impl TestApp {
+    /// A request to `/_mock{path}`, with a JSON body if given.
+    pub async fn mock(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<&Value>,
+    ) -> reqwest::Response {
+        let mut request = self
+            .client
+            .request(method, self.url(&format!("/_mock{path}")));
+        if let Some(body) = body {
+            request = request.json(body);
+        }
+        request.send().await.unwrap()
+    }
+
+    /// A control-plane request that must succeed; its JSON body.
+    pub async fn mock_ok(&self, method: Method, path: &str, body: Option<&Value>) -> Value {
+        let res = self.mock(method.clone(), path, body).await;
+        let status = res.status();
+        let value: Value = res.json().await.unwrap();
+        assert!(
+            status.is_success(),
+            "{method} /_mock{path}: {status} {value}"
+        );
+        value
+    }
+
+    /// The whole state, as `GET /_mock/fixtures` exports it.
+    pub async fn state_document(&self) -> Value {
+        self.mock_ok(Method::GET, "/fixtures", None).await
     }
 }

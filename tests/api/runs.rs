@@ -398,15 +398,7 @@ async fn a_deleted_run_is_gone_everywhere_until_reset() {
     let (seen, _) = app.walk_all_pages(KEY_A, &[("maxPageSize", "2")]).await;
     assert_eq!(seen, ["exr_6", "exr_5", "exr_1", "exr_3", "exr_2"]);
 
-    let exported: Value = app
-        .client
-        .get(app.url("/_mock/fixtures"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let exported = app.state_document().await;
     let ids: Vec<&str> = exported["processorRuns"]
         .as_array()
         .unwrap()
@@ -414,26 +406,12 @@ async fn a_deleted_run_is_gone_everywhere_until_reset() {
         .map(|r| r["id"].as_str().unwrap())
         .collect();
     assert!(!ids.contains(&"exr_4") && ids.len() == 7, "{ids:?}");
-    let health: Value = app
-        .client
-        .get(app.url("/_mock/health"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let health = app.mock_ok(Method::GET, "/health", None).await;
     assert_eq!(health["processorRuns"], 7);
 
-    let journal: Value = app
-        .client
-        .get(app.url("/_mock/requests?method=DELETE"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let journal = app
+        .mock_ok(Method::GET, "/requests?method=DELETE", None)
+        .await;
     let statuses: Vec<(&str, u64)> = journal["requests"]
         .as_array()
         .unwrap()
@@ -448,13 +426,7 @@ async fn a_deleted_run_is_gone_everywhere_until_reset() {
         ]
     );
 
-    let res = app
-        .client
-        .post(app.url("/_mock/reset"))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 200);
+    app.mock_ok(Method::POST, "/reset", None).await;
     assert_eq!(app.get_run_ok(KEY_A, "exr_4").await["status"], "PROCESSING");
 }
 
@@ -509,15 +481,7 @@ async fn pinned_fields_are_served_as_given() {
     for (key, value) in pinned.as_object().unwrap() {
         assert_eq!(&full[key], value, "{key}");
     }
-    let exported: Value = app
-        .client
-        .get(app.url("/_mock/fixtures"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let exported = app.state_document().await;
     let run = &exported["processorRuns"][0];
     for (key, value) in pinned.as_object().unwrap() {
         assert_eq!(&run[key], value, "exported {key}");
@@ -555,13 +519,7 @@ async fn bad_pinned_fields_are_refused_naming_the_field() {
     ] {
         let mut doc = fixture();
         doc["processorRuns"][0][field] = value.clone();
-        let res = app
-            .client
-            .put(app.url("/_mock/fixtures"))
-            .json(&doc)
-            .send()
-            .await
-            .unwrap();
+        let res = app.mock(Method::PUT, "/fixtures", Some(&doc)).await;
         let case = format!("{field} = {value}");
         assert_error(res, 400, "INVALID_REQUEST", needle, &case).await;
     }

@@ -53,24 +53,13 @@ pub fn write_summaries<'a>(runs: impl Iterator<Item = RunView<'a>>, buf: &mut Ve
 mod tests {
     use super::*;
     use crate::domain::{
-        Order, Organization, ProcessorRun, ProcessorType, RunDetails, RunId, RunSource, RunStatus,
-        SortBy, SortDir, Timestamp, Usage, Workspace,
+        Order, ProcessorRun, ProcessorType, RunDetails, RunId, RunSource, RunStatus, SortBy,
+        SortDir, Timestamp, Usage,
     };
     use crate::store::{Filters, PageRequest, Store};
 
     fn store() -> Store {
-        let mut store = Store::default();
-        store
-            .add_organization(Organization {
-                id: "org".into(),
-                name: "O".into(),
-                workspaces: vec![Workspace {
-                    id: "ws".into(),
-                    name: "W".into(),
-                }],
-            })
-            .unwrap();
-        store
+        Store::with_one_workspace("ws")
     }
 
     /// A run's summary as serde writes it from the fixture shape: what the
