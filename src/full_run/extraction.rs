@@ -4,7 +4,8 @@
 //! leaf. The built-in configs' plans are compiled at first use; a pinned
 //! config's when a run needs it.
 
-use std::sync::Arc;
+use std::borrow::Cow;
+use std::sync::{Arc, LazyLock};
 
 use fake::Fake;
 use fake::faker::address::en::{BuildingNumber, CityName, StateAbbr, StreetName, ZipCode};
@@ -177,7 +178,7 @@ pub enum Field {
     Integer(i64),
     Bool(bool),
     Null,
-    Text(String),
+    Text(Cow<'static, str>),
 }
 
 impl Serialize for Field {
@@ -220,7 +221,7 @@ impl Field {
     pub fn reference_text(&self) -> std::borrow::Cow<'_, str> {
         use std::borrow::Cow;
         match self {
-            Field::Text(text) => Cow::Borrowed(text),
+            Field::Text(text) => Cow::Borrowed(text.as_ref()),
             Field::Choice(Value::String(text)) => Cow::Borrowed(text),
             Field::Choice(other) => Cow::Owned(other.to_string()),
             Field::Number(n) => Cow::Owned(n.to_string()),
@@ -311,19 +312,28 @@ fn walk<E>(
         }
         Field::Array(items) => {
             for (i, sub) in items.iter().enumerate() {
-                use std::fmt::Write;
-                let _ = write!(path, "[{i}]");
+                path.push('[');
+                path.push_str(itoa::Buffer::new().format(i));
+                path.push(']');
                 walk(sub, path, pages, rng, leaf)?;
                 path.truncate(mark);
             }
         }
         other => {
-            let (x, y) = (rng.random_range(40..420u32), rng.random_range(40..740u32));
-            let width = rng.random_range(40..160u32);
+            // Two 64-bit draws per leaf, cut into 16-bit pieces for the
+            // entry's numbers (the modulo bias is far below anything a client
+            // could notice).
+            let (box_bits, score_bits): (u64, u64) = (rng.random(), rng.random());
+            let piece = |bits: u64, at: u32, range: u64| ((bits >> at) & 0xffff) % range;
+            let (x, y) = (
+                40 + piece(box_bits, 0, 380) as u32,
+                40 + piece(box_bits, 16, 700) as u32,
+            );
+            let width = 40 + piece(box_bits, 32, 120) as u32;
             let numbers = LeafNumbers {
-                ocr_confidence: rng.random_range(900..=999),
-                logprobs_confidence: rng.random_range(850..=999),
-                page: rng.random_range(1..=pages),
+                ocr_confidence: 900 + piece(score_bits, 0, 100) as u16,
+                logprobs_confidence: 850 + piece(score_bits, 16, 150) as u16,
+                page: 1 + piece(box_bits, 48, u64::from(pages)) as u32,
                 polygon: [
                     Point { x, y },
                     Point { x: x + width, y },
@@ -409,8 +419,11 @@ const DESCRIPTIONS: &[&str] = &[
 ];
 
 /// A string that reads like what the field holds.
-fn text(kind: TextKind, run: &RunView<'_>, rng: &mut ChaCha8Rng) -> String {
-    match kind {
+fn text(kind: TextKind, run: &RunView<'_>, rng: &mut ChaCha8Rng) -> Cow<'static, str> {
+    let pick = |pool: &'static [String], rng: &mut ChaCha8Rng| {
+        Cow::Borrowed(pool[rng.random_range(0..pool.len())].as_str())
+    };
+    Cow::Owned(match kind {
         TextKind::Date => {
             let date = run_date(run, rng.random_range(0..60));
             format!(
@@ -430,22 +443,52 @@ fn text(kind: TextKind, run: &RunView<'_>, rng: &mut ChaCha8Rng) -> String {
         TextKind::InvoiceNumber => format!("INV-{:06}", rng.random_range(0..1_000_000u32)),
         TextKind::OrderNumber => format!("PO-{:06}", rng.random_range(0..1_000_000u32)),
         TextKind::Number => format!("{:08}", rng.random_range(0..100_000_000u32)),
-        TextKind::Currency => "USD".into(),
-        TextKind::Address => format!(
-            "{} {}, {}, {} {}",
-            BuildingNumber().fake_with_rng::<String, _>(rng),
-            StreetName().fake_with_rng::<String, _>(rng),
-            CityName().fake_with_rng::<String, _>(rng),
-            StateAbbr().fake_with_rng::<String, _>(rng),
-            ZipCode().fake_with_rng::<String, _>(rng)
-        ),
-        TextKind::State => StateAbbr().fake_with_rng(rng),
-        TextKind::Person => Name().fake_with_rng(rng),
-        TextKind::Company => CompanyName().fake_with_rng(rng),
-        TextKind::Description => DESCRIPTIONS[rng.random_range(0..DESCRIPTIONS.len())].into(),
+        TextKind::Currency => return Cow::Borrowed("USD"),
+        TextKind::Address => return pick(&POOLS.addresses, rng),
+        TextKind::State => return pick(&POOLS.states, rng),
+        TextKind::Person => return pick(&POOLS.people, rng),
+        TextKind::Company => return pick(&POOLS.companies, rng),
+        TextKind::Description => {
+            return Cow::Borrowed(DESCRIPTIONS[rng.random_range(0..DESCRIPTIONS.len())]);
+        }
         TextKind::Other => format!("Page {} of {}", rng.random_range(1..=3u32), run.file_name),
-    }
+    })
 }
+
+/// Names, companies, addresses and states for derived values, made once with
+/// `fake` from a fixed seed (the same pools on every machine) and then drawn
+/// from: a `fake` call per field cost more than the rest of a derived value.
+struct Pools {
+    people: Vec<String>,
+    companies: Vec<String>,
+    addresses: Vec<String>,
+    states: Vec<String>,
+}
+
+/// How many of each kind a pool holds.
+const POOL_SIZE: usize = 512;
+
+static POOLS: LazyLock<Pools> = LazyLock::new(|| {
+    let mut rng = ChaCha8Rng::seed_from_u64(0x5eed_f00d);
+    let mut make = |f: &mut dyn FnMut(&mut ChaCha8Rng) -> String| {
+        (0..POOL_SIZE).map(|_| f(&mut rng)).collect::<Vec<_>>()
+    };
+    Pools {
+        people: make(&mut |rng| Name().fake_with_rng(rng)),
+        companies: make(&mut |rng| CompanyName().fake_with_rng(rng)),
+        addresses: make(&mut |rng| {
+            format!(
+                "{} {}, {}, {} {}",
+                BuildingNumber().fake_with_rng::<String, _>(rng),
+                StreetName().fake_with_rng::<String, _>(rng),
+                CityName().fake_with_rng::<String, _>(rng),
+                StateAbbr().fake_with_rng::<String, _>(rng),
+                ZipCode().fake_with_rng::<String, _>(rng)
+            )
+        }),
+        states: make(&mut |rng| StateAbbr().fake_with_rng(rng)),
+    }
+});
 
 /// Makes the money add up where a document has the usual fields: each line's
 /// `amount` is quantity × unit price, `subtotal` their sum, `total` the
