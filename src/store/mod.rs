@@ -146,7 +146,8 @@ pub struct RunView<'a> {
     pub created_nanos: i64,
     pub updated_nanos: i64,
     pub credits: Option<f64>,
-    /// The full-object fields a fixture pinned, if any.
+    /// The full-object fields a fixture pinned, if any: filled by `get`,
+    /// `None` in a page's views (a page has no use for them).
     pub details: Option<&'a RunDetails>,
 }
 
@@ -371,9 +372,13 @@ impl Store {
 
     /// One run of a workspace.
     pub fn get(&self, workspace_id: &str, id: &str) -> Result<RunView<'_>, StoreError> {
-        self.find(workspace_id, id)
-            .map(|slot| self.view(slot))
-            .ok_or_else(|| StoreError::RunNotFound(id.to_owned()))
+        let slot = self
+            .find(workspace_id, id)
+            .ok_or_else(|| StoreError::RunNotFound(id.to_owned()))?;
+        Ok(RunView {
+            details: self.details.get(&slot).map(|d| &**d),
+            ..self.view(slot)
+        })
     }
 
     /// The type a run without one is shown with in its full object: the

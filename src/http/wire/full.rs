@@ -233,7 +233,9 @@ mod tests {
             },
         );
         let mut seen = 0;
-        for run in page.runs() {
+        for listed in page.runs() {
+            // As the route does: the run with its pinned fields.
+            let run = store.get(workspace, listed.id).unwrap();
             let kind = run
                 .processor_type
                 .unwrap_or_else(|| store.processor_type_of(run.processor_id));
