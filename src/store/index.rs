@@ -269,10 +269,19 @@ impl Store {
         .flatten()
     }
 
-    /// Takes one run out of its workspace's lists, found by binary search.
+    /// The workspace a run is indexed under and the filter lists it is in,
+    /// copied out so that the lists can be changed.
+    fn placement(&self, slot: u32) -> (Sym, Vec<FilterKey>) {
+        (
+            self.runs[slot as usize].workspace,
+            self.filter_keys(slot).collect(),
+        )
+    }
+
+    /// Takes one run out of its workspace's lists, each found by its key and
+    /// the run by binary search.
     pub(super) fn unindex(&mut self, slot: u32) {
-        let keys: Vec<FilterKey> = self.filter_keys(slot).collect();
-        let workspace = self.runs[slot as usize].workspace;
+        let (workspace, keys) = self.placement(slot);
         let rows = Rows {
             runs: &self.runs,
             text: &self.text,
@@ -280,18 +289,17 @@ impl Store {
         let Some(ws) = self.workspaces.get_mut(&workspace) else {
             return;
         };
+        let take_out = |slots: &mut Slots, by: usize| {
+            let at = position(slots, slot, rows, by);
+            if slots.get(at) == Some(&slot) {
+                slots.remove(at);
+            }
+        };
         for (by, index) in ws.indexes.iter_mut().enumerate() {
-            let lists = std::iter::once(&mut index.all).chain(
-                index
-                    .by_filter
-                    .iter_mut()
-                    .filter(|(key, _)| keys.contains(key))
-                    .map(|(_, slots)| slots),
-            );
-            for slots in lists {
-                let at = slots.partition_point(|&e| rows.compare(by, e, slot) == Ordering::Less);
-                if slots.get(at) == Some(&slot) {
-                    slots.remove(at);
+            take_out(&mut index.all, by);
+            for key in &keys {
+                if let Some(slots) = index.by_filter.get_mut(key) {
+                    take_out(slots, by);
                 }
             }
         }
@@ -299,23 +307,24 @@ impl Store {
 
     /// Puts one run into its workspace's lists at its place.
     pub(super) fn index_one(&mut self, slot: u32) {
-        let keys: Vec<FilterKey> = self.filter_keys(slot).collect();
-        let workspace = self.runs[slot as usize].workspace;
+        let (workspace, keys) = self.placement(slot);
         let rows = Rows {
             runs: &self.runs,
             text: &self.text,
         };
         let ws = self.workspaces.entry(workspace).or_default();
         for (by, index) in ws.indexes.iter_mut().enumerate() {
-            merge_into(&mut index.all, vec![slot], rows, by);
+            let at = position(&index.all, slot, rows, by);
+            index.all.insert(at, slot);
             for key in &keys {
-                merge_into(
-                    index.by_filter.entry(*key).or_default(),
-                    vec![slot],
-                    rows,
-                    by,
-                );
+                let slots = index.by_filter.entry(*key).or_default();
+                slots.insert(position(slots, slot, rows, by), slot);
             }
         }
     }
+}
+
+/// Where `slot` stands, or would stand, in a list sorted under field `by`.
+fn position(slots: &Slots, slot: u32, rows: Rows<'_>, by: usize) -> usize {
+    slots.partition_point(|&e| rows.compare(by, e, slot) == Ordering::Less)
 }
