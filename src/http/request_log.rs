@@ -129,14 +129,13 @@ pub fn format_line(buf: &mut Vec<u8>, line: &RequestLine<'_>, format: LineFormat
 /// UTC with six fractional digits.
 fn write_time(buf: &mut Vec<u8>, now: SystemTime) {
     let since = now.duration_since(UNIX_EPOCH).unwrap_or_default();
-    let whole = i64::try_from(since.as_secs()).unwrap_or(i64::MAX / 1_000_000_000) * 1_000_000_000;
-    // `write_timestamp` writes `"…Z"` with the fraction trimmed; the timer
-    // always writes six digits, so write the seconds, then the fraction.
-    let mut stamp = Vec::with_capacity(32);
-    json::write_timestamp(&mut stamp, whole);
-    // `"2026-11-29T00:29:35Z"` → `2026-11-29T00:29:35`
-    buf.extend_from_slice(&stamp[1..stamp.len() - 2]);
-    let _ = write!(buf, ".{:06}Z", since.subsec_micros());
+    json::write_date_time(buf, i64::try_from(since.as_secs()).unwrap_or(i64::MAX));
+    buf.push(b'.');
+    let mut micros = itoa::Buffer::new();
+    let micros = micros.format(since.subsec_micros()).as_bytes();
+    buf.resize(buf.len() + 6 - micros.len(), b'0');
+    buf.extend_from_slice(micros);
+    buf.push(b'Z');
 }
 
 #[cfg(test)]

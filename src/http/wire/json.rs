@@ -69,14 +69,29 @@ pub fn write_whole_f64(buf: &mut Vec<u8>, value: u32) {
 /// `2024-03-21T15:29:55Z`, with a fraction only when there is one, trailing
 /// zeros dropped. Quotes included.
 pub fn write_timestamp(buf: &mut Vec<u8>, nanos: i64) {
-    let seconds = nanos.div_euclid(1_000_000_000);
     let fraction = nanos.rem_euclid(1_000_000_000) as u32;
+    buf.reserve(32);
+    buf.push(b'"');
+    write_date_time(buf, nanos.div_euclid(1_000_000_000));
+    if fraction != 0 {
+        buf.push(b'.');
+        let (mut value, mut width) = (fraction, 9);
+        while value % 10 == 0 {
+            value /= 10;
+            width -= 1;
+        }
+        push_digits(buf, value, width);
+    }
+    buf.extend_from_slice(b"Z\"");
+}
+
+/// Seconds since the epoch as `2024-03-21T15:29:55`: the date and time of an
+/// RFC 3339 string in UTC, without fraction, zone or quotes. Years 1678 to
+/// 2261 (what a `Timestamp` holds) always take four digits.
+pub fn write_date_time(buf: &mut Vec<u8>, seconds: i64) {
     let days = seconds.div_euclid(86_400);
     let of_day = seconds.rem_euclid(86_400) as u32;
     let (year, month, day) = civil_from_days(days);
-    buf.reserve(32);
-    buf.push(b'"');
-    // `Timestamp` holds years 1678 to 2261: always four digits.
     push_digits(buf, year as u32, 4);
     buf.push(b'-');
     push_digits(buf, month, 2);
@@ -88,16 +103,6 @@ pub fn write_timestamp(buf: &mut Vec<u8>, nanos: i64) {
     push_digits(buf, of_day / 60 % 60, 2);
     buf.push(b':');
     push_digits(buf, of_day % 60, 2);
-    if fraction != 0 {
-        buf.push(b'.');
-        let (mut value, mut width) = (fraction, 9);
-        while value % 10 == 0 {
-            value /= 10;
-            width -= 1;
-        }
-        push_digits(buf, value, width);
-    }
-    buf.extend_from_slice(b"Z\"");
 }
 
 fn push_digits(out: &mut Vec<u8>, mut value: u32, width: usize) {
