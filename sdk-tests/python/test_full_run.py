@@ -4,6 +4,8 @@ import httpx
 import pytest
 from extend_ai import Extend
 from extend_ai.errors import NotFoundError
+from extend_ai.processor_run.types.processor_run_delete_response import ProcessorRunDeleteResponse
+from extend_ai.processor_run.types.processor_run_get_response import ProcessorRunGetResponse
 from extend_ai.types.legacy_classifier_output import LegacyClassifierOutput
 from extend_ai.types.legacy_json_output import LegacyJsonOutput
 from extend_ai.types.legacy_processor_run import LegacyProcessorRun
@@ -58,6 +60,8 @@ def test_every_built_in_run_validates_strictly(builtin, key):
         raw = sdk.processor_run.with_raw_response.get(summary.id)
         body = raw._response.json()
         assert body["success"] is True
+        envelope = ProcessorRunGetResponse.model_validate(body)
+        assert envelope.model_extra == {}, envelope.model_extra
         run = strict_run(body["processorRun"])
         # The fields the summary and the full run share are equal.
         assert run.id == summary.id
@@ -91,7 +95,10 @@ def globex_run():
 def test_delete_then_get(builtin):
     sdk = client("sk_test_acme")
     victim = sdk.processor_run.list(max_page_size=1).processor_runs[0].id
-    answer = sdk.processor_run.delete(victim)
+    raw = sdk.processor_run.with_raw_response.delete(victim)
+    strict = ProcessorRunDeleteResponse.model_validate(raw._response.json())
+    assert strict.model_extra == {}, strict.model_extra
+    answer = raw.data
     assert answer.success is True
     assert answer.document_processor_run_id == victim
     assert answer.message == "Document processor run data has been successfully deleted."
