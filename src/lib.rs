@@ -3,6 +3,7 @@
 //! `app` builds the `Router` from the shared state and `serve` runs it on a
 //! listener, so the binary and the tests run exactly the same service.
 
+pub mod body_cache;
 pub mod config;
 pub mod control;
 pub mod faults;

@@ -3,11 +3,12 @@
 
 use std::num::NonZeroU32;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Mutex, RwLock, RwLockReadGuard};
+use std::sync::{Mutex, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 use governor::clock::{Clock, DefaultClock};
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 
+use crate::body_cache::BodyCache;
 use crate::domain::PagingRules;
 use crate::domain::ProcessorRun;
 use crate::faults::{Fault, FaultSpec, Faults};
@@ -82,6 +83,8 @@ pub struct AppState {
     pub settings: Settings,
     seed: Seed,
     store: RwLock<Store>,
+    /// Full-run bodies lately written; emptied by every store change.
+    pub full_runs: BodyCache,
     journal: Mutex<Journal>,
     faults: Mutex<Faults>,
     /// How many faults are active, so a request can skip the lock when none is.
@@ -102,6 +105,7 @@ impl AppState {
             settings,
             seed,
             store: RwLock::new(store),
+            full_runs: BodyCache::default(),
         }
     }
 
@@ -122,9 +126,17 @@ impl AppState {
         self.store.read().expect(POISONED)
     }
 
+    /// The only way to change the store: the cached bodies go while the write
+    /// lock is held, so no reader can see one written from the old state.
+    fn store_mut(&self) -> RwLockWriteGuard<'_, Store> {
+        let store = self.store.write().expect(POISONED);
+        self.full_runs.clear();
+        store
+    }
+
     /// Swaps in a store built (and checked) elsewhere, with no lock held meanwhile.
     pub fn replace_store(&self, next: Store) {
-        *self.store.write().expect(POISONED) = next;
+        *self.store_mut() = next;
     }
 
     /// Back to the start-up state. The new store is built before the swap, so
@@ -137,12 +149,12 @@ impl AppState {
 
     /// Adds runs all-or-nothing (see `Store::add_runs`), under the write lock.
     pub fn add_runs(&self, runs: Vec<ProcessorRun>) -> Result<usize, (usize, StoreError)> {
-        self.store.write().expect(POISONED).add_runs(runs)
+        self.store_mut().add_runs(runs)
     }
 
     /// Deletes one run of a workspace, under the write lock.
     pub fn remove_run(&self, workspace_id: &str, id: &str) -> Result<(), StoreError> {
-        self.store.write().expect(POISONED).remove(workspace_id, id)
+        self.store_mut().remove(workspace_id, id)
     }
 
     /// `Err(seconds to wait)` when the key is over `--rate-limit`.

@@ -4,6 +4,8 @@
 
 use std::sync::Arc;
 
+use bytes::Bytes;
+
 use axum::extract::{Path, RawQuery, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
@@ -21,7 +23,8 @@ use crate::store::{PageRequest, StoreError};
 /// The message the API answers a delete with.
 pub const DELETED_MESSAGE: &str = "Document processor run data has been successfully deleted.";
 
-fn json_response(body: Vec<u8>) -> Response {
+fn json_response(body: impl Into<Bytes>) -> Response {
+    let body: Bytes = body.into();
     ([(header::CONTENT_TYPE, "application/json")], body).into_response()
 }
 
@@ -87,6 +90,10 @@ pub async fn get(
         let run = store
             .get(&caller.workspace_id, &id)
             .map_err(|e| not_found(e, &id))?;
+        // Looked up only once the workspace check has passed.
+        if let Some(body) = state.full_runs.get(&id) {
+            return Ok(json_response(body));
+        }
         let kind = run
             .processor_type
             .unwrap_or_else(|| store.processor_type_of(run.processor_id));
@@ -94,6 +101,8 @@ pub async fn get(
         body.extend_from_slice(b"{\"success\":true,\"processorRun\":");
         write_full_run(&full_run(&run, kind), &mut body);
         body.push(b'}');
+        let body = Bytes::from(body);
+        state.full_runs.put(&id, body.clone());
         body
     };
     Ok(json_response(body))

@@ -495,6 +495,42 @@ async fn pinned_fields_are_served_as_given() {
     assert_eq!(full["config"]["type"], "EXTRACT");
 }
 
+/// Full runs are kept as written bodies for clients that poll; no change of
+/// the store may leave one behind.
+#[tokio::test]
+async fn a_full_run_asked_twice_follows_every_change_of_the_store() {
+    let app = spawn_app(&fixture()).await;
+    let before = app.get_run_ok(KEY_A, "exr_1").await;
+    assert_eq!(app.get_run_ok(KEY_A, "exr_1").await, before);
+
+    let mut doc = fixture();
+    doc["processorRuns"][0]["output"] = json!({"value": {"pinned": true}, "metadata": {}});
+    doc["processorRuns"][0]["status"] = json!("PROCESSED");
+    app.mock_ok(Method::PUT, "/fixtures", Some(&doc)).await;
+    let replaced = app.get_run_ok(KEY_A, "exr_1").await;
+    assert_eq!(
+        replaced["output"],
+        json!({"value": {"pinned": true}, "metadata": {}})
+    );
+
+    app.mock_ok(Method::POST, "/reset", None).await;
+    assert_eq!(app.get_run_ok(KEY_A, "exr_1").await, before);
+
+    // Adding runs is a change too, and a deleted run is not served from memory.
+    let mut added = fixture()["processorRuns"][0].clone();
+    added["id"] = json!("exr_added");
+    app.mock_ok(
+        Method::POST,
+        "/processor_runs",
+        Some(&json!({"processorRuns": [added]})),
+    )
+    .await;
+    assert_eq!(app.get_run_ok(KEY_A, "exr_1").await, before);
+    assert_eq!(app.delete_run(KEY_A, "exr_1").await.status(), 200);
+    let gone = app.run_request(Method::GET, "", KEY_A, "exr_1").await;
+    assert_eq!(gone.status(), 404);
+}
+
 #[tokio::test]
 async fn bad_pinned_fields_are_refused_naming_the_field() {
     let app = spawn_app(&fixture()).await;
