@@ -166,14 +166,14 @@ fn queries(c: &mut Criterion) {
         let mut buf = Vec::with_capacity(8192);
         group.bench_function(format!("{name}, derive only"), |b| {
             b.iter(|| {
-                let full = full_run(black_box(&run), run.processor_type.unwrap());
+                let full = full_run(black_box(&run), run.processor_type.unwrap(), None);
                 black_box(&full);
             })
         });
         group.bench_function(name, |b| {
             b.iter(|| {
                 buf.clear();
-                let full = full_run(black_box(&run), run.processor_type.unwrap());
+                let full = full_run(black_box(&run), run.processor_type.unwrap(), None);
                 write_full_run(&full, &mut buf);
                 buf.len()
             })

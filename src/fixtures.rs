@@ -8,9 +8,9 @@ use std::path::PathBuf;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
-use crate::domain::ProcessorRun;
 use crate::domain::{ApiKey, Organization};
-use crate::store::{Store, StoreError};
+use crate::domain::{Processor, ProcessorRun};
+use crate::store::{Admission, Store, StoreError};
 
 /// The built-in document, used when no `--fixtures` is given.
 pub const DEFAULT_DOCUMENT: &str = include_str!("../fixtures/default.json");
@@ -25,6 +25,10 @@ pub struct Document {
     pub organizations: Vec<Organization>,
     #[serde(default)]
     pub api_keys: Vec<ApiKey>,
+    /// The processor catalogue. When a document gives it, its runs must name
+    /// these processors and versions; when not, it is derived from the runs.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub processors: Option<Vec<Processor>>,
     #[serde(default)]
     pub processor_runs: Vec<ProcessorRun>,
 }
@@ -70,8 +74,8 @@ pub fn parse_json<T: DeserializeOwned>(source: &str, bytes: &[u8]) -> Result<T, 
 }
 
 /// Builds one store from several documents, as if they were one: all the
-/// organizations first, then the keys, then the runs, so a document may refer to
-/// a workspace that another declares.
+/// organizations first, then the keys, then the processors, then the runs, so
+/// a document may refer to a workspace or processor that another declares.
 pub fn build_store(documents: Vec<(String, Document)>) -> Result<Store, FixtureError> {
     let mut store = Store::default();
     let fail = |source: &str, path: String, reason: StoreError| FixtureError {
@@ -93,9 +97,21 @@ pub fn build_store(documents: Vec<(String, Document)>) -> Result<Store, FixtureE
                 .map_err(|r| fail(source, format!("apiKeys[{i}]"), r))?;
         }
     }
+    for (source, doc) in &documents {
+        for (i, processor) in doc.processors.iter().flatten().enumerate() {
+            store
+                .add_processor(processor.clone())
+                .map_err(|r| fail(source, format!("processors[{i}]"), r))?;
+        }
+    }
     for (source, doc) in documents {
+        let admission = if doc.processors.is_some() {
+            Admission::Require
+        } else {
+            Admission::Derive
+        };
         store
-            .add_runs(doc.processor_runs)
+            .add_runs_with(doc.processor_runs, admission)
             .map_err(|(i, r)| fail(&source, format!("processorRuns[{i}]"), r))?;
     }
     Ok(store)
@@ -165,6 +181,7 @@ pub fn export(store: &Store) -> Document {
     Document {
         organizations: store.organizations().to_vec(),
         api_keys: store.keys().to_vec(),
+        processors: Some(store.processors().to_vec()),
         processor_runs: store.runs().collect(),
     }
 }

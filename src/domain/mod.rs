@@ -5,6 +5,7 @@
 mod enums;
 mod ids;
 mod paging;
+mod processor;
 mod run;
 mod tenancy;
 mod time;
@@ -13,5 +14,6 @@ pub use self::time::Timestamp;
 pub use enums::{ApiVersion, KeyScope, ProcessorType, RunSource, RunStatus, SortBy, SortDir};
 pub use ids::{MAX_ID_LEN, RunId, check_id};
 pub use paging::{Order, PagedResource, PagingRules, Position};
+pub use processor::{DRAFT, Processor, ProcessorVersion, VersionNumber};
 pub use run::{JsonObject, ProcessorRun, RunDetails, Usage};
 pub use tenancy::{ApiKey, Organization, Workspace};

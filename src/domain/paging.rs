@@ -34,10 +34,16 @@ pub struct Position {
 #[repr(u8)]
 pub enum PagedResource {
     ProcessorRuns = 1,
+    Processors = 2,
+    Files = 3,
 }
 
 impl PagedResource {
-    pub const ALL: &[PagedResource] = &[PagedResource::ProcessorRuns];
+    pub const ALL: &[PagedResource] = &[
+        PagedResource::ProcessorRuns,
+        PagedResource::Processors,
+        PagedResource::Files,
+    ];
 
     pub fn from_u8(raw: u8) -> Option<Self> {
         Self::ALL.iter().copied().find(|r| *r as u8 == raw)

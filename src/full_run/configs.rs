@@ -1,7 +1,7 @@
 //! The configs a processor has when no fixture gives one: one per document
 //! kind, picked by the processor's name, parsed once and kept ready to write.
 
-use std::sync::LazyLock;
+use std::sync::{Arc, LazyLock};
 
 use serde_json::value::RawValue;
 
@@ -96,7 +96,7 @@ impl DocKind {
 /// A derived config three ways: as an object (what outputs are made from),
 /// as the JSON it is written as, and for an extractor its schema compiled.
 pub struct DerivedConfig {
-    pub object: JsonObject,
+    pub object: Arc<JsonObject>,
     pub json: Box<RawValue>,
     pub plan: Option<Node>,
 }
@@ -110,7 +110,11 @@ static CONFIGS: LazyLock<Vec<DerivedConfig>> = LazyLock::new(|| {
                 serde_json::from_str(text).expect("the built-in configs are JSON objects");
             let json = serde_json::value::to_raw_value(&object).expect("a JSON object writes");
             let plan = object.get("schema").map(Node::compile);
-            DerivedConfig { object, json, plan }
+            DerivedConfig {
+                object: Arc::new(object),
+                json,
+                plan,
+            }
         })
         .collect()
 });
@@ -122,4 +126,154 @@ pub fn derived_config(kind: DocKind) -> &'static DerivedConfig {
         .position(|k| *k == kind)
         .expect("ALL lists every kind");
     &CONFIGS[index]
+}
+
+/// The config a processor derived from runs has: its kind's, shared.
+pub fn builtin_config(processor_name: &str, processor_type: ProcessorType) -> Arc<JsonObject> {
+    derived_config(DocKind::of(processor_name, processor_type))
+        .object
+        .clone()
+}
+
+/// The built-in config this is, if it is one (the same allocation), so its
+/// ready JSON and compiled schema serve instead of working from the object.
+pub fn builtin_for(config: &Arc<JsonObject>) -> Option<&'static DerivedConfig> {
+    CONFIGS.iter().find(|c| Arc::ptr_eq(&c.object, config))
+}
+
+/// The keywords of an extraction schema that the emulator makes values for.
+pub const SCHEMA_KEYWORDS: &[&str] = &[
+    "type",
+    "properties",
+    "items",
+    "enum",
+    "format",
+    "required",
+    "description",
+    "title",
+    "additionalProperties",
+    "default",
+    "examples",
+    "minimum",
+    "maximum",
+    "minItems",
+    "maxItems",
+    "pattern",
+    "$schema",
+];
+
+const SCHEMA_TYPES: &[&str] = &[
+    "object", "array", "string", "number", "integer", "boolean", "null",
+];
+
+/// A processor version's config as the SDK types define it: its `type` the
+/// processor's; CLASSIFY with `classifications`, SPLITTER with
+/// `splitClassifications` (each `{id, type, description}`); an EXTRACT
+/// `schema`, when given, a JSON Schema object the emulator can fill in.
+/// `Err((field under config, reason))`, the field starting with `.`.
+pub fn check_config(
+    processor_type: ProcessorType,
+    config: &JsonObject,
+) -> Result<(), (String, String)> {
+    let fail = |field: &str, reason: String| Err((field.to_owned(), reason));
+    match config.get("type").and_then(serde_json::Value::as_str) {
+        None => return fail(".type", format!("required: `{processor_type}`")),
+        Some(t) if t != processor_type.as_str() => {
+            return fail(
+                ".type",
+                format!("`{t}` does not match the processor's type `{processor_type}`"),
+            );
+        }
+        Some(_) => {}
+    }
+    match processor_type {
+        ProcessorType::Extract => match config.get("schema") {
+            None | Some(serde_json::Value::Null) => Ok(()),
+            Some(schema) => check_schema(schema, ".schema", true),
+        },
+        ProcessorType::Classify => check_classifications(config, "classifications"),
+        ProcessorType::Splitter => check_classifications(config, "splitClassifications"),
+    }
+}
+
+fn check_classifications(config: &JsonObject, key: &str) -> Result<(), (String, String)> {
+    let Some(list) = config.get(key).and_then(serde_json::Value::as_array) else {
+        return Err((
+            format!(".{key}"),
+            "required: an array of `{id, type, description}`".into(),
+        ));
+    };
+    if list.is_empty() {
+        return Err((format!(".{key}"), "must hold at least one entry".into()));
+    }
+    for (i, entry) in list.iter().enumerate() {
+        for field in ["id", "type", "description"] {
+            if entry
+                .get(field)
+                .and_then(serde_json::Value::as_str)
+                .is_none()
+            {
+                return Err((format!(".{key}[{i}].{field}"), "required: a string".into()));
+            }
+        }
+    }
+    Ok(())
+}
+
+fn check_schema(schema: &serde_json::Value, at: &str, root: bool) -> Result<(), (String, String)> {
+    let fail = |field: String, reason: String| Err((field, reason));
+    let Some(object) = schema.as_object() else {
+        return fail(at.to_owned(), "must be a JSON Schema object".into());
+    };
+    for key in object.keys() {
+        if !SCHEMA_KEYWORDS.contains(&key.as_str()) {
+            return fail(
+                format!("{at}.{key}"),
+                format!(
+                    "extend-mock cannot make values for `{key}`; it understands {}",
+                    SCHEMA_KEYWORDS.join(", ")
+                ),
+            );
+        }
+    }
+    let types: Vec<&str> = match object.get("type") {
+        None => Vec::new(),
+        Some(serde_json::Value::String(t)) => vec![t.as_str()],
+        Some(serde_json::Value::Array(list)) => list.iter().filter_map(|t| t.as_str()).collect(),
+        Some(_) => {
+            return fail(
+                format!("{at}.type"),
+                "must be a type name or a list of them".into(),
+            );
+        }
+    };
+    if let Some(bad) = types.iter().find(|t| !SCHEMA_TYPES.contains(t)) {
+        return fail(
+            format!("{at}.type"),
+            format!("`{bad}` is not one of {}", SCHEMA_TYPES.join(", ")),
+        );
+    }
+    if root && types != ["object"] {
+        return fail(
+            format!("{at}.type"),
+            "the schema's root must be `\"type\": \"object\"`".into(),
+        );
+    }
+    if let Some(properties) = object.get("properties") {
+        let Some(properties) = properties.as_object() else {
+            return fail(format!("{at}.properties"), "must be an object".into());
+        };
+        for (name, sub) in properties {
+            check_schema(sub, &format!("{at}.properties.{name}"), false)?;
+        }
+    }
+    if let Some(items) = object.get("items") {
+        check_schema(items, &format!("{at}.items"), false)?;
+    }
+    if let Some(choices) = object.get("enum")
+        && choices.as_array().is_none_or(|c| c.is_empty())
+    {
+        return fail(format!("{at}.enum"), "must be a non-empty array".into());
+    }
+    Ok(())
 }

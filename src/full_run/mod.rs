@@ -11,6 +11,8 @@
 mod configs;
 mod extraction;
 
+use std::sync::Arc;
+
 use rand::rngs::ChaCha8Rng;
 use rand::{RngExt, SeedableRng};
 use serde::Serialize;
@@ -19,7 +21,9 @@ use serde_json::value::RawValue;
 use serde_json::{Map, Value, json};
 use sha2::{Digest, Sha256};
 
-pub use configs::{DocKind, derived_config};
+pub use configs::{
+    DocKind, SCHEMA_KEYWORDS, builtin_config, builtin_for, check_config, derived_config,
+};
 use extraction::Node;
 pub use extraction::{Extraction, Field, LeafNumbers, PAGE_HEIGHT, PAGE_WIDTH, Point};
 
@@ -79,14 +83,23 @@ fn edits_or_empty<S: serde::Serializer>(
 pub const DASHBOARD_RUNS: &str = "https://dashboard.extend.ai/runs/";
 
 /// The full object of `run`. `processor_type` is the run's type, or for an
-/// older run stored without one, its processor's (the store works that out).
-pub fn full_run<'a>(run: &RunView<'a>, processor_type: ProcessorType) -> FullRun<'a> {
+/// older run stored without one, its processor's (the store works that out);
+/// `version_config` the config of the processor version it names, from the
+/// catalogue. A config the run pins wins over it.
+pub fn full_run<'a>(
+    run: &RunView<'a>,
+    processor_type: ProcessorType,
+    version_config: Option<&'a Arc<JsonObject>>,
+) -> FullRun<'a> {
     let pinned = run.details;
     let mut rng = rng_for(run.id);
-    let derived = derived_config(DocKind::of(run.processor_name, processor_type));
-    let (config, config_object) = match pinned.and_then(|d| d.config.as_ref()) {
+    let builtin = version_config.and_then(builtin_for);
+    let derived =
+        builtin.unwrap_or_else(|| derived_config(DocKind::of(run.processor_name, processor_type)));
+    let declared = version_config.filter(|_| builtin.is_none()).map(|c| &**c);
+    let (config, config_object) = match pinned.and_then(|d| d.config.as_ref()).or(declared) {
         Some(given) => (Config::Given(given), given),
-        None => (Config::Derived(&derived.json), &derived.object),
+        None => (Config::Derived(&derived.json), &*derived.object),
     };
     let files = match pinned.and_then(|d| d.files.as_deref()) {
         Some(files) => Files::Given(files),

@@ -94,12 +94,10 @@ pub async fn get(
         if let Some(body) = state.full_runs.get(&id) {
             return Ok(json_response(body));
         }
-        let kind = run
-            .processor_type
-            .unwrap_or_else(|| store.processor_type_of(run.processor_id));
+        let (kind, config) = store.run_processor(&caller.workspace_id, &run);
         let mut body = Vec::with_capacity(FULL_RUN_BYTES);
         body.extend_from_slice(b"{\"success\":true,\"processorRun\":");
-        write_full_run(&full_run(&run, kind), &mut body);
+        write_full_run(&full_run(&run, kind, config), &mut body);
         body.push(b'}');
         let body = Bytes::from(body);
         state.full_runs.put(&id, body.clone());

@@ -16,9 +16,13 @@
 //! tenancy look-ups, export) and the types callers see; `table.rs` holds the
 //! records and adds runs, `index.rs` keeps the sorted lists, `query.rs` pages.
 
+mod catalogue;
 mod index;
 mod query;
 mod table;
+
+pub use catalogue::Admission;
+use catalogue::Catalogue;
 
 use std::cmp::Ordering;
 use std::collections::HashSet;
@@ -30,9 +34,10 @@ use memchr::memmem::Finder;
 use rustc_hash::{FxBuildHasher, FxHashMap};
 
 use crate::domain::{
-    ApiKey, KeyScope, Order, Organization, Position, ProcessorRun, ProcessorType, RunDetails,
-    RunId, RunSource, RunStatus, SortBy, SortDir, Timestamp, Usage,
+    ApiKey, JsonObject, KeyScope, Order, Organization, Position, Processor, ProcessorRun,
+    ProcessorType, RunDetails, RunId, RunSource, RunStatus, SortBy, SortDir, Timestamp, Usage,
 };
+use crate::full_run::check_config;
 
 use self::index::*;
 use self::query::*;
@@ -48,6 +53,12 @@ pub enum StoreError {
     RunNotFound(String),
     #[error("id: duplicate run id `{0}`")]
     DuplicateRun(String),
+    /// No processor with this id in the workspace asked about.
+    #[error("no processor `{0}`")]
+    ProcessorNotFound(String),
+    /// The processor exists, but has no version with this id.
+    #[error("no processor version `{0}`")]
+    VersionNotFound(String),
     /// A field breaks a rule; `field` names it, empty for the whole item.
     #[error("{}{reason}", if field.is_empty() { String::new() } else { format!("{field}: ") })]
     Invalid { field: String, reason: String },
@@ -170,7 +181,7 @@ pub struct Store {
     /// Slots in `runs`, found by the hash of their id.
     run_ids: HashTable<u32>,
     symbols: Symbols,
-    processors: Vec<Processor>,
+    processors: Vec<RunProcessor>,
     /// Numbers in `processors`, found by the hash of the processor's strings.
     processor_numbers: HashTable<u32>,
     workspaces: FxHashMap<Sym, WorkspaceRuns>,
@@ -179,6 +190,8 @@ pub struct Store {
     details: FxHashMap<u32, Box<RunDetails>>,
     /// Runs not removed.
     live_runs: usize,
+    /// Processors and their versions, declared or derived from the runs.
+    catalogue: Catalogue,
 }
 
 impl Store {
@@ -290,22 +303,126 @@ impl Store {
     /// them in without a second copy. A batch is indexed in one go: sorted once
     /// per workspace and field, then merged into each list, so loading a
     /// million runs costs a few sorts rather than a million scattered inserts.
+    ///
+    /// Each run meets the processor catalogue as `admission` says: a missing
+    /// processor or version is derived from it, or is an error.
     pub fn add_runs(
         &mut self,
         runs: impl IntoIterator<Item = ProcessorRun>,
+    ) -> Result<usize, (usize, StoreError)> {
+        self.add_runs_with(runs, Admission::Derive)
+    }
+
+    pub fn add_runs_with(
+        &mut self,
+        runs: impl IntoIterator<Item = ProcessorRun>,
+        admission: Admission,
     ) -> Result<usize, (usize, StoreError)> {
         let first = self.runs.len();
         let text_mark = self.text.len();
         let runs = runs.into_iter();
         self.reserve_runs(runs.size_hint().0);
+        self.catalogue.begin_batch();
         for (i, run) in runs.enumerate() {
-            if let Err(reason) = self.push_run(run) {
+            let added = self
+                .check_run(&run)
+                .and_then(|()| self.catalogue.admit(&run, admission))
+                .and_then(|()| self.push_run(run));
+            if let Err(reason) = added {
                 self.roll_back(first, text_mark);
+                self.catalogue.roll_back();
                 return Err((i, reason));
             }
         }
+        self.catalogue.settle();
         self.index_from(first);
         Ok(self.runs.len() - first)
+    }
+
+    /// Adds a processor declared whole (a fixture's, or one made through the
+    /// API), after checking its workspace and its versions' configs.
+    pub fn add_processor(&mut self, processor: Processor) -> Result<(), StoreError> {
+        if !self.workspace_orgs.contains_key(&processor.workspace_id) {
+            return Err(invalid(
+                "workspaceId",
+                format!("unknown workspace `{}`", processor.workspace_id),
+            ));
+        }
+        for (i, v) in std::iter::once(&processor.draft_version)
+            .chain(&processor.versions)
+            .enumerate()
+        {
+            let field = if i == 0 {
+                "draftVersion.config".to_owned()
+            } else {
+                format!("versions[{}].config", i - 1)
+            };
+            check_config(processor.processor_type, &v.config)
+                .map_err(|(at, reason)| invalid(format!("{field}{at}"), reason))?;
+        }
+        self.catalogue.add(processor)
+    }
+
+    /// A processor of the workspace, if it has one with this id.
+    pub fn processor(&self, workspace_id: &str, id: &str) -> Option<&Processor> {
+        self.catalogue.get(workspace_id, id)
+    }
+
+    /// Every processor, in the order added (for export).
+    pub fn processors(&self) -> &[Processor] {
+        self.catalogue.all()
+    }
+
+    /// A page of the workspace's processors (see `Catalogue::page`).
+    pub fn processor_page(
+        &self,
+        workspace_id: &str,
+        processor_type: Option<ProcessorType>,
+        order: Order,
+        after: Option<&Position>,
+        limit: usize,
+    ) -> (Vec<&Processor>, bool) {
+        self.catalogue
+            .page(workspace_id, processor_type, order, after, limit)
+    }
+
+    /// Changes one processor of the workspace in place; `edit` may refuse.
+    pub fn edit_processor<T>(
+        &mut self,
+        workspace_id: &str,
+        id: &str,
+        edit: impl FnOnce(&mut Processor) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
+        self.catalogue.edit(workspace_id, id, edit)
+    }
+
+    /// What a run's full object is made from besides the run: its type (its
+    /// processor's, for a run stored without one) and its version's config.
+    pub fn run_processor(
+        &self,
+        workspace_id: &str,
+        run: &RunView<'_>,
+    ) -> (ProcessorType, Option<&Arc<JsonObject>>) {
+        let processor = self.catalogue.get(workspace_id, run.processor_id);
+        let kind = run
+            .processor_type
+            .or(processor.map(|p| p.processor_type))
+            .unwrap_or(ProcessorType::Extract);
+        let config = processor
+            .and_then(|p| p.version(run.processor_version_id))
+            .map(|v| &v.config);
+        (kind, config)
+    }
+
+    /// The config of the processor version a run was made with.
+    pub fn version_config(
+        &self,
+        workspace_id: &str,
+        processor_id: &str,
+        version_id: &str,
+    ) -> Option<&Arc<JsonObject>> {
+        self.catalogue
+            .version_config(workspace_id, processor_id, version_id)
     }
 
     /// The key with this token, and the name logs and the journal use for it.
@@ -379,20 +496,6 @@ impl Store {
             details: self.details.get(&slot).map(|d| &**d),
             ..self.view(slot)
         })
-    }
-
-    /// The type a run without one is shown with in its full object: the
-    /// type its processor's other runs carry, `EXTRACT` when none does
-    /// (SPEC Part 4). The processor table holds a few dozen entries.
-    pub fn processor_type_of(&self, processor_id: &str) -> ProcessorType {
-        let Some(id) = self.symbols.get(processor_id) else {
-            return ProcessorType::Extract;
-        };
-        self.processors
-            .iter()
-            .filter(|p| p.id == id)
-            .find_map(|p| p.kind)
-            .unwrap_or(ProcessorType::Extract)
     }
 
     /// Deletes a run for good: out of every index, the id look-up, exports

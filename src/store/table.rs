@@ -40,7 +40,7 @@ impl Symbols {
 
 /// A processor version as runs name it: id, name, version and type. A workspace
 /// has a few dozen, shared by all its runs.
-pub(super) struct Processor {
+pub(super) struct RunProcessor {
     pub(super) id: Sym,
     pub(super) name: Sym,
     pub(super) version: Sym,
@@ -149,8 +149,8 @@ impl Store {
     /// Appends one run, unindexed. Strings it shares with other runs are
     /// interned; those stay even if the batch is rolled back (they are only
     /// names, and a filter on a name with no runs finds none).
+    /// Adds a run that `check_run` has passed.
     pub(super) fn push_run(&mut self, run: ProcessorRun) -> Result<(), StoreError> {
-        self.check_run(&run)?;
         let slot = u32::try_from(self.runs.len())
             .ok()
             .filter(|&slot| slot < u32::MAX)
@@ -268,7 +268,7 @@ impl Store {
             parts.3,
         );
         let number = u32::try_from(self.processors.len()).expect("fewer than 4 billion processors");
-        self.processors.push(Processor {
+        self.processors.push(RunProcessor {
             id,
             name,
             version,

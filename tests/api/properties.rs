@@ -10,6 +10,16 @@ const STATUSES: &[&str] = &["PENDING", "PROCESSING", "PROCESSED", "FAILED", "CAN
 const TYPES: &[Option<&str>] = &[Some("EXTRACT"), Some("CLASSIFY"), Some("SPLITTER"), None];
 const SOURCES: &[&str] = &["ADMIN", "API", "WORKFLOW_RUN", "STUDIO"];
 const PROCESSORS: &[&str] = &["ex_a", "ex_b", "ex_c"];
+/// A processor has one type: the runs that carry one agree with it (a store
+/// refuses a run whose type is not its processor's); older runs carry none.
+fn processor_of_type(processor_type: Option<&str>, pick: usize) -> &'static str {
+    match processor_type {
+        Some("CLASSIFY") => "ex_b",
+        Some("SPLITTER") => "ex_c",
+        Some(_) => "ex_a",
+        None => PROCESSORS[pick % PROCESSORS.len()],
+    }
+}
 const SOURCE_IDS: &[Option<&str>] = &[Some("wf_1"), Some("wf_2"), None];
 const FILES: &[&str] = &[
     "Invoice_1.pdf",
@@ -40,34 +50,26 @@ fn arb_run() -> impl Strategy<Value = Run> {
         prop::sample::select(STATUSES),
         prop::sample::select(TYPES),
         prop::sample::select(SOURCES),
-        prop::sample::select(PROCESSORS),
+        0usize..3,
         prop::sample::select(SOURCE_IDS),
         prop::sample::select(FILES),
         0u32..12, // few distinct times: many ties
         0u32..6,
     )
         .prop_map(
-            |(
-                workspace,
-                status,
-                processor_type,
-                source,
-                processor_id,
-                source_id,
-                file,
-                created,
-                extra,
-            )| Run {
-                id: String::new(),
-                workspace,
-                status,
-                processor_type,
-                source,
-                processor_id,
-                source_id,
-                file,
-                created,
-                updated: created + extra,
+            |(workspace, status, processor_type, source, pick, source_id, file, created, extra)| {
+                Run {
+                    id: String::new(),
+                    workspace,
+                    status,
+                    processor_type,
+                    source,
+                    processor_id: processor_of_type(processor_type, pick),
+                    source_id,
+                    file,
+                    created,
+                    updated: created + extra,
+                }
             },
         )
 }

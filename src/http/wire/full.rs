@@ -236,10 +236,8 @@ mod tests {
         for listed in page.runs() {
             // As the route does: the run with its pinned fields.
             let run = store.get(workspace, listed.id).unwrap();
-            let kind = run
-                .processor_type
-                .unwrap_or_else(|| store.processor_type_of(run.processor_id));
-            check(&full_run(&run, kind));
+            let (kind, config) = store.run_processor(workspace, &run);
+            check(&full_run(&run, kind, config));
             seen += 1;
         }
         seen
