@@ -62,7 +62,8 @@ pub struct Config {
     #[arg(long, env = "EXTEND_MOCK_GENERATE", value_name = "N")]
     pub generate: Option<usize>,
 
-    /// Seed for --generate: the same seed makes the same runs on every machine.
+    /// Seed for --generate and for the ids of objects made through the API: the
+    /// same seed makes the same runs and ids on every machine.
     #[arg(long, env = "EXTEND_MOCK_SEED", default_value_t = 42)]
     pub seed: u64,
 

@@ -30,7 +30,7 @@ use std::convert::Infallible;
 use axum::extract::Request;
 use axum::http::{Method, Uri};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
+use axum::routing::{get, post};
 use axum::{Router, ServiceExt};
 use tokio::net::TcpListener;
 use tower::{Service, ServiceBuilder};
@@ -58,6 +58,23 @@ pub fn app(
         .route(
             "/v1/processor_runs/{id}",
             get(routes::processor_runs::get).delete(routes::processor_runs::delete),
+        )
+        .route(
+            "/processors",
+            get(routes::processors::list).post(routes::processors::create),
+        )
+        .route("/processors/{id}", post(routes::processors::update))
+        .route(
+            "/processors/{id}/versions",
+            get(routes::processors::versions),
+        )
+        .route(
+            "/processors/{id}/publish",
+            post(routes::processors::publish),
+        )
+        .route(
+            "/processors/{id}/versions/{version_id}",
+            get(routes::processors::version),
         )
         .nest("/_mock", control::router(&state))
         .fallback(not_found)

@@ -186,6 +186,7 @@ async fn serve(config: Config) -> anyhow::Result<()> {
         rate_limit: config.rate_limit,
         admin_token: config.admin_token.clone(),
         control_plane: !config.no_control_plane,
+        seed: config.seed,
     };
     let state = Arc::new(AppState::new(seed, store, signer, settings));
 

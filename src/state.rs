@@ -7,6 +7,8 @@ use std::sync::{Mutex, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 use governor::clock::{Clock, DefaultClock};
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
+use rand::rngs::ChaCha8Rng;
+use rand::{RngExt, SeedableRng};
 
 use crate::body_cache::BodyCache;
 use crate::domain::PagingRules;
@@ -32,6 +34,9 @@ pub struct Settings {
     pub admin_token: Option<String>,
     /// When false, only `/_mock/health` is served under `/_mock/`.
     pub control_plane: bool,
+    /// Seeds the stream the ids of API-made objects come from (`--seed`), so
+    /// a test suite replayed against a fresh server gets the same ids.
+    pub seed: u64,
 }
 
 impl Default for Settings {
@@ -45,6 +50,7 @@ impl Default for Settings {
             rate_limit: None,
             admin_token: None,
             control_plane: true,
+            seed: 42,
         }
     }
 }
@@ -90,6 +96,8 @@ pub struct AppState {
     /// How many faults are active, so a request can skip the lock when none is.
     fault_count: AtomicUsize,
     limiter: Option<DefaultKeyedRateLimiter<String>>,
+    /// Where ids of objects made through the API come from; reseeded by reset.
+    ids: Mutex<ChaCha8Rng>,
 }
 
 impl AppState {
@@ -102,6 +110,7 @@ impl AppState {
             journal: Mutex::new(Journal::new(settings.journal_capacity)),
             faults: Mutex::new(Faults::default()),
             fault_count: AtomicUsize::new(0),
+            ids: Mutex::new(ChaCha8Rng::seed_from_u64(settings.seed)),
             settings,
             seed,
             store: RwLock::new(store),
@@ -144,7 +153,27 @@ impl AppState {
     pub fn reset(&self) -> anyhow::Result<()> {
         let next = self.seed.build(&mut |_| {})?;
         self.replace_store(next);
+        *self.ids.lock().expect(POISONED) = ChaCha8Rng::seed_from_u64(self.settings.seed);
         Ok(())
+    }
+
+    /// Changes the store under its write lock; `change` must leave it whole
+    /// when it fails (check first, then change).
+    pub fn change_store<T>(&self, change: impl FnOnce(&mut Store) -> T) -> T {
+        change(&mut self.store_mut())
+    }
+
+    /// A new id for an object made through the API: `prefix` and 21
+    /// characters of the API's alphabet, from the `--seed` stream.
+    pub fn new_id(&self, prefix: &str) -> String {
+        const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+        let mut rng = self.ids.lock().expect(POISONED);
+        let mut id = String::with_capacity(prefix.len() + 21);
+        id.push_str(prefix);
+        for _ in 0..21 {
+            id.push(ALPHABET[rng.random_range(0..ALPHABET.len())] as char);
+        }
+        id
     }
 
     /// Adds runs all-or-nothing (see `Store::add_runs`), under the write lock.

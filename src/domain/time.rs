@@ -31,6 +31,15 @@ impl Timestamp {
         Timestamp(OffsetDateTime::now_utc())
     }
 
+    /// Now, to the millisecond, as the API writes the times of what it makes.
+    pub fn now_millis() -> Self {
+        let now = OffsetDateTime::now_utc();
+        Timestamp(
+            now.replace_nanosecond(u32::from(now.millisecond()) * 1_000_000)
+                .unwrap_or(now),
+        )
+    }
+
     /// The sort key: nanoseconds since the epoch. `parse` guarantees it fits.
     pub fn unix_nanos(self) -> i64 {
         self.0.unix_timestamp_nanos() as i64

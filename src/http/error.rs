@@ -24,6 +24,11 @@ pub enum ApiError {
     /// caller learns nothing about other workspaces (SPEC Part 4).
     #[error("Processor run `{0}` not found")]
     RunNotFound(String),
+    /// 404 for a processor, with the same no-leak rule as runs.
+    #[error("Processor `{0}` not found")]
+    ProcessorNotFound(String),
+    #[error("Processor version `{0}` not found")]
+    VersionNotFound(String),
     #[error("{method} is not allowed on {path}")]
     MethodNotAllowed { method: String, path: String },
     /// 429 from the per-key limit (`--rate-limit`).
@@ -45,7 +50,10 @@ impl ApiError {
         match self {
             ApiError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
             ApiError::InvalidRequest(_) => StatusCode::BAD_REQUEST,
-            ApiError::NotFound { .. } | ApiError::RunNotFound(_) => StatusCode::NOT_FOUND,
+            ApiError::NotFound { .. }
+            | ApiError::RunNotFound(_)
+            | ApiError::ProcessorNotFound(_)
+            | ApiError::VersionNotFound(_) => StatusCode::NOT_FOUND,
             ApiError::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
             ApiError::Injected { status, .. } => *status,

@@ -5,6 +5,7 @@
 //! here down.
 
 pub mod auth;
+pub mod body;
 pub mod context;
 pub mod envelope;
 pub mod error;

@@ -14,7 +14,7 @@ use crate::store::Filters;
 /// Documented range of `maxPageSize` on Extend's list endpoints.
 pub const MAX_PAGE_SIZE: usize = 1000;
 
-const KNOWN: &[&str] = &[
+const KNOWN: &[&str; 10] = &[
     "status",
     "processorId",
     "processorType",
@@ -50,16 +50,15 @@ fn enum_value<T>(
         .transpose()
 }
 
-/// Fails on the first bad parameter and names it. Unknown names are ignored.
-pub fn parse_list_query(
+/// The values of the `known` parameters, in their order; a name given twice
+/// is an error, unknown names are ignored.
+fn collect<const N: usize>(
     raw: Option<&str>,
-    workspace_id: &str,
-    signer: &PageSigner,
-    rules: PagingRules,
-) -> Result<ListQuery, ApiError> {
-    let mut values: [Option<String>; KNOWN.len()] = Default::default();
+    known: &[&str; N],
+) -> Result<[Option<String>; N], ApiError> {
+    let mut values: [Option<String>; N] = std::array::from_fn(|_| None);
     for (name, value) in form_urlencoded::parse(raw.unwrap_or("").as_bytes()) {
-        let Some(slot) = KNOWN.iter().position(|known| *known == name) else {
+        let Some(slot) = known.iter().position(|known| *known == name) else {
             continue;
         };
         if values[slot].is_some() {
@@ -67,6 +66,150 @@ pub fn parse_list_query(
         }
         values[slot] = Some(value.into_owned());
     }
+    Ok(values)
+}
+
+/// What every list shares: the order, the page size and where to start.
+#[derive(Debug)]
+pub struct Paging {
+    pub order: Order,
+    pub page_size: usize,
+    pub after: Option<Position>,
+}
+
+/// The raw paging parameters of a list request.
+struct RawPaging {
+    sort_by: Option<String>,
+    sort_dir: Option<String>,
+    next_page_token: Option<String>,
+    max_page_size: Option<String>,
+}
+
+/// Checks the paging parameters of a list of `resource`; `fingerprint` makes
+/// the digest of the request's filters (see `fingerprint`), only when needed.
+fn paging(
+    raw: RawPaging,
+    resource: PagedResource,
+    workspace_id: &str,
+    fingerprint: impl FnOnce() -> String,
+    signer: &PageSigner,
+    rules: PagingRules,
+) -> Result<Paging, ApiError> {
+    let defaults = Order::default();
+    let order = Order {
+        by: enum_value("sortBy", raw.sort_by, SortBy::parse)?.unwrap_or(defaults.by),
+        dir: enum_value("sortDir", raw.sort_dir, SortDir::parse)?.unwrap_or(defaults.dir),
+    };
+    let page_size = match raw.max_page_size {
+        None => rules.default_page_size,
+        Some(raw) => raw
+            .trim()
+            .parse::<usize>()
+            .ok()
+            .filter(|n| (1..=MAX_PAGE_SIZE).contains(n))
+            .ok_or_else(|| {
+                invalid(
+                    "maxPageSize",
+                    format!("`{raw}` is not a whole number from 1 to {MAX_PAGE_SIZE}"),
+                )
+            })?,
+    };
+    let after = raw
+        .next_page_token
+        .map(|token| {
+            check_token(
+                &token,
+                resource,
+                workspace_id,
+                order,
+                fingerprint,
+                signer,
+                rules,
+            )
+        })
+        .transpose()?;
+    Ok(Paging {
+        order,
+        page_size,
+        after,
+    })
+}
+
+/// `GET /processors`: a `type` filter and the paging parameters.
+#[derive(Debug)]
+pub struct ProcessorQuery {
+    pub processor_type: Option<ProcessorType>,
+    pub paging: Paging,
+}
+
+impl ProcessorQuery {
+    pub fn fingerprint(&self) -> String {
+        digest(&[(b't', self.processor_type.map(ProcessorType::as_str))])
+    }
+}
+
+pub fn parse_processor_query(
+    raw: Option<&str>,
+    workspace_id: &str,
+    signer: &PageSigner,
+    rules: PagingRules,
+) -> Result<ProcessorQuery, ApiError> {
+    let [
+        processor_type,
+        sort_by,
+        sort_dir,
+        next_page_token,
+        max_page_size,
+    ] = collect(
+        raw,
+        &["type", "sortBy", "sortDir", "nextPageToken", "maxPageSize"],
+    )?;
+    let processor_type = enum_value("type", processor_type, ProcessorType::parse)?;
+    let paging = paging(
+        RawPaging {
+            sort_by,
+            sort_dir,
+            next_page_token,
+            max_page_size,
+        },
+        PagedResource::Processors,
+        workspace_id,
+        || digest(&[(b't', processor_type.map(ProcessorType::as_str))]),
+        signer,
+        rules,
+    )?;
+    Ok(ProcessorQuery {
+        processor_type,
+        paging,
+    })
+}
+
+/// The token for the page after one that ended at `position`, of any list.
+pub fn page_token(
+    signer: &PageSigner,
+    resource: PagedResource,
+    workspace_id: &str,
+    order: Order,
+    fingerprint: String,
+    position: Position,
+) -> String {
+    signer.sign(&Cursor {
+        resource,
+        workspace_id: workspace_id.to_owned(),
+        order,
+        position,
+        filters: fingerprint,
+    })
+}
+
+/// Fails on the first bad parameter and names it. Unknown names are ignored.
+pub fn parse_list_query(
+    raw: Option<&str>,
+    workspace_id: &str,
+    signer: &PageSigner,
+    rules: PagingRules,
+) -> Result<ListQuery, ApiError> {
+    let values = collect(raw, KNOWN)?;
     let [
         status,
         processor_id,
@@ -93,28 +236,23 @@ pub fn parse_list_query(
         source: enum_value("source", source, RunSource::parse)?,
         file_name_contains: file_name_contains.map(|v| v.to_lowercase()),
     };
-    let defaults = Order::default();
-    let order = Order {
-        by: enum_value("sortBy", sort_by, SortBy::parse)?.unwrap_or(defaults.by),
-        dir: enum_value("sortDir", sort_dir, SortDir::parse)?.unwrap_or(defaults.dir),
-    };
-    let page_size = match max_page_size {
-        None => rules.default_page_size,
-        Some(raw) => raw
-            .trim()
-            .parse::<usize>()
-            .ok()
-            .filter(|n| (1..=MAX_PAGE_SIZE).contains(n))
-            .ok_or_else(|| {
-                invalid(
-                    "maxPageSize",
-                    format!("`{raw}` is not a whole number from 1 to {MAX_PAGE_SIZE}"),
-                )
-            })?,
-    };
-    let after = next_page_token
-        .map(|token| check_token(&token, workspace_id, order, &filters, signer, rules))
-        .transpose()?;
+    let Paging {
+        order,
+        page_size,
+        after,
+    } = paging(
+        RawPaging {
+            sort_by,
+            sort_dir,
+            next_page_token,
+            max_page_size,
+        },
+        PagedResource::ProcessorRuns,
+        workspace_id,
+        || fingerprint(&filters),
+        signer,
+        rules,
+    )?;
     Ok(ListQuery {
         filters,
         order,
@@ -125,9 +263,10 @@ pub fn parse_list_query(
 
 fn check_token(
     token: &str,
+    resource: PagedResource,
     workspace_id: &str,
     order: Order,
-    filters: &Filters,
+    fingerprint: impl FnOnce() -> String,
     signer: &PageSigner,
     rules: PagingRules,
 ) -> Result<Position, ApiError> {
@@ -138,7 +277,7 @@ fn check_token(
     let cursor = signer
         .verify(&token)
         .map_err(|e| invalid("nextPageToken", e))?;
-    if cursor.resource != PagedResource::ProcessorRuns {
+    if cursor.resource != resource {
         return Err(invalid("nextPageToken", "it was issued for another list"));
     }
     if cursor.workspace_id != workspace_id {
@@ -157,7 +296,7 @@ fn check_token(
             ),
         ));
     }
-    if rules.strict_tokens && cursor.filters != fingerprint(filters) {
+    if rules.strict_tokens && cursor.filters != fingerprint() {
         return Err(invalid(
             "nextPageToken",
             "it was issued with other filters, and this server runs with strict page tokens",
@@ -169,17 +308,20 @@ fn check_token(
 /// A short, stable digest of the filters, recorded in each token so strict mode
 /// can tell when a client changed them between pages.
 pub fn fingerprint(filters: &Filters) -> String {
-    let mut digest = Sha256::new();
-    // Each part is tagged and length-prefixed, so no two filter sets collide.
-    let parts: [(u8, Option<&str>); 6] = [
+    digest(&[
         (b's', filters.status.map(RunStatus::as_str)),
         (b'p', filters.processor_id.as_deref()),
         (b't', filters.processor_type.map(ProcessorType::as_str)),
         (b'i', filters.source_id.as_deref()),
         (b'o', filters.source.map(RunSource::as_str)),
         (b'f', filters.file_name_contains.as_deref()),
-    ];
-    for (tag, value) in parts {
+    ])
+}
+
+/// Each part is tagged and length-prefixed, so no two filter sets collide.
+fn digest(parts: &[(u8, Option<&str>)]) -> String {
+    let mut digest = Sha256::new();
+    for &(tag, value) in parts {
         if let Some(value) = value {
             digest.update([tag]);
             digest.update((value.len() as u64).to_le_bytes());

@@ -1,3 +1,4 @@
 //! The API's own routes, one module per resource.
 
 pub mod processor_runs;
+pub mod processors;

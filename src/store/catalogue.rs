@@ -290,7 +290,7 @@ impl Catalogue {
     }
 
     fn snapshot(&mut self, i: usize) {
-        if i < self.batch_start || !self.touched_set.insert(i) {
+        if i >= self.batch_start || !self.touched_set.insert(i) {
             return;
         }
         self.touched.push(Snapshot {

@@ -430,3 +430,58 @@ impl TestApp {
         self.mock_ok(Method::GET, "/fixtures", None).await
     }
 }
+
+impl TestApp {
+    /// Any API request with a bearer key and the SDKs' version header, with a
+    /// JSON body if given.
+    pub async fn api(
+        &self,
+        method: Method,
+        key: &str,
+        path: &str,
+        body: Option<&Value>,
+    ) -> Response {
+        let mut request = self
+            .client
+            .request(method, self.url(path))
+            .bearer_auth(key)
+            .header("x-extend-api-version", VERSION);
+        if let Some(body) = body {
+            request = request.json(body);
+        }
+        request.send().await.unwrap()
+    }
+
+    /// An API request that must answer 200; its JSON body.
+    pub async fn api_ok(
+        &self,
+        method: Method,
+        key: &str,
+        path: &str,
+        body: Option<&Value>,
+    ) -> Value {
+        let res = self.api(method.clone(), key, path, body).await;
+        let status = res.status();
+        let value: Value = res.json().await.unwrap();
+        assert_eq!(status, 200, "{method} {path}: {value}");
+        assert_eq!(value["success"], true, "{method} {path}: {value}");
+        value
+    }
+
+    /// An API request that must fail with `status`; its error message.
+    pub async fn api_err(
+        &self,
+        method: Method,
+        key: &str,
+        path: &str,
+        body: Option<&Value>,
+        status: u16,
+    ) -> String {
+        let res = self.api(method.clone(), key, path, body).await;
+        let got = res.status().as_u16();
+        let value: Value = res.json().await.unwrap();
+        assert_eq!(got, status, "{method} {path}: {value}");
+        assert_eq!(value["success"], false, "{method} {path}: {value}");
+        value["message"].as_str().unwrap().to_owned()
+    }
+}

@@ -7,5 +7,6 @@ mod errors;
 mod helpers;
 mod list;
 mod paging;
+mod processors;
 mod properties;
 mod runs;

@@ -1,0 +1,377 @@
+//! The processor catalogue, as the SDKs' `processor` and `processor_version`
+//! clients call it: `GET`/`POST /processors`, `POST /processors/{id}`,
+//! `GET /processors/{id}/versions`, `POST /processors/{id}/publish` and
+//! `GET /processors/{id}/versions/{versionId}`. A processor of another
+//! workspace is not found, in the same words as one that does not exist.
+
+use std::sync::Arc;
+
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
+use axum::extract::{Path, RawQuery, State};
+use serde::Deserialize;
+use serde_json::{Map, Value, json};
+
+use crate::domain::{
+    DRAFT, JsonObject, PagedResource, Position, Processor, ProcessorType, ProcessorVersion, SortBy,
+    Timestamp, VersionNumber,
+};
+use crate::full_run::check_config;
+use crate::http::auth::Caller;
+use crate::http::body::{invalid_field, json_body, non_empty};
+use crate::http::error::ApiError;
+use crate::http::query::{page_token, parse_processor_query};
+use crate::state::AppState;
+use crate::store::StoreError;
+
+/// The id prefixes of what this resource makes (SPEC Part 4).
+const PROCESSOR_PREFIX: &str = "ex_";
+const VERSION_PREFIX: &str = "exv_";
+
+fn store_error(err: StoreError) -> ApiError {
+    match err {
+        StoreError::ProcessorNotFound(id) => ApiError::ProcessorNotFound(id),
+        StoreError::VersionNotFound(id) => ApiError::VersionNotFound(id),
+        StoreError::Invalid { field, reason } => invalid_field(&field, reason),
+        other => ApiError::Internal(other.into()),
+    }
+}
+
+/// A config from a request body, checked against the processor's type.
+fn checked_config(
+    processor_type: ProcessorType,
+    config: JsonObject,
+) -> Result<Arc<JsonObject>, ApiError> {
+    check_config(processor_type, &config)
+        .map_err(|(field, reason)| invalid_field(&format!("config{field}"), reason))?;
+    Ok(Arc::new(config))
+}
+
+fn time(t: Timestamp) -> Value {
+    Value::String(t.to_rfc3339())
+}
+
+/// `LegacyProcessorVersion`.
+pub fn version_json(p: &Processor, v: &ProcessorVersion) -> Value {
+    let mut object = Map::new();
+    object.insert("object".into(), json!("document_processor_version"));
+    object.insert("id".into(), json!(v.id));
+    object.insert("processorId".into(), json!(p.id));
+    object.insert("processorName".into(), json!(p.name));
+    object.insert("processorType".into(), json!(p.processor_type.as_str()));
+    if let Some(description) = &v.description {
+        object.insert("description".into(), json!(description));
+    }
+    object.insert("version".into(), json!(v.version));
+    object.insert("config".into(), Value::Object(JsonObject::clone(&v.config)));
+    object.insert("createdAt".into(), time(v.created_at));
+    object.insert("updatedAt".into(), time(v.updated_at));
+    Value::Object(object)
+}
+
+/// `LegacyProcessor`: the processor with its draft.
+fn processor_json(p: &Processor) -> Value {
+    json!({
+        "object": "document_processor",
+        "id": p.id,
+        "name": p.name,
+        "type": p.processor_type.as_str(),
+        "createdAt": time(p.created_at),
+        "updatedAt": time(p.updated_at),
+        "draftVersion": version_json(p, &p.draft_version),
+    })
+}
+
+/// The draft first, then the published versions, newest first.
+fn versions_newest_first(p: &Processor) -> impl Iterator<Item = &ProcessorVersion> {
+    let mut published: Vec<&ProcessorVersion> = p.versions.iter().collect();
+    published.sort_by_key(|v| std::cmp::Reverse(VersionNumber::parse(&v.version)));
+    std::iter::once(&p.draft_version).chain(published)
+}
+
+/// `LegacyListProcessorsProcessor`.
+fn list_item_json(p: &Processor) -> Value {
+    let versions: Vec<Value> = versions_newest_first(p)
+        .map(|v| json!({"id": v.id, "version": v.version}))
+        .collect();
+    json!({
+        "object": "document_processor",
+        "id": p.id,
+        "name": p.name,
+        "type": p.processor_type.as_str(),
+        "versions": versions,
+        "createdAt": time(p.created_at),
+        "updatedAt": time(p.updated_at),
+    })
+}
+
+fn position(p: &Processor, by: SortBy) -> Position {
+    let at = match by {
+        SortBy::CreatedAt => p.created_at,
+        SortBy::UpdatedAt => p.updated_at,
+    };
+    Position {
+        at_nanos: at.unix_nanos(),
+        id: p.id.clone(),
+    }
+}
+
+pub async fn list(
+    State(state): State<Arc<AppState>>,
+    caller: Caller,
+    RawQuery(raw): RawQuery,
+) -> Result<Json<Value>, ApiError> {
+    let query = parse_processor_query(
+        raw.as_deref(),
+        &caller.workspace_id,
+        &state.signer,
+        state.settings.paging,
+    )?;
+    let paging = &query.paging;
+    let store = state.store();
+    let (page, more) = store.processor_page(
+        &caller.workspace_id,
+        query.processor_type,
+        paging.order,
+        paging.after.as_ref(),
+        paging.page_size,
+    );
+    let mut body = json!({
+        "success": true,
+        "processors": page.iter().map(|p| list_item_json(p)).collect::<Vec<_>>(),
+    });
+    if more && let Some(last) = page.last() {
+        body["nextPageToken"] = json!(page_token(
+            &state.signer,
+            PagedResource::Processors,
+            &caller.workspace_id,
+            paging.order,
+            query.fingerprint(),
+            position(last, paging.order.by),
+        ));
+    }
+    Ok(Json(body))
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CreateProcessor {
+    name: String,
+    #[serde(rename = "type")]
+    processor_type: ProcessorType,
+    clone_processor_id: Option<String>,
+    config: Option<JsonObject>,
+}
+
+pub async fn create(
+    State(state): State<Arc<AppState>>,
+    caller: Caller,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Json<Value>, ApiError> {
+    let request: CreateProcessor = json_body(body)?;
+    non_empty("name", &request.name)?;
+    let kind = request.processor_type;
+    let ws = caller.workspace_id.as_str();
+    let config = match (request.config, request.clone_processor_id) {
+        (Some(_), Some(_)) => {
+            return Err(invalid_field(
+                "config",
+                "give `config` or `cloneProcessorId`, not both",
+            ));
+        }
+        (None, None) => {
+            return Err(invalid_field(
+                "config",
+                "one of `config` or `cloneProcessorId` is required",
+            ));
+        }
+        (Some(config), None) => checked_config(kind, config)?,
+        (None, Some(source)) => {
+            let store = state.store();
+            let source = store
+                .processor(ws, &source)
+                .ok_or(ApiError::ProcessorNotFound(source))?;
+            if source.processor_type != kind {
+                return Err(invalid_field(
+                    "cloneProcessorId",
+                    format!(
+                        "processor `{}` is `{}`, not `{kind}`",
+                        source.id, source.processor_type
+                    ),
+                ));
+            }
+            source.draft_version.config.clone()
+        }
+    };
+    let now = Timestamp::now_millis();
+    let processor = Processor {
+        id: state.new_id(PROCESSOR_PREFIX),
+        workspace_id: ws.to_owned(),
+        name: request.name,
+        processor_type: kind,
+        created_at: now,
+        updated_at: now,
+        draft_version: ProcessorVersion {
+            id: state.new_id(VERSION_PREFIX),
+            version: DRAFT.to_owned(),
+            description: None,
+            config,
+            created_at: now,
+            updated_at: now,
+        },
+        versions: Vec::new(),
+    };
+    let body = json!({"success": true, "processor": processor_json(&processor)});
+    state
+        .change_store(|store| store.add_processor(processor))
+        .map_err(store_error)?;
+    tracing::debug!(key = %caller.key_name, workspace = %ws, "created a processor");
+    Ok(Json(body))
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct UpdateProcessor {
+    name: Option<String>,
+    config: Option<JsonObject>,
+}
+
+pub async fn update(
+    State(state): State<Arc<AppState>>,
+    caller: Caller,
+    Path(id): Path<String>,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Json<Value>, ApiError> {
+    let request: UpdateProcessor = json_body(body)?;
+    if let Some(name) = &request.name {
+        non_empty("name", name)?;
+    }
+    let processor = state
+        .change_store(|store| {
+            store.edit_processor(&caller.workspace_id, &id, |p| {
+                let config = request
+                    .config
+                    .map(|c| checked_config(p.processor_type, c))
+                    .transpose()
+                    .map_err(|e| StoreError::Invalid {
+                        field: String::new(),
+                        reason: e.to_string(),
+                    })?;
+                let now = Timestamp::now_millis().max(p.updated_at);
+                if let Some(name) = request.name {
+                    p.name = name;
+                }
+                if let Some(config) = config {
+                    p.draft_version.config = config;
+                    p.draft_version.updated_at = now;
+                }
+                p.updated_at = now;
+                Ok(processor_json(p))
+            })
+        })
+        .map_err(|e| match e {
+            StoreError::Invalid { field, reason } if field.is_empty() => {
+                ApiError::InvalidRequest(reason)
+            }
+            other => store_error(other),
+        })?;
+    Ok(Json(json!({"success": true, "processor": processor})))
+}
+
+pub async fn versions(
+    State(state): State<Arc<AppState>>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    let store = state.store();
+    let p = store
+        .processor(&caller.workspace_id, &id)
+        .ok_or(ApiError::ProcessorNotFound(id))?;
+    let versions: Vec<Value> = versions_newest_first(p)
+        .map(|v| version_json(p, v))
+        .collect();
+    Ok(Json(json!({"success": true, "versions": versions})))
+}
+
+pub async fn version(
+    State(state): State<Arc<AppState>>,
+    caller: Caller,
+    Path((id, version_id)): Path<(String, String)>,
+) -> Result<Json<Value>, ApiError> {
+    let store = state.store();
+    let p = store
+        .processor(&caller.workspace_id, &id)
+        .ok_or(ApiError::ProcessorNotFound(id))?;
+    let v = p
+        .version(&version_id)
+        .ok_or(ApiError::VersionNotFound(version_id))?;
+    Ok(Json(
+        json!({"success": true, "version": version_json(p, v)}),
+    ))
+}
+
+#[derive(Clone, Copy, Deserialize)]
+#[serde(rename_all = "lowercase")]
+enum ReleaseType {
+    Major,
+    Minor,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Publish {
+    release_type: ReleaseType,
+    description: Option<String>,
+    config: Option<JsonObject>,
+}
+
+pub async fn publish(
+    State(state): State<Arc<AppState>>,
+    caller: Caller,
+    Path(id): Path<String>,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Json<Value>, ApiError> {
+    let request: Publish = json_body(body)?;
+    let version_id = state.new_id(VERSION_PREFIX);
+    let published = state
+        .change_store(|store| {
+            store.edit_processor(&caller.workspace_id, &id, |p| {
+                let config = match request.config {
+                    Some(c) => {
+                        checked_config(p.processor_type, c).map_err(|e| StoreError::Invalid {
+                            field: String::new(),
+                            reason: e.to_string(),
+                        })?
+                    }
+                    None => p.draft_version.config.clone(),
+                };
+                let latest = p.latest().and_then(|v| VersionNumber::parse(&v.version));
+                let number =
+                    VersionNumber::next(latest, matches!(request.release_type, ReleaseType::Major));
+                let now = Timestamp::now_millis().max(p.updated_at);
+                let version = ProcessorVersion {
+                    id: version_id,
+                    version: number.to_string(),
+                    description: request.description,
+                    config,
+                    created_at: now,
+                    updated_at: now,
+                };
+                let answer = version_json(p, &version);
+                p.versions.push(version);
+                p.updated_at = now;
+                Ok(answer)
+            })
+        })
+        .map_err(|e| match e {
+            StoreError::Invalid { field, reason } if field.is_empty() => {
+                ApiError::InvalidRequest(reason)
+            }
+            other => store_error(other),
+        })?;
+    tracing::debug!(key = %caller.key_name, processor = %id, "published a processor version");
+    Ok(Json(
+        json!({"success": true, "processorVersion": published}),
+    ))
+}
