@@ -284,3 +284,81 @@ describe("the full run: get and delete", () => {
     expect(legacy).toEqual(current);
   });
 });
+
+describe("the processor catalogue", () => {
+  beforeEach(async () => {
+    await mock("PUT", "/fixtures", SEED);
+  });
+  afterEach(async () => {
+    await mock("POST", "/reset");
+  });
+
+  const SCHEMA = {
+    type: "object",
+    properties: { invoice_number: { type: "string" }, total: { type: "number" } },
+  };
+
+  test("the catalogue derived from the runs, listed and paged", async () => {
+    const sdk = client();
+    const listed = await sdk.processor.list({ sortBy: "createdAt", sortDir: "asc" });
+    expect(listed.processors.map((p) => p.id)).toEqual(["ex_inv", "ex_cls", "ex_split", "ex_old"]);
+    expect(listed.nextPageToken).toBeUndefined();
+    expect(listed.processors[0].versions.map((v) => v.version)).toEqual(["draft", "1.0"]);
+    const classify = await sdk.processor.list({ type: "CLASSIFY" });
+    expect(classify.processors.map((p) => p.id)).toEqual(["ex_cls"]);
+    const walked: string[] = [];
+    let token: string | undefined;
+    do {
+      const page = await sdk.processor.list({ maxPageSize: 3, nextPageToken: token });
+      walked.push(...page.processors.map((p) => p.id));
+      token = page.nextPageToken ?? undefined;
+    } while (token);
+    expect(walked).toEqual((await sdk.processor.list({ maxPageSize: 100 })).processors.map((p) => p.id));
+  });
+
+  test("create, update, publish and read versions", async () => {
+    const sdk = client();
+    const { processor } = await sdk.processor.create({
+      name: "Invoices", type: "EXTRACT", config: { type: "EXTRACT", schema: SCHEMA },
+    });
+    expect(processor.id).toMatch(/^ex_/);
+    expect(processor.object).toBe("document_processor");
+    expect(processor.createdAt).toMatch(RFC3339_UTC);
+    expect(processor.draftVersion.version).toBe("draft");
+    expect(processor.draftVersion.config).toEqual({ type: "EXTRACT", schema: SCHEMA });
+
+    const renamed = await sdk.processor.update(processor.id, { name: "Invoices v2" });
+    expect(renamed.processor.name).toBe("Invoices v2");
+
+    const numbers: string[] = [];
+    for (const releaseType of ["major", "minor", "major"] as const) {
+      const { processorVersion } = await sdk.processorVersion.create(processor.id, { releaseType, description: releaseType });
+      numbers.push(processorVersion.version);
+      expect(processorVersion.processorName).toBe("Invoices v2");
+      const got = await sdk.processorVersion.get(processor.id, processorVersion.id);
+      expect(got.version).toEqual(processorVersion);
+    }
+    expect(numbers).toEqual(["1.0", "1.1", "2.0"]);
+    const { versions } = await sdk.processorVersion.list(processor.id);
+    expect(versions.map((v) => v.version)).toEqual(["draft", "2.0", "1.1", "1.0"]);
+
+    const clone = await sdk.processor.create({ name: "Copy", type: "EXTRACT", cloneProcessorId: processor.id });
+    expect(clone.processor.draftVersion.config).toEqual({ type: "EXTRACT", schema: SCHEMA });
+  });
+
+  test("errors are the SDK's named errors", async () => {
+    const sdk = client();
+    const bad = await sdk.processor
+      .create({ name: "x", type: "SPLITTER", config: { type: "SPLITTER" } as never })
+      .catch((e) => e);
+    expect(bad).toBeInstanceOf(Extend.BadRequestError);
+    expect(bad.body.message).toContain("config.splitClassifications");
+    const missing = await sdk.processorVersion.list("ex_missing").catch((e) => e);
+    expect(missing).toBeInstanceOf(Extend.NotFoundError);
+    expect(missing.body.message).toBe("Processor `ex_missing` not found");
+    const foreign = await client("key_org_a")
+      .processorVersion.list("ex_cls", { "x-extend-workspace-id": "ws_b" })
+      .catch((e) => e);
+    expect(foreign).toBeInstanceOf(Extend.NotFoundError);
+  });
+});
