@@ -75,6 +75,16 @@ pub struct Config {
     )]
     pub generate_workspace: Option<String>,
 
+    /// Largest file POST /files/upload takes (bytes, or with KiB, MiB, GiB).
+    #[arg(long, env = "EXTEND_MOCK_MAX_FILE_SIZE", default_value = "50MiB",
+          value_name = "SIZE", value_parser = parse_size)]
+    pub max_file_size: usize,
+
+    /// Most bytes of uploaded files held at once, all workspaces together.
+    #[arg(long, env = "EXTEND_MOCK_MAX_FILES_SIZE", default_value = "512MiB",
+          value_name = "SIZE", value_parser = parse_size)]
+    pub max_files_size: usize,
+
     /// Most requests kept in the journal (GET /_mock/requests); older ones are dropped.
     #[arg(long, env = "EXTEND_MOCK_JOURNAL_SIZE", default_value_t = 1000)]
     pub journal_size: usize,
@@ -124,4 +134,25 @@ pub enum LogFormat {
     Text,
     /// One JSON object per line, for log collectors.
     Json,
+}
+
+/// A size in bytes: a whole number, optionally followed by KiB, MiB or GiB
+/// (or KB, MB, GB, read the same binary way).
+pub fn parse_size(raw: &str) -> Result<usize, String> {
+    let raw = raw.trim();
+    let split = raw.find(|c: char| !c.is_ascii_digit()).unwrap_or(raw.len());
+    let (digits, unit) = raw.split_at(split);
+    let number: usize = digits
+        .parse()
+        .map_err(|_| format!("`{raw}` is not a size such as 1048576, 512KiB or 50MiB"))?;
+    let factor: usize = match unit.trim().to_ascii_lowercase().as_str() {
+        "" | "b" => 1,
+        "k" | "kb" | "kib" => 1 << 10,
+        "m" | "mb" | "mib" => 1 << 20,
+        "g" | "gb" | "gib" => 1 << 30,
+        other => return Err(format!("`{other}` is not a size unit (KiB, MiB, GiB)")),
+    };
+    number
+        .checked_mul(factor)
+        .ok_or_else(|| format!("`{raw}` is too large"))
 }

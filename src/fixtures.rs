@@ -9,7 +9,7 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
 use crate::domain::{ApiKey, Organization};
-use crate::domain::{Processor, ProcessorRun};
+use crate::domain::{FixtureFile, Processor, ProcessorRun, StoredFile};
 use crate::store::{Admission, Store, StoreError};
 
 /// The built-in document, used when no `--fixtures` is given.
@@ -31,6 +31,9 @@ pub struct Document {
     pub processors: Option<Vec<Processor>>,
     #[serde(default)]
     pub processor_runs: Vec<ProcessorRun>,
+    /// Files, as `GET /files` lists them; the content inline.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub files: Vec<FixtureFile>,
 }
 
 /// A bad document: where it came from, where in it, and what is wrong.
@@ -102,6 +105,20 @@ pub fn build_store(documents: Vec<(String, Document)>) -> Result<Store, FixtureE
             store
                 .add_processor(processor.clone())
                 .map_err(|r| fail(source, format!("processors[{i}]"), r))?;
+        }
+    }
+    for (source, doc) in &documents {
+        for (i, file) in doc.files.iter().enumerate() {
+            let stored = StoredFile::try_from(file.clone()).map_err(|(field, reason)| {
+                fail(
+                    source,
+                    format!("files[{i}]"),
+                    StoreError::Invalid { field, reason },
+                )
+            })?;
+            store
+                .add_file(stored, None)
+                .map_err(|r| fail(source, format!("files[{i}]"), r))?;
         }
     }
     for (source, doc) in documents {
@@ -183,6 +200,7 @@ pub fn export(store: &Store) -> Document {
         api_keys: store.keys().to_vec(),
         processors: Some(store.processors().to_vec()),
         processor_runs: store.runs().collect(),
+        files: store.files().into_iter().map(FixtureFile::from).collect(),
     }
 }
 

@@ -27,7 +27,7 @@ use std::sync::Arc;
 
 use std::convert::Infallible;
 
-use axum::extract::Request;
+use axum::extract::{DefaultBodyLimit, Request};
 use axum::http::{Method, Uri};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -76,6 +76,22 @@ pub fn app(
             "/processors/{id}/versions/{version_id}",
             get(routes::processors::version),
         )
+        .route(
+            "/files/upload",
+            post(routes::files::upload).layer(DefaultBodyLimit::max(
+                state
+                    .settings
+                    .file_limits
+                    .max_file_bytes
+                    .saturating_add(64 * 1024),
+            )),
+        )
+        .route("/files", get(routes::files::list))
+        .route(
+            "/files/{id}",
+            get(routes::files::retrieve).delete(routes::files::delete),
+        )
+        .route("/_download/{id}", get(routes::files::download))
         .nest("/_mock", control::router(&state))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)

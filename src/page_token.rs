@@ -126,6 +126,31 @@ impl PageSigner {
         self.mac.clone()
     }
 
+    /// A signature over any bytes with the same key, lower-case hex: what the
+    /// file download links carry.
+    pub fn sign_bytes(&self, data: &[u8]) -> String {
+        let mut mac = self.mac();
+        mac.update(data);
+        mac.finalize()
+            .into_bytes()
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect()
+    }
+
+    /// Whether `signature` is `sign_bytes(data)`, compared in constant time.
+    pub fn verify_bytes(&self, data: &[u8], signature: &str) -> bool {
+        if signature.len() != 64 || !signature.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return false;
+        }
+        let bytes: Vec<u8> = (0..32)
+            .map(|i| u8::from_str_radix(&signature[2 * i..2 * i + 2], 16).unwrap_or(0))
+            .collect();
+        let mut mac = self.mac();
+        mac.update(data);
+        mac.verify_slice(&bytes).is_ok()
+    }
+
     pub fn sign(&self, cursor: &Cursor) -> String {
         let body = STANDARD.encode(encode(cursor));
         let mut mac = self.mac();

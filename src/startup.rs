@@ -21,7 +21,7 @@ use crate::healthcheck;
 use crate::http::request_log::{self, LineFormat};
 use crate::page_token::PageSigner;
 use crate::state::{AppState, Seed, Settings};
-use crate::store::Store;
+use crate::store::{FileLimits, Store};
 
 /// Runs what the command line asks for; the binary maps the result to an exit code.
 pub fn run(config: Config) -> anyhow::Result<()> {
@@ -187,6 +187,10 @@ async fn serve(config: Config) -> anyhow::Result<()> {
         admin_token: config.admin_token.clone(),
         control_plane: !config.no_control_plane,
         seed: config.seed,
+        file_limits: FileLimits {
+            max_file_bytes: config.max_file_size,
+            max_total_bytes: config.max_files_size,
+        },
     };
     let state = Arc::new(AppState::new(seed, store, signer, settings));
 

@@ -18,7 +18,7 @@ use crate::fixtures::{self, Document, FixtureError};
 use crate::generate::{self, GenerateSpec, Progress};
 use crate::journal::{Journal, JournalEntry};
 use crate::page_token::PageSigner;
-use crate::store::{Store, StoreError};
+use crate::store::{FileLimits, Store, StoreError};
 
 const POISONED: &str = "a thread panicked while holding a state lock";
 
@@ -34,6 +34,8 @@ pub struct Settings {
     pub admin_token: Option<String>,
     /// When false, only `/_mock/health` is served under `/_mock/`.
     pub control_plane: bool,
+    /// Bounds on uploaded files (`--max-file-size`, `--max-files-size`).
+    pub file_limits: FileLimits,
     /// Seeds the stream the ids of API-made objects come from (`--seed`), so
     /// a test suite replayed against a fresh server gets the same ids.
     pub seed: u64,
@@ -51,6 +53,10 @@ impl Default for Settings {
             admin_token: None,
             control_plane: true,
             seed: 42,
+            file_limits: FileLimits {
+                max_file_bytes: 50 << 20,
+                max_total_bytes: 512 << 20,
+            },
         }
     }
 }

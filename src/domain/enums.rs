@@ -74,6 +74,20 @@ wire_enum!(
 );
 
 wire_enum!(
+    /// What a file holds, as the API names it.
+    FileType {
+        Pdf => "PDF",
+        Csv => "CSV",
+        Img => "IMG",
+        Txt => "TXT",
+        Docx => "DOCX",
+        Excel => "EXCEL",
+        Xml => "XML",
+        Html => "HTML",
+    }
+);
+
+wire_enum!(
     /// What created the run.
     RunSource {
         Admin => "ADMIN",

@@ -3,6 +3,7 @@
 //! No HTTP types and no store internals here.
 
 mod enums;
+mod file;
 mod ids;
 mod paging;
 mod processor;
@@ -11,7 +12,10 @@ mod tenancy;
 mod time;
 
 pub use self::time::Timestamp;
-pub use enums::{ApiVersion, KeyScope, ProcessorType, RunSource, RunStatus, SortBy, SortDir};
+pub use enums::{
+    ApiVersion, FileType, KeyScope, ProcessorType, RunSource, RunStatus, SortBy, SortDir,
+};
+pub use file::{FixtureFile, StoredFile, detect_type, page_count};
 pub use ids::{MAX_ID_LEN, RunId, check_id};
 pub use paging::{Order, PagedResource, PagingRules, Position};
 pub use processor::{DRAFT, Processor, ProcessorVersion, VersionNumber};

@@ -29,6 +29,14 @@ pub enum ApiError {
     ProcessorNotFound(String),
     #[error("Processor version `{0}` not found")]
     VersionNotFound(String),
+    #[error("File `{0}` not found")]
+    FileNotFound(String),
+    /// 413: an upload over a size limit; the message names the flag.
+    #[error("{0}")]
+    TooLarge(String),
+    /// 403: a download link that is expired or not signed by this server.
+    #[error("{0}")]
+    Forbidden(String),
     #[error("{method} is not allowed on {path}")]
     MethodNotAllowed { method: String, path: String },
     /// 429 from the per-key limit (`--rate-limit`).
@@ -53,7 +61,10 @@ impl ApiError {
             ApiError::NotFound { .. }
             | ApiError::RunNotFound(_)
             | ApiError::ProcessorNotFound(_)
-            | ApiError::VersionNotFound(_) => StatusCode::NOT_FOUND,
+            | ApiError::VersionNotFound(_)
+            | ApiError::FileNotFound(_) => StatusCode::NOT_FOUND,
+            ApiError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
             ApiError::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
             ApiError::Injected { status, .. } => *status,
@@ -67,6 +78,8 @@ impl ApiError {
         match self.status() {
             StatusCode::BAD_REQUEST => "INVALID_REQUEST",
             StatusCode::UNAUTHORIZED => "UNAUTHORIZED",
+            StatusCode::FORBIDDEN => "FORBIDDEN",
+            StatusCode::PAYLOAD_TOO_LARGE => "FILE_TOO_LARGE",
             StatusCode::NOT_FOUND => "NOT_FOUND",
             StatusCode::METHOD_NOT_ALLOWED => "METHOD_NOT_ALLOWED",
             StatusCode::TOO_MANY_REQUESTS => "RATE_LIMIT_EXCEEDED",

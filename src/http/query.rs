@@ -184,6 +184,51 @@ pub fn parse_processor_query(
     })
 }
 
+/// `GET /files`: `nameContains` (lower-cased here) and the paging
+/// parameters; files are ordered by `createdAt` only.
+#[derive(Debug)]
+pub struct FileQuery {
+    pub name_contains: Option<String>,
+    pub paging: Paging,
+}
+
+impl FileQuery {
+    pub fn fingerprint(&self) -> String {
+        digest(&[(b'n', self.name_contains.as_deref())])
+    }
+}
+
+pub fn parse_file_query(
+    raw: Option<&str>,
+    workspace_id: &str,
+    signer: &PageSigner,
+    rules: PagingRules,
+) -> Result<FileQuery, ApiError> {
+    let [name_contains, sort_dir, next_page_token, max_page_size] = collect(
+        raw,
+        &["nameContains", "sortDir", "nextPageToken", "maxPageSize"],
+    )?;
+    let name_contains = name_contains.map(|n| n.to_lowercase());
+    let mut paging = paging(
+        RawPaging {
+            sort_by: Some("createdAt".to_owned()),
+            sort_dir,
+            next_page_token,
+            max_page_size,
+        },
+        PagedResource::Files,
+        workspace_id,
+        || digest(&[(b'n', name_contains.as_deref())]),
+        signer,
+        rules,
+    )?;
+    paging.order.by = SortBy::CreatedAt;
+    Ok(FileQuery {
+        name_contains,
+        paging,
+    })
+}
+
 /// The token for the page after one that ended at `position`, of any list.
 pub fn page_token(
     signer: &PageSigner,

@@ -17,12 +17,15 @@
 //! records and adds runs, `index.rs` keeps the sorted lists, `query.rs` pages.
 
 mod catalogue;
+mod files;
 mod index;
 mod query;
 mod table;
 
 pub use catalogue::Admission;
 use catalogue::Catalogue;
+pub use files::FileLimits;
+use files::Files;
 
 use std::cmp::Ordering;
 use std::collections::HashSet;
@@ -35,7 +38,8 @@ use rustc_hash::{FxBuildHasher, FxHashMap};
 
 use crate::domain::{
     ApiKey, JsonObject, KeyScope, Order, Organization, Position, Processor, ProcessorRun,
-    ProcessorType, RunDetails, RunId, RunSource, RunStatus, SortBy, SortDir, Timestamp, Usage,
+    ProcessorType, RunDetails, RunId, RunSource, RunStatus, SortBy, SortDir, StoredFile, Timestamp,
+    Usage,
 };
 use crate::full_run::check_config;
 
@@ -59,6 +63,11 @@ pub enum StoreError {
     /// The processor exists, but has no version with this id.
     #[error("no processor version `{0}`")]
     VersionNotFound(String),
+    #[error("no file `{0}`")]
+    FileNotFound(String),
+    /// A file over `--max-file-size`, or one the store has no room left for.
+    #[error("{0}")]
+    TooLarge(String),
     /// A field breaks a rule; `field` names it, empty for the whole item.
     #[error("{}{reason}", if field.is_empty() { String::new() } else { format!("{field}: ") })]
     Invalid { field: String, reason: String },
@@ -192,6 +201,7 @@ pub struct Store {
     live_runs: usize,
     /// Processors and their versions, declared or derived from the runs.
     catalogue: Catalogue,
+    files: Files,
 }
 
 impl Store {
@@ -361,6 +371,75 @@ impl Store {
                 .map_err(|(at, reason)| invalid(format!("{field}{at}"), reason))?;
         }
         self.catalogue.add(processor)
+    }
+
+    /// Adds a file, as uploaded or declared in fixtures. `limits` (uploads
+    /// only) bound its size and the store's total.
+    pub fn add_file(
+        &mut self,
+        file: StoredFile,
+        limits: Option<FileLimits>,
+    ) -> Result<(), StoreError> {
+        if !self.workspace_orgs.contains_key(&file.workspace_id) {
+            return Err(invalid(
+                "workspaceId",
+                format!("unknown workspace `{}`", file.workspace_id),
+            ));
+        }
+        if self.files.contains(&file.id) {
+            return Err(invalid("id", format!("duplicate file id `{}`", file.id)));
+        }
+        if let Some(limits) = limits {
+            let size = file.content.len();
+            if size > limits.max_file_bytes {
+                return Err(StoreError::TooLarge(format!(
+                    "the file is {size} bytes; this server takes files of at most {} bytes (--max-file-size)",
+                    limits.max_file_bytes
+                )));
+            }
+            let stored = self.files.total_bytes();
+            if stored + size > limits.max_total_bytes {
+                return Err(StoreError::TooLarge(format!(
+                    "the server holds {stored} bytes of files and takes at most {} in all \
+                     (--max-files-size); delete files or reset",
+                    limits.max_total_bytes
+                )));
+            }
+        }
+        self.files.insert(file);
+        Ok(())
+    }
+
+    pub fn file(&self, workspace_id: &str, id: &str) -> Option<&StoredFile> {
+        self.files.get(workspace_id, id)
+    }
+
+    /// A file by id alone: for the download link, whose signature names it.
+    pub fn file_by_id(&self, id: &str) -> Option<&StoredFile> {
+        self.files.by_id(id)
+    }
+
+    pub fn remove_file(&mut self, workspace_id: &str, id: &str) -> Result<StoredFile, StoreError> {
+        self.files
+            .remove(workspace_id, id)
+            .ok_or_else(|| StoreError::FileNotFound(id.to_owned()))
+    }
+
+    /// Every file, oldest first (for export).
+    pub fn files(&self) -> Vec<&StoredFile> {
+        self.files.all()
+    }
+
+    pub fn file_page(
+        &self,
+        workspace_id: &str,
+        name_contains: Option<&str>,
+        dir: SortDir,
+        after: Option<&Position>,
+        limit: usize,
+    ) -> (Vec<&StoredFile>, bool) {
+        self.files
+            .page(workspace_id, name_contains, dir, after, limit)
     }
 
     /// A processor of the workspace, if it has one with this id.

@@ -485,3 +485,14 @@ impl TestApp {
         value["message"].as_str().unwrap().to_owned()
     }
 }
+
+impl TestApp {
+    /// An API request that must answer 200, whatever its body's shape.
+    pub async fn api_ok_bare(&self, method: Method, key: &str, path: &str) -> Value {
+        let res = self.api(method.clone(), key, path, None).await;
+        let status = res.status();
+        let value: Value = res.json().await.unwrap();
+        assert_eq!(status, 200, "{method} {path}: {value}");
+        value
+    }
+}

@@ -4,6 +4,7 @@
 mod auth;
 mod control;
 mod errors;
+mod files;
 mod helpers;
 mod list;
 mod paging;
