@@ -362,3 +362,58 @@ describe("the processor catalogue", () => {
     expect(foreign).toBeInstanceOf(Extend.NotFoundError);
   });
 });
+
+describe("files", () => {
+  beforeEach(async () => {
+    await mock("PUT", "/fixtures", SEED);
+  });
+  afterEach(async () => {
+    await mock("POST", "/reset");
+  });
+
+  const PDF = "%PDF-1.4\n1 0 obj << /Type /Pages /Count 2 >> endobj\n2 0 obj << /Type /Page >> endobj\n3 0 obj << /Type /Page >> endobj\n";
+
+  test("upload, retrieve, download through the link, delete", async () => {
+    const sdk = client();
+    const uploaded = await sdk.files.upload(new File([PDF], "Invoice 7.pdf", { type: "application/pdf" }), {});
+    expect(uploaded.id).toMatch(/^file_/);
+    expect(uploaded.object).toBe("file");
+    expect(uploaded.name).toBe("Invoice 7.pdf");
+    expect(uploaded.type).toBe("PDF");
+    expect(uploaded.metadata).toEqual({ pageCount: 2 });
+    expect(uploaded.createdAt).toMatch(RFC3339_UTC);
+    expect(uploaded.presignedUrl).toBeUndefined();
+
+    const got = await sdk.files.retrieve(uploaded.id);
+    const download = await fetch(got.presignedUrl!);
+    expect(download.status).toBe(200);
+    expect(await download.text()).toBe(PDF);
+
+    expect(await sdk.files.delete(uploaded.id)).toEqual({ id: uploaded.id });
+    const missing = await sdk.files.retrieve(uploaded.id).catch((e) => e);
+    expect(missing).toBeInstanceOf(Extend.NotFoundError);
+    expect(missing.body.message).toBe(`File \`${uploaded.id}\` not found`);
+  });
+
+  test("list, filter by name, page, and a text file's text", async () => {
+    const sdk = client();
+    const ids: string[] = [];
+    for (const n of [0, 1, 2, 3]) {
+      const name = n % 2 ? `notes-${n}.txt` : `Invoice-${n}.csv`;
+      ids.push((await sdk.files.upload(new File([`line ${n}\n`], name), {})).id);
+    }
+    const text = await sdk.files.retrieve(ids[1], { rawText: true });
+    expect(text.contents?.rawText).toBe("line 1\n");
+    const walked: string[] = [];
+    let token: string | undefined;
+    do {
+      const page = await sdk.files.list({ maxPageSize: 3, sortDir: "asc", nextPageToken: token });
+      expect(page.object).toBe("list");
+      walked.push(...page.data.map((f) => f.id));
+      token = page.nextPageToken ?? undefined;
+    } while (token);
+    expect(walked).toEqual(ids);
+    const invoices = await sdk.files.list({ nameContains: "INVOICE" });
+    expect(invoices.data.map((f) => f.name)).toEqual(["Invoice-2.csv", "Invoice-0.csv"]);
+  });
+});
