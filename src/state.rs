@@ -2,7 +2,7 @@
 //! for plain memory work, never across an `.await`.
 
 use std::num::NonZeroU32;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicI64, AtomicUsize, Ordering};
 use std::sync::{Mutex, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 use governor::clock::{Clock, DefaultClock};
@@ -11,8 +11,8 @@ use rand::rngs::ChaCha8Rng;
 use rand::{RngExt, SeedableRng};
 
 use crate::body_cache::BodyCache;
-use crate::domain::PagingRules;
 use crate::domain::ProcessorRun;
+use crate::domain::{PagingRules, Timestamp};
 use crate::faults::{Fault, FaultSpec, Faults};
 use crate::fixtures::{self, Document, FixtureError};
 use crate::generate::{self, GenerateSpec, Progress};
@@ -104,6 +104,8 @@ pub struct AppState {
     limiter: Option<DefaultKeyedRateLimiter<String>>,
     /// Where ids of objects made through the API come from; reseeded by reset.
     ids: Mutex<ChaCha8Rng>,
+    /// The last time handed out by `now`, in nanoseconds.
+    last_stamp: AtomicI64,
 }
 
 impl AppState {
@@ -117,6 +119,7 @@ impl AppState {
             faults: Mutex::new(Faults::default()),
             fault_count: AtomicUsize::new(0),
             ids: Mutex::new(ChaCha8Rng::seed_from_u64(settings.seed)),
+            last_stamp: AtomicI64::new(i64::MIN),
             settings,
             seed,
             store: RwLock::new(store),
@@ -167,6 +170,28 @@ impl AppState {
     /// when it fails (check first, then change).
     pub fn change_store<T>(&self, change: impl FnOnce(&mut Store) -> T) -> T {
         change(&mut self.store_mut())
+    }
+
+    /// The time of a change made through the API: now, to the millisecond,
+    /// and always after the last one handed out, so two objects made in the
+    /// same millisecond still list in the order they were made and every
+    /// change moves `updatedAt`.
+    pub fn now(&self) -> Timestamp {
+        const MILLI: i64 = 1_000_000;
+        let now = Timestamp::now_millis().unix_nanos();
+        let mut last = self.last_stamp.load(Ordering::Relaxed);
+        loop {
+            let next = now.max(last.saturating_add(MILLI));
+            match self.last_stamp.compare_exchange_weak(
+                last,
+                next,
+                Ordering::Relaxed,
+                Ordering::Relaxed,
+            ) {
+                Ok(_) => return Timestamp::from_unix_nanos(next),
+                Err(seen) => last = seen,
+            }
+        }
     }
 
     /// A new id for an object made through the API: `prefix` and 21

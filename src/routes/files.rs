@@ -17,6 +17,8 @@ use crate::domain::{FileType, PagedResource, Position, StoredFile, Timestamp};
 use crate::http::auth::Caller;
 use crate::http::error::ApiError;
 use crate::http::query::{page_token, parse_file_query};
+use crate::http::wire::catalogue::{write_file_fields, write_file_summary};
+use crate::http::wire::json;
 use crate::state::AppState;
 use crate::store::StoreError;
 
@@ -26,21 +28,6 @@ const LINK_SECONDS: i64 = 15 * 60;
 /// The size the emulator gives a page it does not read (US Letter, in points).
 const PAGE_WIDTH: u32 = 612;
 const PAGE_HEIGHT: u32 = 792;
-
-/// `FileSummary`, the shape lists and uploads answer with.
-fn summary_json(f: &StoredFile) -> Map<String, Value> {
-    let mut object = Map::new();
-    object.insert("object".into(), json!("file"));
-    object.insert("id".into(), json!(f.id));
-    object.insert("name".into(), json!(f.name));
-    if let Some(kind) = f.file_type {
-        object.insert("type".into(), json!(kind.as_str()));
-    }
-    object.insert("metadata".into(), json!({"pageCount": f.page_count}));
-    object.insert("createdAt".into(), json!(f.created_at.to_rfc3339()));
-    object.insert("updatedAt".into(), json!(f.updated_at.to_rfc3339()));
-    object
-}
 
 /// What the `rawText`, `markdown` and `html` flags can honestly give: a text
 /// file's own text, and for a PDF or image one entry per page with its size.
@@ -81,7 +68,7 @@ pub async fn upload(
     State(state): State<Arc<AppState>>,
     caller: Caller,
     multipart: Result<Multipart, MultipartRejection>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Response, ApiError> {
     let mut multipart = multipart.map_err(|e| {
         ApiError::InvalidRequest(format!(
             "request body: {}; send multipart/form-data with the file in a part named `file`",
@@ -122,23 +109,28 @@ pub async fn upload(
         caller.workspace_id.clone(),
         name,
         Bytes::from(content),
-        Timestamp::now_millis(),
+        state.now(),
     );
-    let body = Value::Object(summary_json(&file));
+    let mut body = Vec::with_capacity(256);
+    write_file_summary(&mut body, &file);
     let limits = state.settings.file_limits;
     let (id, size) = (file.id.clone(), file.content.len());
     state
         .change_store(|store| store.add_file(file, Some(limits)))
         .map_err(not_found)?;
     tracing::debug!(key = %caller.key_name, workspace = %caller.workspace_id, file = %id, bytes = size, "uploaded a file");
-    Ok(Json(body))
+    Ok(json_response(body))
+}
+
+fn json_response(body: Vec<u8>) -> Response {
+    ([(header::CONTENT_TYPE, "application/json")], body).into_response()
 }
 
 pub async fn list(
     State(state): State<Arc<AppState>>,
     caller: Caller,
     RawQuery(raw): RawQuery,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Response, ApiError> {
     let query = parse_file_query(
         raw.as_deref(),
         &caller.workspace_id,
@@ -146,32 +138,43 @@ pub async fn list(
         state.settings.paging,
     )?;
     let paging = &query.paging;
-    let store = state.store();
-    let (page, more) = store.file_page(
-        &caller.workspace_id,
-        query.name_contains.as_deref(),
-        paging.order.dir,
-        paging.after.as_ref(),
-        paging.page_size,
-    );
-    let mut body = json!({
-        "object": "list",
-        "data": page.iter().map(|f| Value::Object(summary_json(f))).collect::<Vec<_>>(),
-    });
-    if more && let Some(last) = page.last() {
-        body["nextPageToken"] = json!(page_token(
-            &state.signer,
-            PagedResource::Files,
+    let body = {
+        let store = state.store();
+        let (page, more) = store.file_page(
             &caller.workspace_id,
-            paging.order,
-            query.fingerprint(),
-            Position {
-                at_nanos: last.created_at.unix_nanos(),
-                id: last.id.clone(),
-            },
-        ));
-    }
-    Ok(Json(body))
+            query.name_contains.as_deref(),
+            paging.order.dir,
+            paging.after.as_ref(),
+            paging.page_size,
+        );
+        let mut body = Vec::with_capacity(256 * page.len() + 256);
+        body.extend_from_slice(b"{\"object\":\"list\",\"data\":[");
+        for (i, f) in page.iter().enumerate() {
+            if i > 0 {
+                body.push(b',');
+            }
+            write_file_summary(&mut body, f);
+        }
+        body.push(b']');
+        if more && let Some(last) = page.last() {
+            let token = page_token(
+                &state.signer,
+                PagedResource::Files,
+                &caller.workspace_id,
+                paging.order,
+                query.fingerprint(),
+                Position {
+                    at_nanos: last.created_at.unix_nanos(),
+                    id: last.id.clone(),
+                },
+            );
+            body.extend_from_slice(b",\"nextPageToken\":");
+            json::write_str(&mut body, &token);
+        }
+        body.push(b'}');
+        body
+    };
+    Ok(json_response(body))
 }
 
 /// A boolean query flag: `true`, `false` or absent.
@@ -217,7 +220,7 @@ pub async fn retrieve(
     Path(id): Path<String>,
     RawQuery(raw): RawQuery,
     headers: HeaderMap,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Response, ApiError> {
     let raw_text = flag(raw.as_deref(), "rawText")?;
     let markdown = flag(raw.as_deref(), "markdown")?;
     let html = flag(raw.as_deref(), "html")?;
@@ -225,22 +228,27 @@ pub async fn retrieve(
     let file = store
         .file(&caller.workspace_id, &id)
         .ok_or_else(|| ApiError::FileNotFound(id.clone()))?;
-    let mut body = summary_json(file);
     let expires = Timestamp::now().unix_nanos() / 1_000_000_000 + LINK_SECONDS;
     let signature = state
         .signer
         .sign_bytes(link_payload(&id, expires).as_bytes());
-    body.insert(
-        "presignedUrl".into(),
-        json!(format!(
+    let mut body = Vec::with_capacity(512);
+    write_file_fields(&mut body, file);
+    body.extend_from_slice(b",\"presignedUrl\":");
+    json::write_str(
+        &mut body,
+        &format!(
             "{}/_download/{id}?expires={expires}&signature={signature}",
             base_url(&headers)
-        )),
+        ),
     );
     if raw_text || markdown || html {
-        body.insert("contents".into(), contents_json(file, raw_text));
+        body.extend_from_slice(b",\"contents\":");
+        serde_json::to_writer(&mut body, &contents_json(file, raw_text))
+            .expect("writing to a Vec cannot fail");
     }
-    Ok(Json(Value::Object(body)))
+    body.push(b'}');
+    Ok(json_response(body))
 }
 
 pub async fn delete(

@@ -10,6 +10,8 @@ use axum::Json;
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
 use axum::extract::{Path, RawQuery, State};
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
@@ -22,6 +24,8 @@ use crate::http::auth::Caller;
 use crate::http::body::{invalid_field, json_body, non_empty};
 use crate::http::error::ApiError;
 use crate::http::query::{page_token, parse_processor_query};
+use crate::http::wire::catalogue::write_processor_item;
+use crate::http::wire::json;
 use crate::state::AppState;
 use crate::store::StoreError;
 
@@ -83,27 +87,10 @@ fn processor_json(p: &Processor) -> Value {
     })
 }
 
-/// The draft first, then the published versions, newest first.
+/// The draft first, then the published versions, newest first (the
+/// catalogue keeps them in number order).
 fn versions_newest_first(p: &Processor) -> impl Iterator<Item = &ProcessorVersion> {
-    let mut published: Vec<&ProcessorVersion> = p.versions.iter().collect();
-    published.sort_by_key(|v| std::cmp::Reverse(VersionNumber::parse(&v.version)));
-    std::iter::once(&p.draft_version).chain(published)
-}
-
-/// `LegacyListProcessorsProcessor`.
-fn list_item_json(p: &Processor) -> Value {
-    let versions: Vec<Value> = versions_newest_first(p)
-        .map(|v| json!({"id": v.id, "version": v.version}))
-        .collect();
-    json!({
-        "object": "document_processor",
-        "id": p.id,
-        "name": p.name,
-        "type": p.processor_type.as_str(),
-        "versions": versions,
-        "createdAt": time(p.created_at),
-        "updatedAt": time(p.updated_at),
-    })
+    std::iter::once(&p.draft_version).chain(p.versions.iter().rev())
 }
 
 fn position(p: &Processor, by: SortBy) -> Position {
@@ -121,7 +108,7 @@ pub async fn list(
     State(state): State<Arc<AppState>>,
     caller: Caller,
     RawQuery(raw): RawQuery,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Response, ApiError> {
     let query = parse_processor_query(
         raw.as_deref(),
         &caller.workspace_id,
@@ -129,29 +116,40 @@ pub async fn list(
         state.settings.paging,
     )?;
     let paging = &query.paging;
-    let store = state.store();
-    let (page, more) = store.processor_page(
-        &caller.workspace_id,
-        query.processor_type,
-        paging.order,
-        paging.after.as_ref(),
-        paging.page_size,
-    );
-    let mut body = json!({
-        "success": true,
-        "processors": page.iter().map(|p| list_item_json(p)).collect::<Vec<_>>(),
-    });
-    if more && let Some(last) = page.last() {
-        body["nextPageToken"] = json!(page_token(
-            &state.signer,
-            PagedResource::Processors,
+    let body = {
+        let store = state.store();
+        let (page, more) = store.processor_page(
             &caller.workspace_id,
+            query.processor_type,
             paging.order,
-            query.fingerprint(),
-            position(last, paging.order.by),
-        ));
-    }
-    Ok(Json(body))
+            paging.after.as_ref(),
+            paging.page_size,
+        );
+        let mut body = Vec::with_capacity(256 * page.len() + 256);
+        body.extend_from_slice(b"{\"success\":true,\"processors\":[");
+        for (i, p) in page.iter().enumerate() {
+            if i > 0 {
+                body.push(b',');
+            }
+            write_processor_item(&mut body, p);
+        }
+        body.push(b']');
+        if more && let Some(last) = page.last() {
+            let token = page_token(
+                &state.signer,
+                PagedResource::Processors,
+                &caller.workspace_id,
+                paging.order,
+                query.fingerprint(),
+                position(last, paging.order.by),
+            );
+            body.extend_from_slice(b",\"nextPageToken\":");
+            json::write_str(&mut body, &token);
+        }
+        body.push(b'}');
+        body
+    };
+    Ok(([(header::CONTENT_TYPE, "application/json")], body).into_response())
 }
 
 #[derive(Deserialize)]
@@ -204,7 +202,7 @@ pub async fn create(
             source.draft_version.config.clone()
         }
     };
-    let now = Timestamp::now_millis();
+    let now = state.now();
     let processor = Processor {
         id: state.new_id(PROCESSOR_PREFIX),
         workspace_id: ws.to_owned(),
@@ -258,7 +256,7 @@ pub async fn update(
                         field: String::new(),
                         reason: e.to_string(),
                     })?;
-                let now = Timestamp::now_millis().max(p.updated_at);
+                let now = state.now().max(p.updated_at);
                 if let Some(name) = request.name {
                     p.name = name;
                 }
@@ -349,7 +347,7 @@ pub async fn publish(
                 let latest = p.latest().and_then(|v| VersionNumber::parse(&v.version));
                 let number =
                     VersionNumber::next(latest, matches!(request.release_type, ReleaseType::Major));
-                let now = Timestamp::now_millis().max(p.updated_at);
+                let now = state.now().max(p.updated_at);
                 let version = ProcessorVersion {
                     id: version_id,
                     version: number.to_string(),

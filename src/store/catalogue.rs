@@ -165,8 +165,12 @@ impl Catalogue {
 
     /// Adds a processor given whole (a fixture's, or one made through the
     /// API); the caller has checked its workspace and configs.
-    pub fn add(&mut self, processor: Processor) -> Result<(), StoreError> {
+    pub fn add(&mut self, mut processor: Processor) -> Result<(), StoreError> {
         check_versions(&processor)?;
+        // Kept in number order, so lists need not sort them.
+        processor
+            .versions
+            .sort_by_key(|v| VersionNumber::parse(&v.version));
         if self.get(&processor.workspace_id, &processor.id).is_some() {
             return Err(invalid(
                 "id",
