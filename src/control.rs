@@ -97,6 +97,8 @@ fn counts(state: &AppState) -> Value {
         "workspaces": store.workspace_count(),
         "apiKeys": store.keys().len(),
         "processorRuns": store.run_count(),
+        "processors": store.processors().len(),
+        "files": store.files().len(),
     })
 }
 

@@ -56,7 +56,8 @@ async fn fixtures_round_trip_and_replace_the_whole_state() {
         .await;
     assert_eq!(
         counts,
-        json!({ "success": true, "organizations": 1, "workspaces": 1, "apiKeys": 1, "processorRuns": 1 })
+        json!({ "success": true, "organizations": 1, "workspaces": 1, "apiKeys": 1, "processorRuns": 1,
+                "processors": 1, "files": 0 })
     );
     assert_eq!(ids(&app.list_ok("key_n", &[]).await), ["exr_n"]);
     assert_eq!(
