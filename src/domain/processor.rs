@@ -95,6 +95,17 @@ impl Processor {
             .max_by_key(|v| VersionNumber::parse(&v.version))
     }
 
+    /// Every version with the field a fixture gives it under (`draftVersion`,
+    /// `versions[0]`…), for errors that name it.
+    pub fn versions_by_field(&self) -> impl Iterator<Item = (String, &ProcessorVersion)> {
+        std::iter::once(("draftVersion".to_owned(), &self.draft_version)).chain(
+            self.versions
+                .iter()
+                .enumerate()
+                .map(|(i, v)| (format!("versions[{i}]"), v)),
+        )
+    }
+
     /// The draft or a published version, by id.
     pub fn version(&self, version_id: &str) -> Option<&ProcessorVersion> {
         std::iter::once(&self.draft_version)

@@ -17,7 +17,7 @@ use crate::domain::{FileType, PagedResource, Position, StoredFile, Timestamp};
 use crate::http::auth::Caller;
 use crate::http::error::ApiError;
 use crate::http::query::{page_token, parse_file_query};
-use crate::http::wire::catalogue::{write_file_fields, write_file_summary};
+use crate::http::wire::catalogue::{write_file_fields, write_file_summary, write_page};
 use crate::http::wire::json;
 use crate::state::AppState;
 use crate::store::StoreError;
@@ -147,17 +147,8 @@ pub async fn list(
             paging.after.as_ref(),
             paging.page_size,
         );
-        let mut body = Vec::with_capacity(256 * page.len() + 256);
-        body.extend_from_slice(b"{\"object\":\"list\",\"data\":[");
-        for (i, f) in page.iter().enumerate() {
-            if i > 0 {
-                body.push(b',');
-            }
-            write_file_summary(&mut body, f);
-        }
-        body.push(b']');
-        if more && let Some(last) = page.last() {
-            let token = page_token(
+        let token = more.then(|| page.last()).flatten().map(|last| {
+            page_token(
                 &state.signer,
                 PagedResource::Files,
                 &caller.workspace_id,
@@ -167,12 +158,14 @@ pub async fn list(
                     at_nanos: last.created_at.unix_nanos(),
                     id: last.id.clone(),
                 },
-            );
-            body.extend_from_slice(b",\"nextPageToken\":");
-            json::write_str(&mut body, &token);
-        }
-        body.push(b'}');
-        body
+            )
+        });
+        write_page(
+            b"{\"object\":\"list\",\"data\":[",
+            &page,
+            |buf, f| write_file_summary(buf, f),
+            token,
+        )
     };
     Ok(json_response(body))
 }

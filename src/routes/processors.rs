@@ -24,8 +24,7 @@ use crate::http::auth::Caller;
 use crate::http::body::{invalid_field, json_body, non_empty};
 use crate::http::error::ApiError;
 use crate::http::query::{page_token, parse_processor_query};
-use crate::http::wire::catalogue::write_processor_item;
-use crate::http::wire::json;
+use crate::http::wire::catalogue::{write_page, write_processor_item};
 use crate::state::AppState;
 use crate::store::StoreError;
 
@@ -33,8 +32,20 @@ use crate::store::StoreError;
 const PROCESSOR_PREFIX: &str = "ex_";
 const VERSION_PREFIX: &str = "exv_";
 
+/// A request refused inside a store edit: carried out as a field-less
+/// `Invalid` and answered as the 400 it was.
+fn refused(err: ApiError) -> StoreError {
+    StoreError::Invalid {
+        field: String::new(),
+        reason: err.to_string(),
+    }
+}
+
 fn store_error(err: StoreError) -> ApiError {
     match err {
+        StoreError::Invalid { field, reason } if field.is_empty() => {
+            ApiError::InvalidRequest(reason)
+        }
         StoreError::ProcessorNotFound(id) => ApiError::ProcessorNotFound(id),
         StoreError::VersionNotFound(id) => ApiError::VersionNotFound(id),
         StoreError::Invalid { field, reason } => invalid_field(&field, reason),
@@ -125,29 +136,22 @@ pub async fn list(
             paging.after.as_ref(),
             paging.page_size,
         );
-        let mut body = Vec::with_capacity(256 * page.len() + 256);
-        body.extend_from_slice(b"{\"success\":true,\"processors\":[");
-        for (i, p) in page.iter().enumerate() {
-            if i > 0 {
-                body.push(b',');
-            }
-            write_processor_item(&mut body, p);
-        }
-        body.push(b']');
-        if more && let Some(last) = page.last() {
-            let token = page_token(
+        let token = more.then(|| page.last()).flatten().map(|last| {
+            page_token(
                 &state.signer,
                 PagedResource::Processors,
                 &caller.workspace_id,
                 paging.order,
                 query.fingerprint(),
                 position(last, paging.order.by),
-            );
-            body.extend_from_slice(b",\"nextPageToken\":");
-            json::write_str(&mut body, &token);
-        }
-        body.push(b'}');
-        body
+            )
+        });
+        write_page(
+            b"{\"success\":true,\"processors\":[",
+            &page,
+            |buf, p| write_processor_item(buf, p),
+            token,
+        )
     };
     Ok(([(header::CONTENT_TYPE, "application/json")], body).into_response())
 }
@@ -252,10 +256,7 @@ pub async fn update(
                     .config
                     .map(|c| checked_config(p.processor_type, c))
                     .transpose()
-                    .map_err(|e| StoreError::Invalid {
-                        field: String::new(),
-                        reason: e.to_string(),
-                    })?;
+                    .map_err(refused)?;
                 let now = state.now().max(p.updated_at);
                 if let Some(name) = request.name {
                     p.name = name;
@@ -268,12 +269,7 @@ pub async fn update(
                 Ok(processor_json(p))
             })
         })
-        .map_err(|e| match e {
-            StoreError::Invalid { field, reason } if field.is_empty() => {
-                ApiError::InvalidRequest(reason)
-            }
-            other => store_error(other),
-        })?;
+        .map_err(store_error)?;
     Ok(Json(json!({"success": true, "processor": processor})))
 }
 
@@ -336,12 +332,7 @@ pub async fn publish(
         .change_store(|store| {
             store.edit_processor(&caller.workspace_id, &id, |p| {
                 let config = match request.config {
-                    Some(c) => {
-                        checked_config(p.processor_type, c).map_err(|e| StoreError::Invalid {
-                            field: String::new(),
-                            reason: e.to_string(),
-                        })?
-                    }
+                    Some(c) => checked_config(p.processor_type, c).map_err(refused)?,
                     None => p.draft_version.config.clone(),
                 };
                 let latest = p.latest().and_then(|v| VersionNumber::parse(&v.version));
@@ -362,12 +353,7 @@ pub async fn publish(
                 Ok(answer)
             })
         })
-        .map_err(|e| match e {
-            StoreError::Invalid { field, reason } if field.is_empty() => {
-                ApiError::InvalidRequest(reason)
-            }
-            other => store_error(other),
-        })?;
+        .map_err(store_error)?;
     tracing::debug!(key = %caller.key_name, processor = %id, "published a processor version");
     Ok(Json(
         json!({"success": true, "processorVersion": published}),

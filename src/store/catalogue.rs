@@ -410,15 +410,8 @@ fn check_versions(p: &Processor) -> Result<(), StoreError> {
     }
     let mut ids = FxHashSet::default();
     let mut numbers = FxHashSet::default();
-    for (i, v) in std::iter::once(&p.draft_version)
-        .chain(&p.versions)
-        .enumerate()
-    {
-        let field = if i == 0 {
-            "draftVersion".to_owned()
-        } else {
-            format!("versions[{}]", i - 1)
-        };
+    for (field, v) in p.versions_by_field() {
+        let is_draft = field == "draftVersion";
         crate::domain::check_id(&v.id)
             .map_err(|e| invalid(format!("{field}.id"), e.to_string()))?;
         if !ids.insert(v.id.as_str()) {
@@ -427,7 +420,7 @@ fn check_versions(p: &Processor) -> Result<(), StoreError> {
                 format!("version id `{}` is used twice", v.id),
             ));
         }
-        if i > 0 {
+        if !is_draft {
             let number = VersionNumber::parse(&v.version).ok_or_else(|| {
                 invalid(
                     format!("{field}.version"),

@@ -358,17 +358,9 @@ impl Store {
                 format!("unknown workspace `{}`", processor.workspace_id),
             ));
         }
-        for (i, v) in std::iter::once(&processor.draft_version)
-            .chain(&processor.versions)
-            .enumerate()
-        {
-            let field = if i == 0 {
-                "draftVersion.config".to_owned()
-            } else {
-                format!("versions[{}].config", i - 1)
-            };
+        for (field, v) in processor.versions_by_field() {
             check_config(processor.processor_type, &v.config)
-                .map_err(|(at, reason)| invalid(format!("{field}{at}"), reason))?;
+                .map_err(|(at, reason)| invalid(format!("{field}.config{at}"), reason))?;
         }
         self.catalogue.add(processor)
     }

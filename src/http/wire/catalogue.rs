@@ -5,6 +5,31 @@
 use super::json::{write_str, write_timestamp, write_u64};
 use crate::domain::{Processor, StoredFile};
 
+/// A list's page: `head` (the body up to the array's `[`), each item, and
+/// after the array the next page's token when there is one.
+pub fn write_page<T>(
+    head: &[u8],
+    items: &[T],
+    write_item: impl Fn(&mut Vec<u8>, &T),
+    next_page_token: Option<String>,
+) -> Vec<u8> {
+    let mut buf = Vec::with_capacity(256 * items.len() + 256);
+    buf.extend_from_slice(head);
+    for (i, item) in items.iter().enumerate() {
+        if i > 0 {
+            buf.push(b',');
+        }
+        write_item(&mut buf, item);
+    }
+    buf.push(b']');
+    if let Some(token) = next_page_token {
+        buf.extend_from_slice(b",\"nextPageToken\":");
+        write_str(&mut buf, &token);
+    }
+    buf.push(b'}');
+    buf
+}
+
 /// `LegacyListProcessorsProcessor`; versions the draft first, then the
 /// published ones newest first (the catalogue keeps them oldest first).
 pub fn write_processor_item(buf: &mut Vec<u8>, p: &Processor) {
