@@ -75,6 +75,19 @@ pub struct Config {
     )]
     pub generate_workspace: Option<String>,
 
+    /// How long a run made with POST /processor_runs takes to finish
+    /// (`0` = at once; `250ms`, `2s`, `1m`). A run whose input holds
+    /// `__slow__` takes ten times as long.
+    #[arg(long, env = "EXTEND_MOCK_PROCESSING_TIME", default_value = "2s",
+          value_name = "DURATION", value_parser = parse_duration)]
+    pub processing_time: std::time::Duration,
+
+    /// Longest a `sync: true` create waits for its run to finish; past it the
+    /// run is answered as it stands (still PROCESSING) and goes on.
+    #[arg(long, env = "EXTEND_MOCK_SYNC_TIMEOUT", default_value = "300s",
+          value_name = "DURATION", value_parser = parse_duration)]
+    pub sync_timeout: std::time::Duration,
+
     /// Largest file POST /files/upload takes (bytes, or with KiB, MiB, GiB).
     #[arg(long, env = "EXTEND_MOCK_MAX_FILE_SIZE", default_value = "50MiB",
           value_name = "SIZE", value_parser = parse_size)]
@@ -155,4 +168,23 @@ pub fn parse_size(raw: &str) -> Result<usize, String> {
     number
         .checked_mul(factor)
         .ok_or_else(|| format!("`{raw}` is too large"))
+}
+
+/// A duration: a whole number with `ms`, `s` or `m` (a bare `0` is zero).
+pub fn parse_duration(raw: &str) -> Result<std::time::Duration, String> {
+    let raw = raw.trim();
+    let split = raw
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(raw.len());
+    let (digits, unit) = raw.split_at(split);
+    let number: u64 = digits
+        .parse()
+        .map_err(|_| format!("`{raw}` is not a duration such as 0, 250ms, 2s or 1m"))?;
+    match unit.trim() {
+        "" if number == 0 => Ok(std::time::Duration::ZERO),
+        "ms" => Ok(std::time::Duration::from_millis(number)),
+        "s" => Ok(std::time::Duration::from_secs(number)),
+        "m" => Ok(std::time::Duration::from_secs(number.saturating_mul(60))),
+        _ => Err(format!("`{raw}` needs a unit: ms, s or m (0 alone is fine)")),
+    }
 }

@@ -13,6 +13,7 @@ pub mod generate;
 pub mod healthcheck;
 pub mod http;
 pub mod journal;
+pub mod lifecycle;
 
 pub mod domain;
 pub mod page_token;
@@ -49,8 +50,22 @@ pub fn app(
 + Sync
 + 'static {
     let routes = Router::new()
-        .route("/processor_runs", get(routes::processor_runs::list))
-        .route("/v1/processor_runs", get(routes::processor_runs::list))
+        .route(
+            "/processor_runs",
+            get(routes::processor_runs::list).post(routes::processor_runs::create),
+        )
+        .route(
+            "/v1/processor_runs",
+            get(routes::processor_runs::list).post(routes::processor_runs::create),
+        )
+        .route(
+            "/processor_runs/{id}/cancel",
+            post(routes::processor_runs::cancel),
+        )
+        .route(
+            "/v1/processor_runs/{id}/cancel",
+            post(routes::processor_runs::cancel),
+        )
         .route(
             "/processor_runs/{id}",
             get(routes::processor_runs::get).delete(routes::processor_runs::delete),
@@ -131,7 +146,18 @@ fn panic_response(panic: Box<dyn Any + Send + 'static>) -> Response {
 
 /// Serves until the listener fails.
 pub async fn serve(listener: TcpListener, state: Arc<AppState>) -> std::io::Result<()> {
+    let _lifecycle = AbortOnDrop(tokio::spawn(lifecycle::drive(Arc::clone(&state))));
     axum::serve(listener, app(state).into_make_service()).await
+}
+
+/// The lifecycle's task lives as long as the server: stopping the server
+/// drops the runs in flight instead of waiting for them.
+struct AbortOnDrop(tokio::task::JoinHandle<()>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
 }
 
 /// Serves until `shutdown` resolves, then finishes the requests in flight.
@@ -140,6 +166,7 @@ pub async fn serve_until(
     state: Arc<AppState>,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
+    let _lifecycle = AbortOnDrop(tokio::spawn(lifecycle::drive(Arc::clone(&state))));
     axum::serve(listener, app(state).into_make_service())
         .with_graceful_shutdown(shutdown)
         .await

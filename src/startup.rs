@@ -187,6 +187,8 @@ async fn serve(config: Config) -> anyhow::Result<()> {
         admin_token: config.admin_token.clone(),
         control_plane: !config.no_control_plane,
         seed: config.seed,
+        processing_time: config.processing_time,
+        sync_timeout: config.sync_timeout,
         file_limits: FileLimits {
             max_file_bytes: config.max_file_size,
             max_total_bytes: config.max_files_size,

@@ -2,7 +2,7 @@
 //! for plain memory work, never across an `.await`.
 
 use std::num::NonZeroU32;
-use std::sync::atomic::{AtomicI64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicI64, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Mutex, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 use governor::clock::{Clock, DefaultClock};
@@ -12,13 +12,14 @@ use rand::{RngExt, SeedableRng};
 
 use crate::body_cache::BodyCache;
 use crate::domain::ProcessorRun;
-use crate::domain::{PagingRules, Timestamp};
+use crate::domain::{PagingRules, RunStatus, Timestamp};
+use crate::lifecycle::Lifecycle;
 use crate::faults::{Fault, FaultSpec, Faults};
 use crate::fixtures::{self, Document, FixtureError};
 use crate::generate::{self, GenerateSpec, Progress};
 use crate::journal::{Journal, JournalEntry};
 use crate::page_token::PageSigner;
-use crate::store::{FileLimits, Store, StoreError};
+use crate::store::{FileLimits, RunChange, Store, StoreError};
 
 const POISONED: &str = "a thread panicked while holding a state lock";
 
@@ -34,6 +35,10 @@ pub struct Settings {
     pub admin_token: Option<String>,
     /// When false, only `/_mock/health` is served under `/_mock/`.
     pub control_plane: bool,
+    /// How long an API-made run takes to finish (`--processing-time`).
+    pub processing_time: std::time::Duration,
+    /// Longest a `sync` create waits (`--sync-timeout`).
+    pub sync_timeout: std::time::Duration,
     /// Bounds on uploaded files (`--max-file-size`, `--max-files-size`).
     pub file_limits: FileLimits,
     /// Seeds the stream the ids of API-made objects come from (`--seed`), so
@@ -53,6 +58,8 @@ impl Default for Settings {
             admin_token: None,
             control_plane: true,
             seed: 42,
+            processing_time: std::time::Duration::from_secs(2),
+            sync_timeout: std::time::Duration::from_secs(300),
             file_limits: FileLimits {
                 max_file_bytes: 50 << 20,
                 max_total_bytes: 512 << 20,
@@ -106,6 +113,11 @@ pub struct AppState {
     ids: Mutex<ChaCha8Rng>,
     /// The last time handed out by `now`, in nanoseconds.
     last_stamp: AtomicI64,
+    /// Runs made through the API on their way to their end.
+    pub lifecycle: Lifecycle,
+    /// Bumped whenever the whole state is replaced (reset, new fixtures), so
+    /// the lifecycle leaves runs of an older state alone.
+    epoch: AtomicU64,
 }
 
 impl AppState {
@@ -120,6 +132,8 @@ impl AppState {
             fault_count: AtomicUsize::new(0),
             ids: Mutex::new(ChaCha8Rng::seed_from_u64(settings.seed)),
             last_stamp: AtomicI64::new(i64::MIN),
+            lifecycle: Lifecycle::default(),
+            epoch: AtomicU64::new(0),
             settings,
             seed,
             store: RwLock::new(store),
@@ -152,9 +166,46 @@ impl AppState {
         store
     }
 
-    /// Swaps in a store built (and checked) elsewhere, with no lock held meanwhile.
+    /// Swaps in a store built (and checked) elsewhere, with no lock held
+    /// meanwhile. Runs in flight belong to the old state and are dropped.
     pub fn replace_store(&self, next: Store) {
-        *self.store_mut() = next;
+        let mut store = self.store_mut();
+        *store = next;
+        self.epoch.fetch_add(1, Ordering::SeqCst);
+        self.lifecycle.clear();
+    }
+
+    /// Which state the store holds (see `epoch`); read it under the same
+    /// lock as the change it goes with.
+    pub fn epoch(&self) -> u64 {
+        self.epoch.load(Ordering::SeqCst)
+    }
+
+    /// Ends runs the lifecycle found due, each only if it is still
+    /// `PROCESSING` in the state it was scheduled in. How many were ended.
+    pub fn finish_runs(
+        &self,
+        due: impl Iterator<Item = (u64, String, String, RunChange)>,
+    ) -> usize {
+        let mut store = self.store_mut();
+        let epoch = self.epoch();
+        let mut finished = 0;
+        for (run_epoch, workspace_id, run_id, mut change) in due {
+            if run_epoch != epoch {
+                continue;
+            }
+            let Ok(run) = store.get(&workspace_id, &run_id) else {
+                continue;
+            };
+            if run.status != RunStatus::Processing {
+                continue;
+            }
+            change.updated_at = Some(self.now().max(run.updated_at));
+            if store.update(&workspace_id, &run_id, change).is_ok() {
+                finished += 1;
+            }
+        }
+        finished
     }
 
     /// Back to the start-up state. The new store is built before the swap, so

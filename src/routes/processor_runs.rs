@@ -6,7 +6,12 @@ use std::sync::Arc;
 
 use bytes::Bytes;
 
+use std::time::Duration;
+
+use axum::extract::rejection::BytesRejection;
 use axum::extract::{Path, RawQuery, State};
+use serde::Deserialize;
+use serde_json::Value;
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 
@@ -18,7 +23,14 @@ use crate::http::wire::full::{FULL_RUN_BYTES, write_full_run};
 use crate::http::wire::json;
 use crate::http::wire::summary::{SUMMARY_BYTES, write_summaries};
 use crate::state::AppState;
-use crate::store::{PageRequest, StoreError};
+use crate::domain::{
+    DRAFT, JsonObject, ProcessorRun, RunDetails, RunId, RunSource, RunStatus,
+};
+use crate::full_run::check_config;
+use crate::http::body::{invalid_field, json_body};
+use crate::http::wire::catalogue::write_file_summary;
+use crate::lifecycle::{Marker, Outcome, failure_message};
+use crate::store::{PageRequest, RunChange, StoreError};
 
 /// The message the API answers a delete with.
 pub const DELETED_MESSAGE: &str = "Document processor run data has been successfully deleted.";
@@ -79,31 +91,34 @@ pub async fn list(
     Ok(json_response(body))
 }
 
+/// `{"success":true,"processorRun":…}` for a run of the workspace, from the
+/// store as it is (read lock held while writing).
+fn full_run_body(state: &AppState, workspace_id: &str, id: &str) -> Result<Bytes, ApiError> {
+    let store = state.store();
+    let run = store
+        .get(workspace_id, id)
+        .map_err(|e| not_found(e, id))?;
+    // Looked up only once the workspace check has passed.
+    if let Some(body) = state.full_runs.get(id) {
+        return Ok(body);
+    }
+    let (kind, config) = store.run_processor(workspace_id, &run);
+    let mut body = Vec::with_capacity(FULL_RUN_BYTES);
+    body.extend_from_slice(b"{\"success\":true,\"processorRun\":");
+    write_full_run(&full_run(&run, kind, config), &mut body);
+    body.push(b'}');
+    let body = Bytes::from(body);
+    state.full_runs.put(id, body.clone());
+    Ok(body)
+}
+
 /// The full run, derived on read where the store holds no pinned fields.
 pub async fn get(
     State(state): State<Arc<AppState>>,
     caller: Caller,
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
-    let body = {
-        let store = state.store();
-        let run = store
-            .get(&caller.workspace_id, &id)
-            .map_err(|e| not_found(e, &id))?;
-        // Looked up only once the workspace check has passed.
-        if let Some(body) = state.full_runs.get(&id) {
-            return Ok(json_response(body));
-        }
-        let (kind, config) = store.run_processor(&caller.workspace_id, &run);
-        let mut body = Vec::with_capacity(FULL_RUN_BYTES);
-        body.extend_from_slice(b"{\"success\":true,\"processorRun\":");
-        write_full_run(&full_run(&run, kind, config), &mut body);
-        body.push(b'}');
-        let body = Bytes::from(body);
-        state.full_runs.put(&id, body.clone());
-        body
-    };
-    Ok(json_response(body))
+    full_run_body(&state, &caller.workspace_id, &id).map(json_response)
 }
 
 /// Deletes for good: the run leaves every list, page walk and export until
@@ -123,4 +138,255 @@ pub async fn delete(
         "message": DELETED_MESSAGE,
     });
     Ok(json_response(body.to_string().into_bytes()))
+}
+
+/// `POST /processor_runs`, as the SDKs send it. Python sends `null` for what
+/// it leaves out: read as absent.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CreateRun {
+    processor_id: String,
+    version: Option<String>,
+    file: Option<FileInput>,
+    raw_text: Option<String>,
+    sync: Option<bool>,
+    #[allow(dead_code)]
+    priority: Option<i64>,
+    metadata: Option<JsonObject>,
+    config: Option<JsonObject>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct FileInput {
+    file_url: Option<String>,
+    file_id: Option<String>,
+    file_name: Option<String>,
+}
+
+const RUN_PREFIX: &str = "exr_";
+const USAGE_TAGS: &str = "extend:usage_tags";
+
+/// The name a `fileUrl` gives a file: its path's last segment, decoded.
+fn name_from_url(url: &str) -> Option<String> {
+    let rest = url
+        .strip_prefix("https://")
+        .or_else(|| url.strip_prefix("http://"))?;
+    let path = rest.split(['?', '#']).next().unwrap_or("");
+    let (_, path) = path.split_once('/')?;
+    let last = path.rsplit('/').find(|s| !s.is_empty())?;
+    let decoded: String = form_urlencoded::parse(format!("n={last}").as_bytes())
+        .next()
+        .map(|(_, v)| v.into_owned())
+        .unwrap_or_else(|| last.to_owned());
+    Some(decoded)
+}
+
+/// `metadata` as echoed: usage tags kept to `[A-Za-z0-9_-]`, as documented.
+fn clean_metadata(mut metadata: JsonObject) -> Result<JsonObject, ApiError> {
+    if let Some(tags) = metadata.get_mut(USAGE_TAGS) {
+        let Some(list) = tags.as_array_mut() else {
+            return Err(invalid_field(
+                &format!("metadata.{USAGE_TAGS}"),
+                "must be an array of strings",
+            ));
+        };
+        for tag in list.iter_mut() {
+            let Some(text) = tag.as_str() else {
+                return Err(invalid_field(
+                    &format!("metadata.{USAGE_TAGS}"),
+                    "must be an array of strings",
+                ));
+            };
+            let cleaned: String = text
+                .chars()
+                .filter(|c| c.is_ascii_alphanumeric() || *c == '_' || *c == '-')
+                .collect();
+            *tag = Value::String(cleaned);
+        }
+    }
+    Ok(metadata)
+}
+
+/// Everything the create decided before storing: the run, how it ends, and after how long.
+struct Planned {
+    run: ProcessorRun,
+    end: Option<(Duration, Outcome)>,
+}
+
+fn plan_run(state: &AppState, workspace_id: &str, request: CreateRun) -> Result<Planned, ApiError> {
+    let store = state.store();
+    let processor = store
+        .processor(workspace_id, &request.processor_id)
+        .ok_or_else(|| ApiError::ProcessorNotFound(request.processor_id.clone()))?;
+    let version = match request.version.as_deref() {
+        None | Some("latest") => processor.latest().unwrap_or(&processor.draft_version),
+        Some(DRAFT) => &processor.draft_version,
+        Some(number) => processor
+            .versions
+            .iter()
+            .find(|v| v.version == number)
+            .ok_or_else(|| ApiError::VersionNotFound(number.to_owned()))?,
+    };
+    let (file_name, file_json, pages, marker_text) = match (request.file, request.raw_text) {
+        (Some(_), Some(_)) => {
+            return Err(invalid_field("file", "give `file` or `rawText`, not both"));
+        }
+        (None, None) => {
+            return Err(invalid_field("file", "one of `file` or `rawText` is required"));
+        }
+        (None, Some(text)) => {
+            if text.trim().is_empty() {
+                return Err(invalid_field("rawText", "must not be empty"));
+            }
+            ("raw_text.txt".to_owned(), None, 1, text)
+        }
+        (Some(file), None) => match (file.file_url, file.file_id) {
+            (Some(_), Some(_)) => {
+                return Err(invalid_field(
+                    "file.fileUrl",
+                    "give `fileUrl` or `fileId`, not both",
+                ));
+            }
+            (None, None) => {
+                return Err(invalid_field(
+                    "file.fileUrl",
+                    "one of `fileUrl` or `fileId` is required",
+                ));
+            }
+            (Some(url), None) => {
+                let from_url = name_from_url(&url).ok_or_else(|| {
+                    invalid_field(
+                        "file.fileUrl",
+                        format!("`{url}` is not an http(s) URL with a path"),
+                    )
+                })?;
+                let name = file.file_name.unwrap_or(from_url);
+                let marker = format!("{url} {name}");
+                (name, None, 1, marker)
+            }
+            (None, Some(id)) => {
+                let stored = store
+                    .file(workspace_id, &id)
+                    .ok_or_else(|| ApiError::FileNotFound(id.clone()))?;
+                let name = file.file_name.unwrap_or_else(|| stored.name.clone());
+                let mut json = Vec::new();
+                write_file_summary(&mut json, stored);
+                let object: JsonObject =
+                    serde_json::from_slice(&json).map_err(|e| ApiError::Internal(e.into()))?;
+                let marker = name.clone();
+                (name, Some(object), stored.page_count, marker)
+            }
+        },
+    };
+    let config = request
+        .config
+        .map(|config| {
+            check_config(processor.processor_type, &config)
+                .map_err(|(field, reason)| invalid_field(&format!("config{field}"), reason))?;
+            Ok::<_, ApiError>(config)
+        })
+        .transpose()?;
+    let metadata = request.metadata.map(clean_metadata).transpose()?;
+    let now = state.now();
+    let run = ProcessorRun {
+        id: RunId::parse(&state.new_id(RUN_PREFIX)).map_err(|e| ApiError::Internal(anyhow::anyhow!(e)))?,
+        workspace_id: workspace_id.to_owned(),
+        status: RunStatus::Processing,
+        processor_id: processor.id.clone(),
+        processor_name: processor.name.clone(),
+        processor_version_id: version.id.clone(),
+        processor_type: Some(processor.processor_type),
+        source: RunSource::Api,
+        source_id: None,
+        file_name,
+        created_at: now,
+        updated_at: now,
+        usage: None,
+        details: RunDetails {
+            config,
+            files: file_json.map(|f| vec![f]),
+            metadata,
+            ..RunDetails::default()
+        },
+    };
+    let base = state.settings.processing_time;
+    let processed = Outcome::Processed {
+        credits_thousandths: 1000 * u64::from(pages.max(1)),
+    };
+    let end = match Marker::find(&marker_text) {
+        Some(Marker::Hold) => None,
+        Some(Marker::Slow) => Some((base * 10, processed)),
+        Some(Marker::Fail(reason)) => Some((
+            base,
+            Outcome::Failed {
+                message: failure_message(&reason),
+                reason,
+            },
+        )),
+        None => Some((base, processed)),
+    };
+    Ok(Planned { run, end })
+}
+
+/// Creates a run: `PROCESSING` at once, ended by the lifecycle. With
+/// `sync: true`, answers once it has ended (or at `--sync-timeout`).
+pub async fn create(
+    State(state): State<Arc<AppState>>,
+    caller: Caller,
+    body: Result<axum::body::Bytes, BytesRejection>,
+) -> Result<Response, ApiError> {
+    let request: CreateRun = json_body(body)?;
+    let sync = request.sync.unwrap_or(false);
+    let ws = caller.workspace_id.as_str();
+    let Planned { run, end } = plan_run(&state, ws, request)?;
+    let id = run.id.as_str().to_owned();
+    state.change_store(|store| {
+        store.add_runs([run]).map_err(|(_, e)| ApiError::Internal(e.into()))?;
+        if let Some((delay, outcome)) = end {
+            state
+                .lifecycle
+                .schedule(state.epoch(), ws, &id, delay, outcome);
+        }
+        Ok::<_, ApiError>(())
+    })?;
+    tracing::debug!(key = %caller.key_name, workspace = %ws, run = %id, "created a run");
+    if sync {
+        let deadline = tokio::time::Instant::now() + state.settings.sync_timeout;
+        loop {
+            let status = state.store().get(ws, &id).map(|r| r.status);
+            let now = tokio::time::Instant::now();
+            if status != Ok(RunStatus::Processing) || now >= deadline {
+                break;
+            }
+            state.lifecycle.wait_finished(deadline - now).await;
+        }
+    }
+    full_run_body(&state, ws, &id).map(json_response)
+}
+
+/// Cancels a `PROCESSING` or `PENDING` run: `CANCELLED`, and it never finishes.
+pub async fn cancel(
+    State(state): State<Arc<AppState>>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    let ws = caller.workspace_id.as_str();
+    state.change_store(|store| {
+        let run = store.get(ws, &id).map_err(|e| not_found(e, &id))?;
+        if !matches!(run.status, RunStatus::Processing | RunStatus::Pending) {
+            return Err(ApiError::InvalidRequest(format!(
+                "Processor run `{id}` is {}; only a PROCESSING or PENDING run can be cancelled",
+                run.status
+            )));
+        }
+        let change = RunChange {
+            status: Some(RunStatus::Cancelled),
+            updated_at: Some(state.now().max(run.updated_at)),
+            ..RunChange::default()
+        };
+        store.update(ws, &id, change).map_err(|e| not_found(e, &id))
+    })?;
+    tracing::debug!(key = %caller.key_name, workspace = %ws, run = %id, "cancelled a run");
+    full_run_body(&state, ws, &id).map(json_response)
 }

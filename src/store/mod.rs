@@ -138,11 +138,13 @@ impl Page<'_> {
 }
 
 /// A change to a stored run; `None` leaves a field as it is.
-#[derive(Clone, Copy, Debug, Default, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct RunChange {
     pub status: Option<RunStatus>,
     pub updated_at: Option<Timestamp>,
     pub credits: Option<f64>,
+    /// `failureReason` and `failureMessage`, kept with the run's details.
+    pub failure: Option<(String, String)>,
 }
 
 /// One run as the store holds it, borrowed: what the wire writers and the
@@ -620,6 +622,11 @@ impl Store {
         if let Some(credits) = change.credits {
             run.credits = Some(credits);
         }
+        if let Some((reason, message)) = change.failure {
+            let details = self.details.entry(slot).or_default();
+            details.failure_reason = Some(reason);
+            details.failure_message = Some(message);
+        }
         self.index_one(slot);
         Ok(())
     }
@@ -757,6 +764,7 @@ mod tests {
                     status: Some(RunStatus::Processed),
                     updated_at: Some(later),
                     credits: Some(2.5),
+                    failure: None,
                 },
             )
             .unwrap();

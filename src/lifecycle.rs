@@ -1,0 +1,252 @@
+//! The lifecycle of runs made through the API: one queue of the moments runs
+//! finish, and one task that finishes them when their time comes. No task or
+//! timer per run: a run in flight costs one queue entry (about 80 bytes), and
+//! shutting down drops the queue without waiting for it.
+//!
+//! What a run becomes is decided when it is created: PROCESSED after the
+//! processing time, or what a marker in its input asks for (see `Marker`).
+//! The change is made under the store's write lock, and only if the run is
+//! still `PROCESSING` in the same state it was created in: a run cancelled,
+//! deleted or replaced (reset, new fixtures) in the meantime is left alone.
+
+use std::cmp::Reverse;
+use std::collections::BinaryHeap;
+use std::sync::Arc;
+use std::sync::Mutex;
+use std::time::Duration;
+
+use tokio::sync::Notify;
+use tokio::time::Instant;
+
+use crate::domain::RunStatus;
+use crate::state::AppState;
+use crate::store::RunChange;
+
+const POISONED: &str = "a thread panicked while holding the lifecycle queue";
+
+/// How a run ends when its time comes.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Outcome {
+    Processed { credits_thousandths: u64 },
+    Failed { reason: String, message: String },
+}
+
+/// What the input of a run asks for, found in its file name, file URL or
+/// raw text (like a payment sandbox's test card numbers).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Marker {
+    /// `__fail__` or `__fail_<REASON>__`: FAILED, with that `failureReason`.
+    Fail(String),
+    /// `__hold__`: stays PROCESSING until cancelled, deleted or finished
+    /// through the control plane.
+    Hold,
+    /// `__slow__`: takes ten times the processing time.
+    Slow,
+}
+
+pub const DEFAULT_FAILURE: &str = "FILE_PARSING_ERROR";
+
+/// The message a failure reason comes with.
+pub fn failure_message(reason: &str) -> String {
+    match reason {
+        "FILE_PARSING_ERROR" => {
+            "The file could not be parsed. It may be corrupted or password-protected.".into()
+        }
+        "PROCESSING_TIMEOUT" => "Processing did not finish within the time limit.".into(),
+        "UNSUPPORTED_FILE_TYPE" => "The file type is not supported by this processor.".into(),
+        "INTERNAL_ERROR" => "An internal error occurred while processing the document.".into(),
+        other => format!("The run failed: {other} (asked for by a marker in its input)."),
+    }
+}
+
+impl Marker {
+    /// The first marker in `text`, if any. Reasons are upper-case letters,
+    /// digits and underscores.
+    pub fn find(text: &str) -> Option<Marker> {
+        if text.contains("__hold__") {
+            return Some(Marker::Hold);
+        }
+        if let Some(at) = text.find("__fail") {
+            let rest = &text[at + "__fail".len()..];
+            if rest.starts_with("__") {
+                return Some(Marker::Fail(DEFAULT_FAILURE.into()));
+            }
+            if let Some(reason) = rest.strip_prefix('_')
+                && let Some(end) = reason.find("__")
+            {
+                let reason = &reason[..end];
+                if !reason.is_empty()
+                    && reason
+                        .bytes()
+                        .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_')
+                {
+                    return Some(Marker::Fail(reason.into()));
+                }
+            }
+        }
+        if text.contains("__slow__") {
+            return Some(Marker::Slow);
+        }
+        None
+    }
+}
+
+#[derive(Debug, PartialEq, Eq, PartialOrd, Ord)]
+struct Entry {
+    due: Instant,
+    /// Ties keep the order runs were made in.
+    seq: u64,
+    epoch: u64,
+    workspace_id: String,
+    run_id: String,
+    outcome: OutcomeKey,
+}
+
+/// `Outcome`, ordered so it can sit in the heap.
+#[derive(Debug, PartialEq, Eq, PartialOrd, Ord)]
+enum OutcomeKey {
+    Processed(u64),
+    Failed(String, String),
+}
+
+#[derive(Default)]
+pub struct Lifecycle {
+    queue: Mutex<(BinaryHeap<Reverse<Entry>>, u64)>,
+    wake: Notify,
+    /// Woken after each batch of finished runs, for `sync` requests.
+    finished: Notify,
+}
+
+impl Lifecycle {
+    /// Runs waiting for their time.
+    pub fn in_flight(&self) -> usize {
+        self.queue.lock().expect(POISONED).0.len()
+    }
+
+    /// Schedules a run to end as `outcome` after `delay`. `epoch` is the
+    /// store's at creation, so a reset in between leaves the run alone.
+    pub fn schedule(
+        &self,
+        epoch: u64,
+        workspace_id: &str,
+        run_id: &str,
+        delay: Duration,
+        outcome: Outcome,
+    ) {
+        let mut queue = self.queue.lock().expect(POISONED);
+        queue.1 += 1;
+        let seq = queue.1;
+        let outcome = match outcome {
+            Outcome::Processed {
+                credits_thousandths,
+            } => OutcomeKey::Processed(credits_thousandths),
+            Outcome::Failed { reason, message } => OutcomeKey::Failed(reason, message),
+        };
+        queue.0.push(Reverse(Entry {
+            due: Instant::now() + delay,
+            seq,
+            epoch,
+            workspace_id: workspace_id.to_owned(),
+            run_id: run_id.to_owned(),
+            outcome,
+        }));
+        drop(queue);
+        self.wake.notify_one();
+    }
+
+    /// Drops every scheduled run (reset, new fixtures).
+    pub fn clear(&self) {
+        self.queue.lock().expect(POISONED).0.clear();
+    }
+
+    /// Waits for the next batch of finished runs (or `limit`).
+    pub async fn wait_finished(&self, limit: Duration) {
+        let _ = tokio::time::timeout(limit, self.finished.notified()).await;
+    }
+
+    /// The entries due by `now`, and when the next one is.
+    fn take_due(&self, now: Instant) -> (Vec<Entry>, Option<Instant>) {
+        let mut queue = self.queue.lock().expect(POISONED);
+        let mut due = Vec::new();
+        while queue.0.peek().is_some_and(|Reverse(e)| e.due <= now) {
+            let Reverse(entry) = queue.0.pop().expect("peeked");
+            due.push(entry);
+        }
+        (due, queue.0.peek().map(|Reverse(e)| e.due))
+    }
+}
+
+/// The one task that finishes runs. Runs until the server stops.
+pub async fn drive(state: Arc<AppState>) {
+    loop {
+        let (due, next) = state.lifecycle.take_due(Instant::now());
+        if !due.is_empty() {
+            let finished = state.finish_runs(due.into_iter().map(|e| {
+                let change = match e.outcome {
+                    OutcomeKey::Processed(thousandths) => RunChange {
+                        status: Some(RunStatus::Processed),
+                        updated_at: None,
+                        credits: Some(thousandths as f64 / 1000.0),
+                        failure: None,
+                    },
+                    OutcomeKey::Failed(reason, message) => RunChange {
+                        status: Some(RunStatus::Failed),
+                        updated_at: None,
+                        credits: None,
+                        failure: Some((reason, message)),
+                    },
+                };
+                (e.epoch, e.workspace_id, e.run_id, change)
+            }));
+            tracing::debug!(finished, "runs finished");
+            state.lifecycle.finished.notify_waiters();
+        }
+        let wake = state.lifecycle.wake.notified();
+        match next {
+            Some(at) => {
+                let _ = tokio::time::timeout_at(at, wake).await;
+            }
+            None => wake.await,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn markers_are_found_where_they_are_meant() {
+        assert_eq!(Marker::find("invoice.pdf"), None);
+        assert_eq!(Marker::find("failed_invoices.pdf"), None);
+        assert_eq!(
+            Marker::find("scan__fail__.pdf"),
+            Some(Marker::Fail("FILE_PARSING_ERROR".into()))
+        );
+        assert_eq!(
+            Marker::find("https://x.test/a/__fail_PROCESSING_TIMEOUT__.pdf"),
+            Some(Marker::Fail("PROCESSING_TIMEOUT".into()))
+        );
+        assert_eq!(Marker::find("__fail_lower__"), None);
+        assert_eq!(Marker::find("w2__hold__.pdf"), Some(Marker::Hold));
+        assert_eq!(Marker::find("big__slow__.pdf"), Some(Marker::Slow));
+    }
+
+    #[tokio::test]
+    async fn due_entries_come_out_in_time_order() {
+        let lifecycle = Lifecycle::default();
+        let done = Outcome::Processed {
+            credits_thousandths: 1000,
+        };
+        lifecycle.schedule(0, "ws", "b", Duration::from_millis(0), done.clone());
+        lifecycle.schedule(0, "ws", "a", Duration::from_millis(0), done.clone());
+        lifecycle.schedule(0, "ws", "later", Duration::from_secs(60), done);
+        assert_eq!(lifecycle.in_flight(), 3);
+        let (due, next) = lifecycle.take_due(Instant::now());
+        let ids: Vec<&str> = due.iter().map(|e| e.run_id.as_str()).collect();
+        assert_eq!(ids, ["b", "a"], "ties keep the order of scheduling");
+        assert!(next.is_some());
+        lifecycle.clear();
+        assert_eq!(lifecycle.in_flight(), 0);
+    }
+}
