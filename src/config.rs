@@ -173,9 +173,7 @@ pub fn parse_size(raw: &str) -> Result<usize, String> {
 /// A duration: a whole number with `ms`, `s` or `m` (a bare `0` is zero).
 pub fn parse_duration(raw: &str) -> Result<std::time::Duration, String> {
     let raw = raw.trim();
-    let split = raw
-        .find(|c: char| !c.is_ascii_digit())
-        .unwrap_or(raw.len());
+    let split = raw.find(|c: char| !c.is_ascii_digit()).unwrap_or(raw.len());
     let (digits, unit) = raw.split_at(split);
     let number: u64 = digits
         .parse()
@@ -185,6 +183,8 @@ pub fn parse_duration(raw: &str) -> Result<std::time::Duration, String> {
         "ms" => Ok(std::time::Duration::from_millis(number)),
         "s" => Ok(std::time::Duration::from_secs(number)),
         "m" => Ok(std::time::Duration::from_secs(number.saturating_mul(60))),
-        _ => Err(format!("`{raw}` needs a unit: ms, s or m (0 alone is fine)")),
+        _ => Err(format!(
+            "`{raw}` needs a unit: ms, s or m (0 alone is fine)"
+        )),
     }
 }

@@ -13,11 +13,11 @@ use rand::{RngExt, SeedableRng};
 use crate::body_cache::BodyCache;
 use crate::domain::ProcessorRun;
 use crate::domain::{PagingRules, RunStatus, Timestamp};
-use crate::lifecycle::Lifecycle;
 use crate::faults::{Fault, FaultSpec, Faults};
 use crate::fixtures::{self, Document, FixtureError};
 use crate::generate::{self, GenerateSpec, Progress};
 use crate::journal::{Journal, JournalEntry};
+use crate::lifecycle::Lifecycle;
 use crate::page_token::PageSigner;
 use crate::store::{FileLimits, RunChange, Store, StoreError};
 

@@ -10,26 +10,24 @@ use std::time::Duration;
 
 use axum::extract::rejection::BytesRejection;
 use axum::extract::{Path, RawQuery, State};
-use serde::Deserialize;
-use serde_json::Value;
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
+use serde::Deserialize;
+use serde_json::Value;
 
+use crate::domain::{DRAFT, JsonObject, ProcessorRun, RunDetails, RunId, RunSource, RunStatus};
+use crate::full_run::check_config;
 use crate::full_run::full_run;
 use crate::http::auth::Caller;
+use crate::http::body::{invalid_field, json_body};
 use crate::http::error::ApiError;
 use crate::http::query::{next_page_token, parse_list_query};
+use crate::http::wire::catalogue::write_file_summary;
 use crate::http::wire::full::{FULL_RUN_BYTES, write_full_run};
 use crate::http::wire::json;
 use crate::http::wire::summary::{SUMMARY_BYTES, write_summaries};
-use crate::state::AppState;
-use crate::domain::{
-    DRAFT, JsonObject, ProcessorRun, RunDetails, RunId, RunSource, RunStatus,
-};
-use crate::full_run::check_config;
-use crate::http::body::{invalid_field, json_body};
-use crate::http::wire::catalogue::write_file_summary;
 use crate::lifecycle::{Marker, Outcome, failure_message};
+use crate::state::AppState;
 use crate::store::{PageRequest, RunChange, StoreError};
 
 /// The message the API answers a delete with.
@@ -95,9 +93,7 @@ pub async fn list(
 /// store as it is (read lock held while writing).
 fn full_run_body(state: &AppState, workspace_id: &str, id: &str) -> Result<Bytes, ApiError> {
     let store = state.store();
-    let run = store
-        .get(workspace_id, id)
-        .map_err(|e| not_found(e, id))?;
+    let run = store.get(workspace_id, id).map_err(|e| not_found(e, id))?;
     // Looked up only once the workspace check has passed.
     if let Some(body) = state.full_runs.get(id) {
         return Ok(body);
@@ -233,7 +229,10 @@ fn plan_run(state: &AppState, workspace_id: &str, request: CreateRun) -> Result<
             return Err(invalid_field("file", "give `file` or `rawText`, not both"));
         }
         (None, None) => {
-            return Err(invalid_field("file", "one of `file` or `rawText` is required"));
+            return Err(invalid_field(
+                "file",
+                "one of `file` or `rawText` is required",
+            ));
         }
         (None, Some(text)) => {
             if text.trim().is_empty() {
@@ -290,7 +289,8 @@ fn plan_run(state: &AppState, workspace_id: &str, request: CreateRun) -> Result<
     let metadata = request.metadata.map(clean_metadata).transpose()?;
     let now = state.now();
     let run = ProcessorRun {
-        id: RunId::parse(&state.new_id(RUN_PREFIX)).map_err(|e| ApiError::Internal(anyhow::anyhow!(e)))?,
+        id: RunId::parse(&state.new_id(RUN_PREFIX))
+            .map_err(|e| ApiError::Internal(anyhow::anyhow!(e)))?,
         workspace_id: workspace_id.to_owned(),
         status: RunStatus::Processing,
         processor_id: processor.id.clone(),
@@ -342,7 +342,9 @@ pub async fn create(
     let Planned { run, end } = plan_run(&state, ws, request)?;
     let id = run.id.as_str().to_owned();
     state.change_store(|store| {
-        store.add_runs([run]).map_err(|(_, e)| ApiError::Internal(e.into()))?;
+        store
+            .add_runs([run])
+            .map_err(|(_, e)| ApiError::Internal(e.into()))?;
         if let Some((delay, outcome)) = end {
             state
                 .lifecycle

@@ -6,6 +6,7 @@ mod control;
 mod errors;
 mod files;
 mod helpers;
+mod lifecycle;
 mod list;
 mod paging;
 mod processors;
