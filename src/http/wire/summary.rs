@@ -113,7 +113,12 @@ mod tests {
                     id: RunId::parse(&id).unwrap(),
                     workspace_id: "ws".into(),
                     status,
-                    processor_id: pid,
+                    // A processor has one type: runs that carry one agree
+                    // with it (the store refuses a run that does not).
+                    processor_id: match kind {
+                        Some(kind) => format!("{kind}:{pid}"),
+                        None => pid,
+                    },
                     processor_name: name,
                     processor_version_id: version,
                     processor_type: kind,
