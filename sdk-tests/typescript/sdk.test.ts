@@ -417,3 +417,54 @@ describe("files", () => {
     expect(invoices.data.map((f) => f.name)).toEqual(["Invoice-2.csv", "Invoice-0.csv"]);
   });
 });
+
+describe("runs made through the API", () => {
+  beforeEach(async () => {
+    await mock("PUT", "/fixtures", SEED);
+  });
+  afterEach(async () => {
+    await mock("POST", "/reset");
+  });
+
+  async function waitDone(sdk: ExtendClient, id: string) {
+    const started = Date.now();
+    for (;;) {
+      const { processorRun } = await sdk.processorRun.get(id);
+      if (processorRun.status !== "PROCESSING") return processorRun;
+      expect(Date.now() - started).toBeLessThan(30_000);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
+
+  test("create, poll get until done, read the output", async () => {
+    const sdk = client();
+    const { processorRun: created } = await sdk.processorRun.create({
+      processorId: "ex_inv",
+      file: { fileUrl: "https://files.example.com/Invoice_2024_05.pdf" },
+    });
+    expect(created.id).toMatch(/^exr_/);
+    expect(created.status).toBe("PROCESSING");
+    expect(created.output).toEqual({});
+    expect(created.files[0].name).toBe("Invoice_2024_05.pdf");
+    const run = await waitDone(sdk, created.id);
+    expect(run.status).toBe("PROCESSED");
+    expect(run.usage).toEqual({ credits: 1 });
+    expect(Object.keys(run.output).sort()).toEqual(["metadata", "value"]);
+  }, 40_000);
+
+  test("sync, markers and cancel", async () => {
+    const sdk = client();
+    const synced = await sdk.processorRun.create({ processorId: "ex_cls", rawText: "an invoice", sync: true });
+    expect(synced.processorRun.status).toBe("PROCESSED");
+    const failed = await sdk.processorRun.create({ processorId: "ex_inv", rawText: "x __fail__", sync: true });
+    expect(failed.processorRun.status).toBe("FAILED");
+    expect(failed.processorRun.failureReason).toBe("FILE_PARSING_ERROR");
+    const held = await sdk.processorRun.create({ processorId: "ex_inv", rawText: "__hold__" });
+    const cancelled = await sdk.processorRun.cancel(held.processorRun.id);
+    expect(cancelled.processorRun.status).toBe("CANCELLED");
+    const again = await sdk.processorRun.cancel(held.processorRun.id).catch((e) => e);
+    expect(again).toBeInstanceOf(Extend.BadRequestError);
+    const missing = await sdk.processorRun.create({ processorId: "ex_nope", rawText: "x" }).catch((e) => e);
+    expect(missing).toBeInstanceOf(Extend.NotFoundError);
+  }, 40_000);
+});
