@@ -30,3 +30,18 @@ curl -sf "$BASE/processor_runs/$RUN" \
   -H 'Authorization: Bearer sk_test_acme' \
   -H 'x-extend-api-version: 2026-02-09'
 echo
+
+# Create a run on a file by URL (nothing is fetched), then poll until it is done.
+CREATED=$(curl -sf -X POST "$BASE/processor_runs" \
+  -H 'Authorization: Bearer sk_test_acme' \
+  -H 'x-extend-api-version: 2026-02-09' \
+  -H 'content-type: application/json' \
+  -d '{"processorId": "ex_z24v9oP5EHPKAuLAeoYsS", "file": {"fileUrl": "https://example.com/Invoice_2024_05.pdf"}}')
+NEW=$(echo "$CREATED" | sed -n 's/.*"processorRun":{"object":"document_processor_run","id":"\([^"]*\)".*/\1/p')
+while :; do
+  NOW=$(curl -sf "$BASE/processor_runs/$NEW" \
+    -H 'Authorization: Bearer sk_test_acme' \
+    -H 'x-extend-api-version: 2026-02-09')
+  case "$NOW" in *'"status":"PROCESSING"'*) sleep 0.5 ;; *) break ;; esac
+done
+echo "$NOW"

@@ -15,6 +15,7 @@ fn the_readme_quotes_the_examples_verbatim() {
         "examples/curl.sh",
         "examples/python/list_runs.py",
         "examples/python/test_failed_invoices.py",
+        "examples/python/test_run_failure.py",
         "examples/typescript/list-runs.ts",
         "examples/typescript/failed-invoices.test.ts",
     ] {

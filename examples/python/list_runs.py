@@ -1,6 +1,7 @@
 """List processor runs with the official Python SDK (pip install extend-ai)."""
 
 import os
+import time
 
 from extend_ai import Extend
 from extend_ai.errors import BadRequestError
@@ -32,3 +33,13 @@ print("ws_globex runs:", len(org.processor_run.list(extend_workspace_id="ws_glob
 first = client.processor_run.list(status="PROCESSED", processor_type="EXTRACT", max_page_size=1).processor_runs[0]
 full = client.processor_run.get(first.id).processor_run
 print("full run:", full.id, full.config.type, full.files[0].name)
+
+# Create a run on a file by URL (nothing is fetched), poll until it is done, read it.
+run = client.processor_run.create(
+    processor_id="ex_z24v9oP5EHPKAuLAeoYsS",
+    file={"file_url": "https://example.com/Invoice_2024_05.pdf"},
+).processor_run
+while run.status == "PROCESSING":
+    time.sleep(0.5)
+    run = client.processor_run.get(run.id).processor_run
+print("created run:", run.id, run.status, run.usage.credits)

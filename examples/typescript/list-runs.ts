@@ -29,3 +29,14 @@ console.log("ws_globex runs:", globex.processorRuns.length);
 const [first] = (await client.processorRun.list({ status: "PROCESSED", processorType: "EXTRACT", maxPageSize: 1 })).processorRuns;
 const { processorRun: full } = await client.processorRun.get(first.id);
 console.log("full run:", full.id, full.config.type, full.files[0].name);
+
+// Create a run on a file by URL (nothing is fetched), poll until it is done, read it.
+let { processorRun: run } = await client.processorRun.create({
+  processorId: "ex_z24v9oP5EHPKAuLAeoYsS",
+  file: { fileUrl: "https://example.com/Invoice_2024_05.pdf" },
+});
+while (run.status === "PROCESSING") {
+  await new Promise((resolve) => setTimeout(resolve, 500));
+  ({ processorRun: run } = await client.processorRun.get(run.id));
+}
+console.log("created run:", run.id, run.status, run.usage?.credits);

@@ -185,11 +185,13 @@ def test_the_python_example_runs(builtin):
         [sys.executable, os.path.join(ROOT, "examples", "python", "list_runs.py")],
         capture_output=True, text=True, check=True, env={**os.environ, "EXTEND_MOCK_URL": MOCK},
     ).stdout.splitlines()
-    # ws_acme's processed runs, the rejected call, the organization key's count, a full run.
-    assert len(out) == 16 + 3
-    assert out[-3].startswith("rejected: 400 Invalid query parameter `status`")
-    assert out[-2] == "ws_globex runs: 20"
-    assert out[-1].startswith("full run: ") and " EXTRACT " in out[-1]
+    # ws_acme's processed runs, the rejected call, the organization key's count, a full run,
+    # a created run once it is done.
+    assert len(out) == 16 + 4
+    assert out[-4].startswith("rejected: 400 Invalid query parameter `status`")
+    assert out[-3] == "ws_globex runs: 20"
+    assert out[-2].startswith("full run: ") and " EXTRACT " in out[-2]
+    assert out[-1].startswith("created run: exr_") and out[-1].endswith(" PROCESSED 1.0")
 
 
 def test_the_curl_example_runs(builtin):
@@ -199,7 +201,9 @@ def test_the_curl_example_runs(builtin):
     ).stdout.splitlines()
     import json
 
-    first, second, org, full = (json.loads(line) for line in out)
+    first, second, org, full, created = (json.loads(line) for line in out)
+    assert created["processorRun"]["status"] == "PROCESSED"
+    assert created["processorRun"]["files"][0]["name"] == "Invoice_2024_05.pdf"
     assert full["processorRun"]["id"] == first["processorRuns"][0]["id"]
     assert full["processorRun"]["object"] == "document_processor_run"
     assert len(first["processorRuns"]) == 5 and first["nextPageToken"]

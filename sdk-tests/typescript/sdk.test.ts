@@ -199,10 +199,11 @@ describe("built-in fixtures", () => {
       env: { ...process.env, EXTEND_MOCK_URL: MOCK },
       encoding: "utf8",
     }).trim().split("\n");
-    expect(out).toHaveLength(40 + 3);
+    expect(out).toHaveLength(40 + 4);
     expect(out[40]).toBe("rejected: 400");
     expect(out[41]).toBe("ws_globex runs: 20");
     expect(out[42]).toMatch(/^full run: \S+ EXTRACT \S/);
+    expect(out[43]).toMatch(/^created run: exr_\S+ PROCESSED 1$/);
   }, 60_000);
 });
 
