@@ -297,6 +297,15 @@ async fn markers_fail_hold_or_slow_a_run() {
     let slow = create(&app, on_url("https://a.test/big__slow__.pdf")).await;
     let plain = create(&app, on_url("https://a.test/failed_invoices.pdf")).await;
 
+    // A name that merely says "failed" is not a marker.
+    let done = wait_done(&app, plain["id"].as_str().unwrap()).await;
+    assert_eq!(done["status"], "PROCESSED");
+    assert!(done.get("failureReason").is_none());
+    // The slow one is still going when the plain one is done.
+    assert_eq!(
+        app.get_run_ok(KEY_A, slow["id"].as_str().unwrap()).await["status"],
+        "PROCESSING"
+    );
     let done = wait_done(&app, failed["id"].as_str().unwrap()).await;
     assert_eq!(
         (done["status"].as_str(), done["failureReason"].as_str()),
@@ -313,15 +322,6 @@ async fn markers_fail_hold_or_slow_a_run() {
     assert_eq!(done["failureReason"], "PROCESSING_TIMEOUT");
     let done = wait_done(&app, named["id"].as_str().unwrap()).await;
     assert_eq!(done["failureReason"], "UNSUPPORTED_FILE_TYPE");
-    // A name that merely says "failed" is not a marker.
-    let done = wait_done(&app, plain["id"].as_str().unwrap()).await;
-    assert_eq!(done["status"], "PROCESSED");
-    assert!(done.get("failureReason").is_none());
-    // The slow one is still going when the plain one is done, then finishes.
-    assert_eq!(
-        app.get_run_ok(KEY_A, slow["id"].as_str().unwrap()).await["status"],
-        "PROCESSING"
-    );
     let done = wait_done(&app, slow["id"].as_str().unwrap()).await;
     assert_eq!(done["status"], "PROCESSED");
     // The held one never finishes on its own.
@@ -425,25 +425,32 @@ async fn cancel_stops_a_run_for_good_and_refuses_what_is_not_running() {
 
 #[tokio::test]
 async fn deletes_and_resets_while_runs_are_in_flight() {
-    let app = app_with(Duration::from_millis(300), Duration::from_secs(30)).await;
+    let app = app_with(Duration::from_secs(2), Duration::from_secs(30)).await;
     // A reset drops the runs in flight and starts the id stream again: the
-    // next run has the same id and must not be ended by the old entry.
+    // next run has the same id and must not be ended by the old entry. The
+    // old one is due 2 s after the first create, the new one 2 s after the
+    // reset (1.5 s later): between the two, the new run must be PROCESSING.
     let first = create(&app, on_url("https://a.test/x.pdf")).await;
-    tokio::time::sleep(Duration::from_millis(200)).await;
+    let started = Instant::now();
+    tokio::time::sleep(Duration::from_millis(1500)).await;
     app.mock_ok(Method::POST, "/reset", None).await;
     assert_eq!(app.state.lifecycle.in_flight(), 0);
     let again = create(&app, on_url("https://a.test/x.pdf")).await;
     let id = again["id"].as_str().unwrap().to_owned();
     assert_eq!(again["id"], first["id"]);
-    tokio::time::sleep(Duration::from_millis(150)).await;
+    tokio::time::sleep(
+        (started + Duration::from_millis(2500)).saturating_duration_since(Instant::now()),
+    )
+    .await;
     let run = app.get_run_ok(KEY_A, &id).await;
     assert_eq!(
         run["status"], "PROCESSING",
-        "300 ms after its own start, not the old one's"
+        "ended by its own time, not the old entry's"
     );
     assert_eq!(wait_done(&app, &id).await["status"], "PROCESSED");
 
-    // A run deleted while processing stays deleted.
+    // A run deleted while processing stays deleted when its time comes.
+    let app = app_with(PROCESSING, Duration::from_secs(30)).await;
     let run = create(&app, on_url("https://a.test/x.pdf")).await;
     let id = run["id"].as_str().unwrap().to_owned();
     assert_eq!(app.delete_run(KEY_A, &id).await.status(), 200);
