@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
-use axum::extract::{DefaultBodyLimit, RawQuery, Request, State};
+use axum::extract::{DefaultBodyLimit, Path, RawQuery, Request, State};
 use axum::http::{StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
@@ -17,13 +17,16 @@ use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
 
-use crate::domain::ProcessorRun;
+use crate::domain::{JsonObject, ProcessorRun, RunStatus};
 use crate::faults::FaultSpec;
 use crate::fixtures::{self, Document};
 use crate::http::auth::bearer_token;
 use crate::http::error::ApiError;
 use crate::journal::JournalFilter;
+use crate::lifecycle::{DEFAULT_FAILURE, failure_message as failure_message_for};
+use crate::routes::processor_runs::full_run_body;
 use crate::state::AppState;
+use crate::store::RunChange;
 
 /// How errors about a control request's body name it.
 const REQUEST_BODY: &str = "request body";
@@ -39,6 +42,9 @@ pub fn router(state: &Arc<AppState>) -> Router<Arc<AppState>> {
     let admin = Router::new()
         .route("/fixtures", get(get_fixtures).put(put_fixtures))
         .route("/processor_runs", post(add_runs))
+        .route("/processor_runs/{id}/finish", post(finish_run))
+        .route("/processor_runs/{id}/fail", post(fail_run))
+        .route("/processor_runs/{id}/hold", post(hold_run))
         .route("/reset", post(reset))
         .route("/requests", get(list_requests).delete(clear_requests))
         .route(
@@ -139,6 +145,130 @@ async fn add_runs(
     let mut answer = counts(&state);
     answer["added"] = json!(added);
     Ok((StatusCode::CREATED, Json(answer)))
+}
+
+/// An optional body: nothing (or only white space) is the empty object.
+fn optional_body<T: DeserializeOwned + Default>(
+    body: Result<Bytes, BytesRejection>,
+) -> Result<T, ApiError> {
+    match &body {
+        Ok(bytes) if bytes.iter().all(u8::is_ascii_whitespace) => Ok(T::default()),
+        _ => parse_body(body),
+    }
+}
+
+#[derive(Default, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct FinishRun {
+    /// Served exactly as given; derived from the run's config when absent.
+    output: Option<JsonObject>,
+    credits: Option<f64>,
+}
+
+#[derive(Default, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct FailRun {
+    failure_reason: Option<String>,
+    failure_message: Option<String>,
+}
+
+/// Ends a `PROCESSING` or `PENDING` run now, whatever its time or marker,
+/// and answers its full object as the API now serves it.
+fn end_run(
+    state: &AppState,
+    id: &str,
+    verb: &str,
+    change: RunChange,
+) -> Result<Response, ApiError> {
+    let workspace = state.change_store(|store| {
+        let workspace = store
+            .run_workspace(id)
+            .ok_or_else(|| ApiError::RunNotFound(id.to_owned()))?
+            .to_owned();
+        let run = store
+            .get(&workspace, id)
+            .map_err(|_| ApiError::RunNotFound(id.to_owned()))?;
+        if !matches!(run.status, RunStatus::Processing | RunStatus::Pending) {
+            return Err(ApiError::InvalidRequest(format!(
+                "Processor run `{id}` is {}; only a PROCESSING or PENDING run can be {verb}",
+                run.status
+            )));
+        }
+        let change = RunChange {
+            updated_at: Some(state.now().max(run.updated_at)),
+            ..change
+        };
+        store
+            .update(&workspace, id, change)
+            .map_err(|e| ApiError::InvalidRequest(e.to_string()))?;
+        Ok(workspace)
+    })?;
+    tracing::info!(run = %id, "{verb} through /_mock/");
+    full_run_body(state, &workspace, id)
+        .map(|body| ([(header::CONTENT_TYPE, "application/json")], body).into_response())
+}
+
+async fn finish_run(
+    State(state): State<Arc<AppState>>,
+    Path(id): Path<String>,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Response, ApiError> {
+    let FinishRun { output, credits } = optional_body(body)?;
+    let change = RunChange {
+        status: Some(RunStatus::Processed),
+        credits: Some(credits.unwrap_or(1.0)),
+        output,
+        ..RunChange::default()
+    };
+    end_run(&state, &id, "finished", change)
+}
+
+async fn fail_run(
+    State(state): State<Arc<AppState>>,
+    Path(id): Path<String>,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Response, ApiError> {
+    let FailRun {
+        failure_reason,
+        failure_message,
+    } = optional_body(body)?;
+    let reason = failure_reason.unwrap_or_else(|| DEFAULT_FAILURE.to_owned());
+    let message = failure_message.unwrap_or_else(|| failure_message_for(&reason));
+    let change = RunChange {
+        status: Some(RunStatus::Failed),
+        failure: Some((reason, message)),
+        ..RunChange::default()
+    };
+    end_run(&state, &id, "failed", change)
+}
+
+/// Keeps a run `PROCESSING` past its time, until it is finished, failed,
+/// cancelled or deleted (or the state is reset).
+async fn hold_run(
+    State(state): State<Arc<AppState>>,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    let workspace = {
+        let store = state.store();
+        let workspace = store
+            .run_workspace(&id)
+            .ok_or_else(|| ApiError::RunNotFound(id.clone()))?
+            .to_owned();
+        let status = store
+            .get(&workspace, &id)
+            .map_err(|_| ApiError::RunNotFound(id.clone()))?
+            .status;
+        if !matches!(status, RunStatus::Processing | RunStatus::Pending) {
+            return Err(ApiError::InvalidRequest(format!(
+                "Processor run `{id}` is {status}; only a PROCESSING or PENDING run can be held"
+            )));
+        }
+        state.lifecycle.hold(&id);
+        workspace
+    };
+    tracing::info!(run = %id, "held through /_mock/");
+    full_run_body(&state, &workspace, &id)
+        .map(|body| ([(header::CONTENT_TYPE, "application/json")], body).into_response())
 }
 
 async fn reset(State(state): State<Arc<AppState>>) -> Result<Json<Value>, ApiError> {

@@ -112,6 +112,8 @@ enum OutcomeKey {
 #[derive(Default)]
 pub struct Lifecycle {
     queue: Mutex<(BinaryHeap<Reverse<Entry>>, u64)>,
+    /// Runs the control plane holds: their time comes and goes.
+    held: Mutex<std::collections::HashSet<String>>,
     wake: Notify,
     /// Woken after each batch of finished runs, for `sync` requests.
     finished: Notify,
@@ -154,9 +156,19 @@ impl Lifecycle {
         self.wake.notify_one();
     }
 
-    /// Drops every scheduled run (reset, new fixtures).
+    /// Drops every scheduled and held run (reset, new fixtures).
     pub fn clear(&self) {
         self.queue.lock().expect(POISONED).0.clear();
+        self.held.lock().expect(POISONED).clear();
+    }
+
+    /// Keeps a run `PROCESSING` past its time, until it is ended otherwise.
+    pub fn hold(&self, run_id: &str) {
+        self.held.lock().expect(POISONED).insert(run_id.to_owned());
+    }
+
+    pub fn is_held(&self, run_id: &str) -> bool {
+        self.held.lock().expect(POISONED).contains(run_id)
     }
 
     /// Waits for the next batch of finished runs (or `limit`).
@@ -187,13 +199,13 @@ pub async fn drive(state: Arc<AppState>) {
                         status: Some(RunStatus::Processed),
                         updated_at: None,
                         credits: Some(thousandths as f64 / 1000.0),
-                        failure: None,
+                        ..RunChange::default()
                     },
                     OutcomeKey::Failed(reason, message) => RunChange {
                         status: Some(RunStatus::Failed),
                         updated_at: None,
-                        credits: None,
                         failure: Some((reason, message)),
+                        ..RunChange::default()
                     },
                 };
                 (e.epoch, e.workspace_id, e.run_id, change)

@@ -191,7 +191,7 @@ impl AppState {
         let epoch = self.epoch();
         let mut finished = 0;
         for (run_epoch, workspace_id, run_id, mut change) in due {
-            if run_epoch != epoch {
+            if run_epoch != epoch || self.lifecycle.is_held(&run_id) {
                 continue;
             }
             let Ok(run) = store.get(&workspace_id, &run_id) else {

@@ -91,7 +91,7 @@ pub async fn list(
 
 /// `{"success":true,"processorRun":…}` for a run of the workspace, from the
 /// store as it is (read lock held while writing).
-fn full_run_body(state: &AppState, workspace_id: &str, id: &str) -> Result<Bytes, ApiError> {
+pub fn full_run_body(state: &AppState, workspace_id: &str, id: &str) -> Result<Bytes, ApiError> {
     let store = state.store();
     let run = store.get(workspace_id, id).map_err(|e| not_found(e, id))?;
     // Looked up only once the workspace check has passed.

@@ -145,6 +145,8 @@ pub struct RunChange {
     pub credits: Option<f64>,
     /// `failureReason` and `failureMessage`, kept with the run's details.
     pub failure: Option<(String, String)>,
+    /// An output to serve exactly, kept with the run's details.
+    pub output: Option<JsonObject>,
 }
 
 /// One run as the store holds it, borrowed: what the wire writers and the
@@ -627,6 +629,9 @@ impl Store {
             details.failure_reason = Some(reason);
             details.failure_message = Some(message);
         }
+        if let Some(output) = change.output {
+            self.details.entry(slot).or_default().output = Some(output);
+        }
         self.index_one(slot);
         Ok(())
     }
@@ -764,7 +769,7 @@ mod tests {
                     status: Some(RunStatus::Processed),
                     updated_at: Some(later),
                     credits: Some(2.5),
-                    failure: None,
+                    ..RunChange::default()
                 },
             )
             .unwrap();

@@ -348,6 +348,16 @@ impl Store {
 
     /// The slot of a live run of this workspace with this id. A run of
     /// another workspace is not found: callers cannot tell the two apart.
+    /// The workspace of a live run, by id alone (the control plane's view).
+    pub fn run_workspace(&self, id: &str) -> Option<&str> {
+        let rows = self.rows();
+        let slot = *self
+            .run_ids
+            .find(FxBuildHasher.hash_one(id), |&s| rows.id(s) == id)?;
+        let run = &self.runs[slot as usize];
+        run.live.then(|| self.symbols.text(run.workspace))
+    }
+
     pub(super) fn find(&self, workspace_id: &str, id: &str) -> Option<u32> {
         let rows = self.rows();
         let slot = *self

@@ -544,3 +544,91 @@ async fn cancel_racing_the_end_gives_one_consistent_answer() {
     }
     assert_eq!(cancelled + finished, 40);
 }
+
+#[tokio::test]
+async fn the_control_plane_finishes_fails_or_holds_a_run_now() {
+    let app = app_with(Duration::from_secs(600), Duration::from_secs(30)).await;
+    let output = json!({"value": {"total": 99.5}, "metadata": {}});
+    let a = create(&app, on_url("https://a.test/a.pdf")).await;
+    let finished = app
+        .mock_ok(
+            Method::POST,
+            &format!("/processor_runs/{}/finish", a["id"].as_str().unwrap()),
+            Some(&json!({"output": output})),
+        )
+        .await;
+    assert_eq!(finished["processorRun"]["status"], "PROCESSED");
+    assert_eq!(finished["processorRun"]["output"], output);
+    let got = app.get_run_ok(KEY_A, a["id"].as_str().unwrap()).await;
+    assert_eq!(got["output"], output);
+    assert_eq!(got["usage"], json!({"credits": 1.0}));
+
+    // Without a body: a derived output; fail with a chosen reason or the default.
+    let b = create(&app, on_url("https://a.test/b.pdf")).await;
+    let res = app
+        .mock(
+            Method::POST,
+            &format!("/processor_runs/{}/finish", b["id"].as_str().unwrap()),
+            None,
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+    let body: Value = res.json().await.unwrap();
+    assert!(body["processorRun"]["output"]["value"].is_object());
+    let c = create(&app, on_url("https://a.test/c.pdf")).await;
+    let failed = app
+        .mock_ok(
+            Method::POST,
+            &format!("/processor_runs/{}/fail", c["id"].as_str().unwrap()),
+            Some(&json!({"failureReason": "QUOTA_EXCEEDED", "failureMessage": "No credits left."})),
+        )
+        .await;
+    assert_eq!(failed["processorRun"]["status"], "FAILED");
+    assert_eq!(failed["processorRun"]["failureReason"], "QUOTA_EXCEEDED");
+    assert_eq!(failed["processorRun"]["failureMessage"], "No credits left.");
+    // A fixture run that is PENDING can be ended too; a finished one cannot.
+    let pending = app
+        .mock_ok(Method::POST, "/processor_runs/exr_3/fail", None)
+        .await;
+    assert_eq!(
+        pending["processorRun"]["failureReason"],
+        "FILE_PARSING_ERROR"
+    );
+    let res = app
+        .mock(Method::POST, "/processor_runs/exr_1/finish", None)
+        .await;
+    assert_eq!(res.status(), 400);
+    let res = app
+        .mock(Method::POST, "/processor_runs/exr_nope/finish", None)
+        .await;
+    assert_eq!(res.status(), 404);
+    let res = app
+        .mock(
+            Method::POST,
+            "/processor_runs/exr_4/finish",
+            Some(&json!({"outputs": {}})),
+        )
+        .await;
+    assert_eq!(res.status(), 400, "unknown fields are refused");
+}
+
+#[tokio::test]
+async fn a_held_run_outlives_its_time_until_ended_otherwise() {
+    let app = app_with(Duration::from_millis(200), Duration::from_secs(30)).await;
+    let run = create(&app, on_url("https://a.test/a.pdf")).await;
+    let id = run["id"].as_str().unwrap().to_owned();
+    let held = app
+        .mock_ok(Method::POST, &format!("/processor_runs/{id}/hold"), None)
+        .await;
+    assert_eq!(held["processorRun"]["status"], "PROCESSING");
+    tokio::time::sleep(Duration::from_millis(600)).await;
+    assert_eq!(app.get_run_ok(KEY_A, &id).await["status"], "PROCESSING");
+    let done = app
+        .mock_ok(Method::POST, &format!("/processor_runs/{id}/finish"), None)
+        .await;
+    assert_eq!(done["processorRun"]["status"], "PROCESSED");
+    let res = app
+        .mock(Method::POST, &format!("/processor_runs/{id}/hold"), None)
+        .await;
+    assert_eq!(res.status(), 400);
+}
