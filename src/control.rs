@@ -25,6 +25,7 @@ use crate::http::error::ApiError;
 use crate::journal::JournalFilter;
 use crate::lifecycle::{DEFAULT_FAILURE, failure_message as failure_message_for};
 use crate::routes::processor_runs::full_run_body;
+use crate::rules::RuleSpec;
 use crate::state::AppState;
 use crate::store::RunChange;
 
@@ -45,6 +46,7 @@ pub fn router(state: &Arc<AppState>) -> Router<Arc<AppState>> {
         .route("/processor_runs/{id}/finish", post(finish_run))
         .route("/processor_runs/{id}/fail", post(fail_run))
         .route("/processor_runs/{id}/hold", post(hold_run))
+        .route("/rules", get(list_rules).post(add_rule).delete(clear_rules))
         .route("/reset", post(reset))
         .route("/requests", get(list_requests).delete(clear_requests))
         .route(
@@ -269,6 +271,41 @@ async fn hold_run(
     tracing::info!(run = %id, "held through /_mock/");
     full_run_body(&state, &workspace, &id)
         .map(|body| ([(header::CONTENT_TYPE, "application/json")], body).into_response())
+}
+
+async fn list_rules(State(state): State<Arc<AppState>>) -> Json<Value> {
+    let rules = state
+        .rules
+        .lock()
+        .expect("a thread panicked holding the rules");
+    Json(json!({"success": true, "rules": rules.list()}))
+}
+
+async fn add_rule(
+    State(state): State<Arc<AppState>>,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<(StatusCode, Json<Value>), ApiError> {
+    let spec: RuleSpec = parse_body(body)?;
+    let rule = state
+        .rules
+        .lock()
+        .expect("a thread panicked holding the rules")
+        .add(spec)
+        .map_err(|reason| ApiError::InvalidRequest(format!("{REQUEST_BODY}: {reason}")))?;
+    tracing::info!(rule = %rule.id, "rule added through /_mock/rules");
+    Ok((
+        StatusCode::CREATED,
+        Json(json!({"success": true, "rule": rule})),
+    ))
+}
+
+async fn clear_rules(State(state): State<Arc<AppState>>) -> Json<Value> {
+    let cleared = state
+        .rules
+        .lock()
+        .expect("a thread panicked holding the rules")
+        .clear();
+    Json(json!({"success": true, "cleared": cleared}))
 }
 
 async fn reset(State(state): State<Arc<AppState>>) -> Result<Json<Value>, ApiError> {

@@ -18,6 +18,7 @@ pub mod lifecycle;
 pub mod domain;
 pub mod page_token;
 pub mod routes;
+pub mod rules;
 pub mod startup;
 pub mod state;
 pub mod store;

@@ -18,17 +18,24 @@ use std::time::Duration;
 use tokio::sync::Notify;
 use tokio::time::Instant;
 
-use crate::domain::RunStatus;
+use crate::domain::{JsonObject, RunStatus};
 use crate::state::AppState;
 use crate::store::RunChange;
 
 const POISONED: &str = "a thread panicked while holding the lifecycle queue";
 
 /// How a run ends when its time comes.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq)]
 pub enum Outcome {
-    Processed { credits_thousandths: u64 },
-    Failed { reason: String, message: String },
+    /// With the output a rule pins, or (none) the one derived from its config.
+    Processed {
+        credits_thousandths: u64,
+        output: Option<Arc<JsonObject>>,
+    },
+    Failed {
+        reason: String,
+        message: String,
+    },
 }
 
 /// What the input of a run asks for, found in its file name, file URL or
@@ -91,7 +98,7 @@ impl Marker {
     }
 }
 
-#[derive(Debug, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Debug)]
 struct Entry {
     due: Instant,
     /// Ties keep the order runs were made in.
@@ -99,15 +106,29 @@ struct Entry {
     epoch: u64,
     workspace_id: String,
     run_id: String,
-    outcome: OutcomeKey,
+    outcome: Outcome,
 }
 
-/// `Outcome`, ordered so it can sit in the heap.
-#[derive(Debug, PartialEq, Eq, PartialOrd, Ord)]
-enum OutcomeKey {
-    Processed(u64),
-    Failed(String, String),
+/// Entries order by due time, then by the order they were scheduled in.
+impl Ord for Entry {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        (self.due, self.seq).cmp(&(other.due, other.seq))
+    }
 }
+
+impl PartialOrd for Entry {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl PartialEq for Entry {
+    fn eq(&self, other: &Self) -> bool {
+        self.cmp(other).is_eq()
+    }
+}
+
+impl Eq for Entry {}
 
 #[derive(Default)]
 pub struct Lifecycle {
@@ -138,12 +159,6 @@ impl Lifecycle {
         let mut queue = self.queue.lock().expect(POISONED);
         queue.1 += 1;
         let seq = queue.1;
-        let outcome = match outcome {
-            Outcome::Processed {
-                credits_thousandths,
-            } => OutcomeKey::Processed(credits_thousandths),
-            Outcome::Failed { reason, message } => OutcomeKey::Failed(reason, message),
-        };
         queue.0.push(Reverse(Entry {
             due: Instant::now() + delay,
             seq,
@@ -195,13 +210,16 @@ pub async fn drive(state: Arc<AppState>) {
         if !due.is_empty() {
             let finished = state.finish_runs(due.into_iter().map(|e| {
                 let change = match e.outcome {
-                    OutcomeKey::Processed(thousandths) => RunChange {
+                    Outcome::Processed {
+                        credits_thousandths,
+                        output,
+                    } => RunChange {
                         status: Some(RunStatus::Processed),
-                        updated_at: None,
-                        credits: Some(thousandths as f64 / 1000.0),
+                        credits: Some(credits_thousandths as f64 / 1000.0),
+                        output: output.map(|o| JsonObject::clone(&o)),
                         ..RunChange::default()
                     },
-                    OutcomeKey::Failed(reason, message) => RunChange {
+                    Outcome::Failed { reason, message } => RunChange {
                         status: Some(RunStatus::Failed),
                         updated_at: None,
                         failure: Some((reason, message)),
@@ -249,6 +267,7 @@ mod tests {
         let lifecycle = Lifecycle::default();
         let done = Outcome::Processed {
             credits_thousandths: 1000,
+            output: None,
         };
         lifecycle.schedule(0, "ws", "b", Duration::from_millis(0), done.clone());
         lifecycle.schedule(0, "ws", "a", Duration::from_millis(0), done.clone());

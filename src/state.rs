@@ -19,6 +19,7 @@ use crate::generate::{self, GenerateSpec, Progress};
 use crate::journal::{Journal, JournalEntry};
 use crate::lifecycle::Lifecycle;
 use crate::page_token::PageSigner;
+use crate::rules::Rules;
 use crate::store::{FileLimits, RunChange, Store, StoreError};
 
 const POISONED: &str = "a thread panicked while holding a state lock";
@@ -115,6 +116,8 @@ pub struct AppState {
     last_stamp: AtomicI64,
     /// Runs made through the API on their way to their end.
     pub lifecycle: Lifecycle,
+    /// How runs made from now on end, set through `/_mock/rules`.
+    pub rules: Mutex<Rules>,
     /// Bumped whenever the whole state is replaced (reset, new fixtures), so
     /// the lifecycle leaves runs of an older state alone.
     epoch: AtomicU64,
@@ -133,6 +136,7 @@ impl AppState {
             ids: Mutex::new(ChaCha8Rng::seed_from_u64(settings.seed)),
             last_stamp: AtomicI64::new(i64::MIN),
             lifecycle: Lifecycle::default(),
+            rules: Mutex::new(Rules::default()),
             epoch: AtomicU64::new(0),
             settings,
             seed,
@@ -214,6 +218,7 @@ impl AppState {
         let next = self.seed.build(&mut |_| {})?;
         self.replace_store(next);
         *self.ids.lock().expect(POISONED) = ChaCha8Rng::seed_from_u64(self.settings.seed);
+        self.rules.lock().expect(POISONED).clear();
         Ok(())
     }
 

@@ -27,6 +27,7 @@ use crate::http::wire::full::{FULL_RUN_BYTES, write_full_run};
 use crate::http::wire::json;
 use crate::http::wire::summary::{SUMMARY_BYTES, write_summaries};
 use crate::lifecycle::{Marker, Outcome, failure_message};
+use crate::rules::RuleOutcome;
 use crate::state::AppState;
 use crate::store::{PageRequest, RunChange, StoreError};
 
@@ -313,18 +314,37 @@ fn plan_run(state: &AppState, workspace_id: &str, request: CreateRun) -> Result<
     let base = state.settings.processing_time;
     let processed = Outcome::Processed {
         credits_thousandths: 1000 * u64::from(pages.max(1)),
+        output: None,
+    };
+    let failed = |reason: String, message: Option<String>| Outcome::Failed {
+        message: message.unwrap_or_else(|| failure_message(&reason)),
+        reason,
+    };
+    let rule = || {
+        let rules = state
+            .rules
+            .lock()
+            .expect("a thread panicked holding the rules");
+        rules
+            .matching(&run.processor_id, &run.file_name)
+            .map(|r| r.outcome())
     };
     let end = match Marker::find(&marker_text) {
         Some(Marker::Hold) => None,
         Some(Marker::Slow) => Some((base * 10, processed)),
-        Some(Marker::Fail(reason)) => Some((
-            base,
-            Outcome::Failed {
-                message: failure_message(&reason),
-                reason,
-            },
-        )),
-        None => Some((base, processed)),
+        Some(Marker::Fail(reason)) => Some((base, failed(reason, None))),
+        None => match rule() {
+            Some(RuleOutcome::Hold) => None,
+            Some(RuleOutcome::Fail { reason, message }) => Some((base, failed(reason, message))),
+            Some(RuleOutcome::Output(output)) => Some((
+                base,
+                Outcome::Processed {
+                    credits_thousandths: 1000 * u64::from(pages.max(1)),
+                    output: Some(Arc::new(output)),
+                },
+            )),
+            None => Some((base, processed)),
+        },
     };
     Ok(Planned { run, end })
 }

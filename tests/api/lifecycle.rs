@@ -632,3 +632,104 @@ async fn a_held_run_outlives_its_time_until_ended_otherwise() {
         .await;
     assert_eq!(res.status(), 400);
 }
+
+#[tokio::test]
+async fn rules_decide_how_future_runs_end_until_cleared_or_reset() {
+    let app = app().await;
+    let output = json!({"value": {"employer": "Initech"}, "metadata": {}});
+    let rule = app
+        .mock_ok(
+            Method::POST,
+            "/rules",
+            Some(&json!({"processorId": "ex_cls", "output": output})),
+        )
+        .await;
+    assert_eq!(rule["rule"]["id"], "rule_1");
+    app.mock_ok(
+        Method::POST,
+        "/rules",
+        Some(&json!({"fileNameContains": "PAYSTUB", "failureReason": "UNSUPPORTED_FILE_TYPE"})),
+    )
+    .await;
+    app.mock_ok(
+        Method::POST,
+        "/rules",
+        Some(&json!({"fileNameContains": "stuck", "hold": true})),
+    )
+    .await;
+    let listed = app.mock_ok(Method::GET, "/rules", None).await;
+    assert_eq!(listed["rules"].as_array().unwrap().len(), 3);
+
+    let pinned = create(&app, json!({"processorId": "ex_cls", "rawText": "x"})).await;
+    let failing = create(&app, on_url("https://a.test/March_paystub.pdf")).await;
+    let stuck = create(&app, on_url("https://a.test/stuck.pdf")).await;
+    // A marker in the input wins over a rule.
+    let marked = create(
+        &app,
+        json!({"processorId": "ex_cls", "rawText": "__fail__"}),
+    )
+    .await;
+    let plain = create(&app, on_url("https://a.test/other.pdf")).await;
+
+    assert_eq!(
+        wait_done(&app, pinned["id"].as_str().unwrap()).await["output"],
+        output
+    );
+    let failed = wait_done(&app, failing["id"].as_str().unwrap()).await;
+    assert_eq!(failed["failureReason"], "UNSUPPORTED_FILE_TYPE");
+    assert_eq!(
+        failed["failureMessage"],
+        "The file type is not supported by this processor."
+    );
+    assert_eq!(
+        wait_done(&app, marked["id"].as_str().unwrap()).await["status"],
+        "FAILED"
+    );
+    let done = wait_done(&app, plain["id"].as_str().unwrap()).await;
+    assert_eq!(done["status"], "PROCESSED");
+    assert_ne!(done["output"], output);
+    tokio::time::sleep(PROCESSING * 2).await;
+    assert_eq!(
+        app.get_run_ok(KEY_A, stuck["id"].as_str().unwrap()).await["status"],
+        "PROCESSING"
+    );
+
+    for (body, expected) in [
+        (
+            json!({"output": {}}),
+            "give `processorId`, `fileNameContains` or both",
+        ),
+        (json!({"processorId": "ex_cls"}), "give exactly one of"),
+        (
+            json!({"processorId": "ex_cls", "hold": true, "failureReason": "X"}),
+            "give exactly one of",
+        ),
+        (
+            json!({"processorId": "ex_cls", "outputs": {}}),
+            "unknown field `outputs`",
+        ),
+    ] {
+        let res = app.mock(Method::POST, "/rules", Some(&body)).await;
+        assert_eq!(res.status(), 400, "{body}");
+        let answer: Value = res.json().await.unwrap();
+        assert!(
+            answer["message"].as_str().unwrap().contains(expected),
+            "{answer}"
+        );
+    }
+    assert_eq!(
+        app.mock_ok(Method::DELETE, "/rules", None).await["cleared"],
+        3
+    );
+    app.mock_ok(
+        Method::POST,
+        "/rules",
+        Some(&json!({"processorId": "ex_cls", "hold": true})),
+    )
+    .await;
+    app.mock_ok(Method::POST, "/reset", None).await;
+    assert_eq!(
+        app.mock_ok(Method::GET, "/rules", None).await["rules"],
+        json!([])
+    );
+}
