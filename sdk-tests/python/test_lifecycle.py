@@ -100,3 +100,23 @@ def test_errors_are_the_sdks_named_errors(seeded):
         sdk.processor_run.create(processor_id="ex_inv", file={"file_id": "file_nope"})
     with pytest.raises(NotFoundError):
         sdk.processor_run.cancel("exr_nope")
+
+
+def test_an_output_pinned_through_the_control_plane(seeded):
+    import httpx
+
+    output = {
+        "value": {"invoice_number": "INV-7", "total": 12.5},
+        "metadata": {"total": {"ocrConfidence": 0.97, "citations": [{"page": 1, "referenceText": "12.50"}]}},
+    }
+    httpx.post(f"{MOCK}/_mock/rules", json={"processorId": "ex_inv", "output": output}).raise_for_status()
+    sdk = client()
+    created = sdk.processor_run.create(processor_id="ex_inv", raw_text="Invoice INV-7").processor_run
+    run = wait_done(sdk, created.id)
+    assert run["output"] == output
+    # And one run ended at once, with its own output, through the control plane.
+    held = sdk.processor_run.create(processor_id="ex_inv", raw_text="__hold__").processor_run
+    finished = httpx.post(f"{MOCK}/_mock/processor_runs/{held.id}/finish", json={"output": output})
+    finished.raise_for_status()
+    strict_run(finished.json()["processorRun"])
+    assert sdk.processor_run.get(held.id).processor_run.status == "PROCESSED"
