@@ -213,6 +213,32 @@ async fn sigterm_and_ctrl_c_stop_the_server_cleanly() {
     assert!(exit.success(), "{exit:?}");
 }
 
+/// Runs in flight belong to the process: SIGTERM does not wait for them.
+#[tokio::test]
+async fn shutdown_does_not_wait_for_runs_in_flight() {
+    let server = start(&["--port", "0", "--processing-time", "10m"], &[]).await;
+    let client = reqwest::Client::new();
+    for _ in 0..100 {
+        let res = client
+            .post(format!("{}/processor_runs", server.base))
+            .bearer_auth("sk_test_acme")
+            .header("x-extend-api-version", VERSION)
+            .json(&serde_json::json!({"processorId": "ex_z24v9oP5EHPKAuLAeoYsS", "rawText": "x"}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 200);
+    }
+    // The runs are due in ten minutes; a shutdown that waited for them would
+    // hang here, not be slow.
+    let (exit, stderr) =
+        tokio::time::timeout(std::time::Duration::from_secs(120), server.terminate())
+            .await
+            .expect("SIGTERM waited for the runs in flight");
+    assert!(exit.success(), "{exit:?}");
+    assert!(stderr.contains("stopped cleanly"), "{stderr}");
+}
+
 /// The request log is written by a thread of its own; whatever it still
 /// holds at SIGTERM is written out before the process exits.
 #[tokio::test]
