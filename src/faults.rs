@@ -9,6 +9,22 @@ pub fn is_control_path(path: &str) -> bool {
     path == "/_mock" || path.starts_with("/_mock/")
 }
 
+/// The control-plane calls that steer what the API answers (end or hold a
+/// run, set or clear rules): journaled with the API's requests, so a test
+/// reading the journal sees them in order. Seeding, reset, faults and the
+/// journal itself are not.
+pub fn is_steering_call(method: &str, path: &str) -> bool {
+    if method == "GET" {
+        return false;
+    }
+    path == "/_mock/rules"
+        || path
+            .strip_prefix("/_mock/processor_runs/")
+            .is_some_and(|rest| {
+                rest.ends_with("/finish") || rest.ends_with("/fail") || rest.ends_with("/hold")
+            })
+}
+
 /// Longest delay a fault may ask for; longer would outlive most client timeouts
 /// by so much that it is almost certainly a unit mistake (seconds for ms).
 pub const MAX_DELAY_MS: u64 = 120_000;

@@ -14,7 +14,7 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use tracing::Instrument;
 
-use crate::faults::is_control_path;
+use crate::faults::{is_control_path, is_steering_call};
 use crate::http::context::{self, CONTEXT, Context, X_REQUEST_ID};
 use crate::http::error::ApiError;
 use crate::http::request_log::{self, RequestLine};
@@ -93,7 +93,7 @@ pub async fn track(
             key: note.key_name.as_deref().unwrap_or("-"),
         });
     }
-    if api {
+    if api || is_steering_call(method.as_str(), &path) {
         state.record(JournalEntry::new(
             method.to_string(),
             path,
