@@ -186,9 +186,24 @@ impl Lifecycle {
         self.held.lock().expect(POISONED).contains(run_id)
     }
 
-    /// Waits for the next batch of finished runs (or `limit`).
-    pub async fn wait_finished(&self, limit: Duration) {
-        let _ = tokio::time::timeout(limit, self.finished.notified()).await;
+    /// Waits until `done` says so or `deadline` passes. `done` is asked after
+    /// registering for the next wake-up, so an end in between is not missed.
+    pub async fn wait_until(&self, deadline: Instant, mut done: impl FnMut() -> bool) {
+        loop {
+            let notified = self.finished.notified();
+            tokio::pin!(notified);
+            notified.as_mut().enable();
+            if done() || Instant::now() >= deadline {
+                return;
+            }
+            let _ = tokio::time::timeout_at(deadline, notified).await;
+        }
+    }
+
+    /// Wakes whoever waits on a run's end: after the lifecycle ends runs, and
+    /// after any other change (a cancel, a delete, the control plane).
+    pub fn notify_changed(&self) {
+        self.finished.notify_waiters();
     }
 
     /// The entries due by `now`, and when the next one is.
@@ -229,7 +244,7 @@ pub async fn drive(state: Arc<AppState>) {
                 (e.epoch, e.workspace_id, e.run_id, change)
             }));
             tracing::debug!(finished, "runs finished");
-            state.lifecycle.finished.notify_waiters();
+            state.lifecycle.notify_changed();
         }
         let wake = state.lifecycle.wake.notified();
         match next {

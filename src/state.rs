@@ -177,6 +177,8 @@ impl AppState {
         *store = next;
         self.epoch.fetch_add(1, Ordering::SeqCst);
         self.lifecycle.clear();
+        drop(store);
+        self.lifecycle.notify_changed();
     }
 
     /// Which state the store holds (see `epoch`); read it under the same
@@ -225,7 +227,9 @@ impl AppState {
     /// Changes the store under its write lock; `change` must leave it whole
     /// when it fails (check first, then change).
     pub fn change_store<T>(&self, change: impl FnOnce(&mut Store) -> T) -> T {
-        change(&mut self.store_mut())
+        let answer = change(&mut self.store_mut());
+        self.lifecycle.notify_changed();
+        answer
     }
 
     /// The time of a change made through the API: now, to the millisecond,
@@ -270,7 +274,9 @@ impl AppState {
 
     /// Deletes one run of a workspace, under the write lock.
     pub fn remove_run(&self, workspace_id: &str, id: &str) -> Result<(), StoreError> {
-        self.store_mut().remove(workspace_id, id)
+        let removed = self.store_mut().remove(workspace_id, id);
+        self.lifecycle.notify_changed();
+        removed
     }
 
     /// `Err(seconds to wait)` when the key is over `--rate-limit`.

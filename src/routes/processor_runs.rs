@@ -375,14 +375,12 @@ pub async fn create(
     tracing::debug!(key = %caller.key_name, workspace = %ws, run = %id, "created a run");
     if sync {
         let deadline = tokio::time::Instant::now() + state.settings.sync_timeout;
-        loop {
-            let status = state.store().get(ws, &id).map(|r| r.status);
-            let now = tokio::time::Instant::now();
-            if status != Ok(RunStatus::Processing) || now >= deadline {
-                break;
-            }
-            state.lifecycle.wait_finished(deadline - now).await;
-        }
+        state
+            .lifecycle
+            .wait_until(deadline, || {
+                state.store().get(ws, &id).map(|r| r.status) != Ok(RunStatus::Processing)
+            })
+            .await;
     }
     full_run_body(&state, ws, &id).map(json_response)
 }

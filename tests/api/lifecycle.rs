@@ -733,3 +733,45 @@ async fn rules_decide_how_future_runs_end_until_cleared_or_reset() {
         json!([])
     );
 }
+
+#[tokio::test]
+async fn a_sync_create_answers_as_soon_as_its_run_ends_any_way() {
+    let app = app_with(PROCESSING, Duration::from_secs(600)).await;
+    let client = app.client.clone();
+    let url = app.url("/processor_runs");
+    let waiting = tokio::spawn(async move {
+        let res = client
+            .post(url)
+            .bearer_auth(KEY_A)
+            .header("x-extend-api-version", VERSION)
+            .json(&json!({"processorId": "ex_inv", "rawText": "__hold__", "sync": true}))
+            .send()
+            .await
+            .unwrap();
+        let body: Value = res.json().await.unwrap();
+        body["processorRun"].clone()
+    });
+    // The held run shows in the list; cancel it from another request.
+    let id = loop {
+        let listed = app
+            .list_ok(KEY_A, &[("status", "PROCESSING"), ("source", "API")])
+            .await;
+        if let Some(run) = listed["processorRuns"].as_array().unwrap().first() {
+            break run["id"].as_str().unwrap().to_owned();
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    };
+    app.api_ok(
+        Method::POST,
+        KEY_A,
+        &format!("/processor_runs/{id}/cancel"),
+        None,
+    )
+    .await;
+    // With --sync-timeout at 10 minutes, only the cancel can have woken it.
+    let run = tokio::time::timeout(Duration::from_secs(60), waiting)
+        .await
+        .expect("the sync create was not woken by the cancel")
+        .unwrap();
+    assert_eq!(run["status"], "CANCELLED");
+}
