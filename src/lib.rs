@@ -121,10 +121,56 @@ pub fn app(
         .service(routes)
 }
 
+/// The first path segments of the real API (as the official SDKs call it)
+/// that extend-mock does not emulate: those answer 501, not a 404 that would
+/// read like "this run does not exist".
+const NOT_EMULATED: &[&str] = &[
+    "batch_processor_runs",
+    "batch_runs",
+    "classifiers",
+    "classify",
+    "classify_runs",
+    "detect_form",
+    "edit",
+    "edit_runs",
+    "edit_schemas",
+    "edit_templates",
+    "evaluation_set_runs",
+    "evaluation_sets",
+    "extract",
+    "extract_runs",
+    "extractors",
+    "form_detection_runs",
+    "parse",
+    "parse_runs",
+    "split",
+    "split_runs",
+    "splitters",
+    "verify",
+    "verify_runs",
+    "webhook_endpoints",
+    "webhook_subscriptions",
+    "workflow_runs",
+    "workflows",
+];
+
 async fn not_found(method: Method, uri: Uri) -> ApiError {
+    let path = uri.path();
+    let first = path
+        .strip_prefix("/v1/")
+        .unwrap_or(path.trim_start_matches('/'))
+        .split('/')
+        .next()
+        .unwrap_or("");
+    if NOT_EMULATED.contains(&first) {
+        return ApiError::NotImplemented {
+            method: method.to_string(),
+            path: path.to_owned(),
+        };
+    }
     ApiError::NotFound {
         method: method.to_string(),
-        path: uri.path().to_owned(),
+        path: path.to_owned(),
     }
 }
 

@@ -34,6 +34,13 @@ pub enum ApiError {
     /// 413: an upload over a size limit; the message names the flag.
     #[error("{0}")]
     TooLarge(String),
+    /// 501: a path of the real API that extend-mock does not emulate.
+    #[error(
+        "`{method} {path}` is part of the Extend API that extend-mock does not emulate (yet). \
+         Emulated: /processor_runs (list, get, create, cancel, delete), /processors and their \
+         versions, /files; see the README's Supports"
+    )]
+    NotImplemented { method: String, path: String },
     /// 403: a download link that is expired or not signed by this server.
     #[error("{0}")]
     Forbidden(String),
@@ -64,6 +71,7 @@ impl ApiError {
             | ApiError::VersionNotFound(_)
             | ApiError::FileNotFound(_) => StatusCode::NOT_FOUND,
             ApiError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::NotImplemented { .. } => StatusCode::NOT_IMPLEMENTED,
             ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
             ApiError::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
@@ -84,6 +92,7 @@ impl ApiError {
             StatusCode::METHOD_NOT_ALLOWED => "METHOD_NOT_ALLOWED",
             StatusCode::TOO_MANY_REQUESTS => "RATE_LIMIT_EXCEEDED",
             StatusCode::SERVICE_UNAVAILABLE => "SERVICE_UNAVAILABLE",
+            StatusCode::NOT_IMPLEMENTED => "NOT_IMPLEMENTED",
             s if s.is_server_error() => "INTERNAL_ERROR",
             _ => "INVALID_REQUEST",
         }
@@ -92,7 +101,8 @@ impl ApiError {
     /// What the API says a client may retry: rate limits and server errors.
     pub fn retryable(&self) -> bool {
         let status = self.status();
-        status == StatusCode::TOO_MANY_REQUESTS || status.is_server_error()
+        status == StatusCode::TOO_MANY_REQUESTS
+            || (status.is_server_error() && status != StatusCode::NOT_IMPLEMENTED)
     }
 
     fn retry_after(&self) -> Option<u64> {

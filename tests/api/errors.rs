@@ -160,3 +160,45 @@ async fn valid_edge_values_are_accepted() {
         assert_eq!(res.status(), 200, "{name}={value}");
     }
 }
+
+/// A path of the real API that extend-mock does not emulate says so (501),
+/// instead of a 404 that reads like "this does not exist".
+#[tokio::test]
+async fn paths_of_the_api_that_are_not_emulated_are_501() {
+    let app = spawn_app(&fixture()).await;
+    for (method, path) in [
+        (reqwest::Method::GET, "/extract_runs"),
+        (reqwest::Method::POST, "/extract_runs"),
+        (reqwest::Method::GET, "/extract_runs/exr_1"),
+        (reqwest::Method::POST, "/v1/workflow_runs"),
+        (reqwest::Method::GET, "/webhook_endpoints"),
+        (reqwest::Method::POST, "/parse"),
+        (reqwest::Method::GET, "/evaluation_sets/es_1/items"),
+    ] {
+        let res = app
+            .client
+            .request(method.clone(), app.url(path))
+            .bearer_auth(KEY_A)
+            .header("x-extend-api-version", VERSION)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 501, "{method} {path}");
+        let body: Value = res.json().await.unwrap();
+        assert_eq!(body["code"], "NOT_IMPLEMENTED", "{body}");
+        assert_eq!(body["retryable"], false, "{body}");
+        let message = body["message"].as_str().unwrap();
+        assert!(
+            message.starts_with(&format!("`{method} {path}` is part of the Extend API")),
+            "{message}"
+        );
+        assert!(
+            message.contains("/processor_runs") && message.contains("/files"),
+            "{message}"
+        );
+    }
+    for path in ["/nothing", "/v1extract_runs", "/processor_runs_x"] {
+        let res = app.client.get(app.url(path)).send().await.unwrap();
+        assert_eq!(res.status(), 404, "{path}");
+    }
+}
