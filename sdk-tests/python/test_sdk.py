@@ -210,3 +210,11 @@ def test_the_curl_example_runs(builtin):
     assert {r["id"] for r in first["processorRuns"]}.isdisjoint(r["id"] for r in second["processorRuns"])
     assert all(r["status"] == "PROCESSED" for r in first["processorRuns"] + second["processorRuns"])
     assert org["success"] is True
+
+
+def test_an_endpoint_that_is_not_emulated_says_so(builtin):
+    with pytest.raises(ApiError) as err:
+        client().extract_runs.list()
+    assert err.value.status_code == 501
+    assert err.value.body["code"] == "NOT_IMPLEMENTED"
+    assert err.value.body["message"].startswith("`GET /extract_runs` is part of the Extend API")

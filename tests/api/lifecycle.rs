@@ -631,6 +631,36 @@ async fn a_held_run_outlives_its_time_until_ended_otherwise() {
         .mock(Method::POST, &format!("/processor_runs/{id}/hold"), None)
         .await;
     assert_eq!(res.status(), 400);
+    // The steering calls are in the journal with the API's requests, in order.
+    let journal = app.mock_ok(Method::GET, "/requests", None).await;
+    let calls: Vec<(String, u64)> = journal["requests"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["path"].as_str().unwrap().starts_with("/_mock/"))
+        .map(|e| {
+            let path = e["path"].as_str().unwrap();
+            (path.to_owned(), e["status"].as_u64().unwrap())
+        })
+        .collect();
+    let path = |verb: &str| format!("/_mock/processor_runs/{id}/{verb}");
+    assert_eq!(
+        calls,
+        [
+            (path("hold"), 200),
+            (path("finish"), 200),
+            (path("hold"), 400)
+        ],
+        "seeding, reset and journal reads stay out"
+    );
+    let held = app
+        .mock_ok(
+            Method::GET,
+            &format!("/requests?path={}", path("hold")),
+            None,
+        )
+        .await;
+    assert_eq!(held["requests"].as_array().unwrap().len(), 2);
 }
 
 #[tokio::test]
