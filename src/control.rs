@@ -308,10 +308,60 @@ async fn clear_rules(State(state): State<Arc<AppState>>) -> Json<Value> {
     Json(json!({"success": true, "cleared": cleared}))
 }
 
-async fn reset(State(state): State<Arc<AppState>>) -> Result<Json<Value>, ApiError> {
-    state.reset()?;
-    tracing::info!("state reset to start-up through /_mock/reset");
-    Ok(Json(counts(&state)))
+/// What `POST /_mock/reset` can reset; by default the state and the rules.
+const RESETTABLE: &[&str] = &["state", "journal", "faults", "rules"];
+
+/// `POST /_mock/reset`, or `?what=state,journal,faults,rules` (or `all`) to
+/// choose; the answer says what was reset, with the counts.
+async fn reset(
+    State(state): State<Arc<AppState>>,
+    RawQuery(raw): RawQuery,
+) -> Result<Json<Value>, ApiError> {
+    let mut what: Vec<&'static str> = vec!["state", "rules"];
+    for (name, value) in form_urlencoded::parse(raw.unwrap_or_default().as_bytes()) {
+        if name != "what" {
+            return Err(ApiError::InvalidRequest(format!(
+                "Unknown query parameter `{name}`; reset takes `what` ({} or all)",
+                RESETTABLE.join(", ")
+            )));
+        }
+        what.clear();
+        for part in value.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+            if part == "all" {
+                what = RESETTABLE.to_vec();
+                continue;
+            }
+            let known = RESETTABLE.iter().find(|r| **r == part).ok_or_else(|| {
+                ApiError::InvalidRequest(format!(
+                    "Invalid query parameter `what`: `{part}` is not one of {} or all",
+                    RESETTABLE.join(", ")
+                ))
+            })?;
+            if !what.contains(known) {
+                what.push(known);
+            }
+        }
+    }
+    if what.contains(&"state") {
+        state.reset()?;
+    }
+    if what.contains(&"journal") {
+        state.journal(|j| j.clear());
+    }
+    if what.contains(&"faults") {
+        state.faults(|f| f.clear());
+    }
+    if what.contains(&"rules") {
+        state
+            .rules
+            .lock()
+            .expect("a thread panicked holding the rules")
+            .clear();
+    }
+    tracing::info!(reset = %what.join(","), "reset through /_mock/reset");
+    let mut answer = counts(&state);
+    answer["reset"] = json!(what);
+    Ok(Json(answer))
 }
 
 /// `?method=GET&path=/processor_runs&status=400`, each optional.
@@ -321,6 +371,9 @@ fn journal_filter(raw: Option<&str>) -> Result<JournalFilter, ApiError> {
         match name.as_ref() {
             "method" => filter.method = Some(value.into_owned()),
             "path" => filter.path = Some(value.into_owned()),
+            "keyName" => filter.key_name = Some(value.into_owned()),
+            "workspaceId" => filter.workspace_id = Some(value.into_owned()),
+            "requestId" => filter.request_id = Some(value.into_owned()),
             "status" => {
                 filter.status = Some(value.parse().map_err(|_| {
                     ApiError::InvalidRequest(format!(
@@ -328,7 +381,12 @@ fn journal_filter(raw: Option<&str>) -> Result<JournalFilter, ApiError> {
                     ))
                 })?)
             }
-            _ => {}
+            other => {
+                return Err(ApiError::InvalidRequest(format!(
+                    "Unknown query parameter `{other}`; the journal filters by method, path, \
+                     status, keyName, workspaceId and requestId"
+                )));
+            }
         }
     }
     Ok(filter)

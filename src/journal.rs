@@ -53,7 +53,8 @@ impl JournalEntry {
             request_id,
             key_name: caller.key_name,
             workspace_id: caller.workspace_id,
-            duration_ms: took.as_secs_f64() * 1000.0,
+            // Whole microseconds as milliseconds: `1.234`, never `1.2340000000000002`.
+            duration_ms: took.as_micros() as f64 / 1000.0,
         }
     }
 }
@@ -64,6 +65,9 @@ pub struct JournalFilter {
     pub method: Option<String>,
     pub path: Option<String>,
     pub status: Option<u16>,
+    pub key_name: Option<String>,
+    pub workspace_id: Option<String>,
+    pub request_id: Option<String>,
 }
 
 impl JournalFilter {
@@ -73,6 +77,18 @@ impl JournalFilter {
             .is_none_or(|m| m.eq_ignore_ascii_case(&entry.method))
             && self.path.as_deref().is_none_or(|p| p == entry.path)
             && self.status.is_none_or(|s| s == entry.status)
+            && self
+                .key_name
+                .as_deref()
+                .is_none_or(|k| entry.key_name.as_deref() == Some(k))
+            && self
+                .workspace_id
+                .as_deref()
+                .is_none_or(|w| entry.workspace_id.as_deref() == Some(w))
+            && self
+                .request_id
+                .as_deref()
+                .is_none_or(|r| r == entry.request_id)
     }
 }
 

@@ -220,7 +220,6 @@ impl AppState {
         let next = self.seed.build(&mut |_| {})?;
         self.replace_store(next);
         *self.ids.lock().expect(POISONED) = ChaCha8Rng::seed_from_u64(self.settings.seed);
-        self.rules.lock().expect(POISONED).clear();
         Ok(())
     }
 

@@ -595,3 +595,118 @@ async fn concurrent_writers_and_readers_see_a_consistent_store() {
     let (all, _) = app.walk_all_pages(KEY_A, &[("maxPageSize", "1000")]).await;
     assert_eq!(all.len(), 6 + 4 * 5 * 5);
 }
+
+#[tokio::test]
+async fn reset_says_what_it_resets_and_resets_what_is_asked() {
+    let app = spawn_app(&fixture()).await;
+    let app = &app;
+    let dirty = |id: &'static str| async move {
+        app.mock_ok(
+            Method::POST,
+            "/processor_runs",
+            Some(&json!({ "processorRuns": [new_run(id)] })),
+        )
+        .await;
+        app.list(KEY_A, &[]).await;
+        app.mock_ok(
+            Method::POST,
+            "/faults",
+            Some(&json!({"status": 503, "path": "/nowhere"})),
+        )
+        .await;
+        app.mock_ok(
+            Method::POST,
+            "/rules",
+            Some(&json!({"processorId": "ex_inv", "hold": true})),
+        )
+        .await;
+    };
+    let sizes = || async {
+        let journal = app.mock_ok(Method::GET, "/requests", None).await["requests"]
+            .as_array()
+            .unwrap()
+            .len();
+        let faults = app.mock_ok(Method::GET, "/faults", None).await["faults"]
+            .as_array()
+            .unwrap()
+            .len();
+        let rules = app.mock_ok(Method::GET, "/rules", None).await["rules"]
+            .as_array()
+            .unwrap()
+            .len();
+        let runs = app.mock_ok(Method::GET, "/health", None).await["processorRuns"]
+            .as_u64()
+            .unwrap();
+        (runs, journal > 0, faults, rules)
+    };
+    dirty("exr_new_1").await;
+    let answer = app.mock_ok(Method::POST, "/reset", None).await;
+    assert_eq!(answer["reset"], json!(["state", "rules"]));
+    assert_eq!(sizes().await, (8, true, 1, 0));
+
+    dirty("exr_new_2").await;
+    let answer = app
+        .mock_ok(Method::POST, "/reset?what=journal,faults", None)
+        .await;
+    assert_eq!(answer["reset"], json!(["journal", "faults"]));
+    assert_eq!(sizes().await, (9, false, 0, 1));
+
+    dirty("exr_new_3").await;
+    let answer = app.mock_ok(Method::POST, "/reset?what=all", None).await;
+    assert_eq!(
+        answer["reset"],
+        json!(["state", "journal", "faults", "rules"])
+    );
+    assert_eq!(sizes().await, (8, false, 0, 0));
+
+    for query in ["what=everything", "only=state"] {
+        let res = app
+            .mock(Method::POST, &format!("/reset?{query}"), None)
+            .await;
+        assert_eq!(res.status(), 400, "{query}");
+    }
+}
+
+#[tokio::test]
+async fn the_journal_filters_by_key_workspace_and_request_id_and_refuses_unknown_filters() {
+    let app = spawn_app(&fixture()).await;
+    let first = app.list(KEY_A, &[]).await;
+    let first_id = first.headers()["x-request-id"].to_str().unwrap().to_owned();
+    app.list(KEY_B, &[]).await;
+    app.list_with(KEY_ORG_A, &[("x-extend-workspace-id", "ws_b")], &[])
+        .await;
+    let by_workspace = app
+        .mock_ok(Method::GET, "/requests?workspaceId=ws_b", None)
+        .await;
+    assert_eq!(by_workspace["requests"].as_array().unwrap().len(), 2);
+    let journal = app.mock_ok(Method::GET, "/requests", None).await;
+    let org_name = journal["requests"][2]["keyName"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let by_key = app
+        .mock_ok(Method::GET, &format!("/requests?keyName={org_name}"), None)
+        .await;
+    assert_eq!(by_key["requests"].as_array().unwrap().len(), 1);
+    let by_id = app
+        .mock_ok(
+            Method::GET,
+            &format!("/requests?requestId={first_id}"),
+            None,
+        )
+        .await;
+    assert_eq!(by_id["requests"].as_array().unwrap().len(), 1);
+    assert_eq!(by_id["requests"][0]["requestId"], first_id.as_str());
+    for entry in journal["requests"].as_array().unwrap() {
+        let text = entry["durationMs"].to_string();
+        let decimals = text.split_once('.').map_or(0, |(_, d)| d.len());
+        assert!(decimals <= 3, "durationMs {text} has float noise");
+    }
+    let res = app.mock(Method::GET, "/requests?stauts=400", None).await;
+    assert_eq!(res.status(), 400);
+    let body: Value = res.json().await.unwrap();
+    assert!(
+        body["message"].as_str().unwrap().contains("`stauts`"),
+        "{body}"
+    );
+}
