@@ -22,6 +22,9 @@ RUN target="$(rustc -vV | sed -n 's/^host: //p')" \
  && cp "target/$target/release/extend-mock" /extend-mock
 
 FROM gcr.io/distroless/static-debian12:nonroot
+LABEL org.opencontainers.image.title="extend-mock" \
+      org.opencontainers.image.description="A local, stateful emulator of the Extend document-processing API" \
+      org.opencontainers.image.version="0.1.0"
 COPY --from=build /extend-mock /extend-mock
 ENV EXTEND_MOCK_HOST=0.0.0.0 \
     EXTEND_MOCK_PORT=8080

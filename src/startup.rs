@@ -304,6 +304,7 @@ fn banner(bound: SocketAddr, facts: &Facts) -> String {
     let base = format!("http://{reachable}");
     let mut out = String::new();
     let _ = writeln!(out, "extend-mock listening on http://{bound}");
+    let _ = writeln!(out, "  version: {}", env!("CARGO_PKG_VERSION"));
     let _ = writeln!(
         out,
         "  fixtures: {} ({} organizations, {} workspaces, {} processor runs)",

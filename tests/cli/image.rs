@@ -204,3 +204,45 @@ async fn the_binary_built_from_the_dockerfiles_copies_is_static_and_runs_alone()
         "docker stop (SIGTERM) ends it cleanly: {exit:?}"
     );
 }
+
+/// The image says what it is (OCI labels, its version the crate's), and the
+/// build context leaves out what the build never copies, at any depth.
+#[test]
+fn the_image_is_labelled_and_its_context_is_small() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let dockerfile = std::fs::read_to_string(root.join("Dockerfile")).unwrap();
+    for label in [
+        "org.opencontainers.image.title=\"extend-mock\"",
+        "org.opencontainers.image.description=",
+        &format!(
+            "org.opencontainers.image.version=\"{}\"",
+            env!("CARGO_PKG_VERSION")
+        ),
+    ] {
+        assert!(dockerfile.contains(label), "the Dockerfile lacks {label}");
+    }
+    let ignore = std::fs::read_to_string(root.join(".dockerignore")).unwrap();
+    let patterns: Vec<&str> = ignore
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        .collect();
+    for needed in [
+        "**/target",
+        "**/node_modules",
+        "**/.venv",
+        "**/.results",
+        ".git",
+    ] {
+        assert!(patterns.contains(&needed), ".dockerignore lacks {needed}");
+    }
+    // Nothing the Dockerfile copies is ignored.
+    for copied in dockerfile_copies(root) {
+        assert!(
+            !patterns
+                .iter()
+                .any(|p| p.trim_start_matches("**/") == copied),
+            ".dockerignore drops {copied}, which the Dockerfile copies"
+        );
+    }
+}

@@ -16,6 +16,11 @@ async fn the_banner_names_the_address_the_keys_and_a_curl_line_that_works() {
         banner.contains("built-in fixtures (2 organizations, 3 workspaces, 72 processor runs)"),
         "{banner}"
     );
+    assert_eq!(
+        server.banner[1],
+        format!("  version: {}", env!("CARGO_PKG_VERSION")),
+        "{banner}"
+    );
     for key in [
         "sk_test_acme",
         "sk_test_globex",
