@@ -18,6 +18,7 @@ fn the_readme_quotes_the_examples_verbatim() {
         "examples/python/test_run_failure.py",
         "examples/typescript/list-runs.ts",
         "examples/typescript/failed-invoices.test.ts",
+        "examples/docker/compose.yaml",
     ] {
         let code = read(example);
         assert!(
