@@ -110,6 +110,14 @@ fn init_logging(config: &Config) -> anyhow::Result<LogWriter> {
 /// terminal when generation takes more than a moment.
 fn build_seed_and_store(config: &Config) -> anyhow::Result<(Seed, Store)> {
     let documents = fixtures::load_documents(&config.fixtures).context("cannot load fixtures")?;
+    for (source, document) in &documents {
+        if document.api_keys.is_empty() {
+            tracing::warn!(
+                "{source}: the document declares no apiKeys; its workspaces answer only \
+                 keys that another document declares"
+            );
+        }
+    }
     let seed = Seed {
         documents,
         generate: config.generate.map(|count| GenerateSpec {
@@ -198,9 +206,11 @@ async fn serve(config: Config) -> anyhow::Result<()> {
 
     let shutdown = shutdown_signal()?;
     let wanted = SocketAddr::new(config.host, config.port);
-    let listener = TcpListener::bind(wanted)
-        .await
-        .with_context(|| format!("cannot listen on {wanted}"))?;
+    let listener = TcpListener::bind(wanted).await.with_context(|| {
+        format!(
+            "cannot listen on {wanted} (is another server on that port? --port 0 picks a free one)"
+        )
+    })?;
     let bound = listener
         .local_addr()
         .context("cannot read the bound address")?;
@@ -299,6 +309,15 @@ impl Facts {
 
 /// The lines printed on standard output at start: where it listens, what it
 /// loaded, the keys it accepts, and a curl command that works when pasted.
+/// `1 workspace`, `3 workspaces`.
+fn plural(count: usize, noun: &str) -> String {
+    if count == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{count} {noun}s")
+    }
+}
+
 fn banner(bound: SocketAddr, facts: &Facts) -> String {
     let reachable = healthcheck::target(bound.ip(), bound.port());
     let base = format!("http://{reachable}");
@@ -307,9 +326,20 @@ fn banner(bound: SocketAddr, facts: &Facts) -> String {
     let _ = writeln!(out, "  version: {}", env!("CARGO_PKG_VERSION"));
     let _ = writeln!(
         out,
-        "  fixtures: {} ({} organizations, {} workspaces, {} processor runs)",
-        facts.source, facts.organizations, facts.workspaces, facts.runs
+        "  fixtures: {} ({}, {}, {})",
+        facts.source,
+        plural(facts.organizations, "organization"),
+        plural(facts.workspaces, "workspace"),
+        plural(facts.runs, "processor run")
     );
+    if facts.keys.is_empty() {
+        let _ = writeln!(
+            out,
+            "  API keys: none; every API request will answer 401 (give the fixtures `apiKeys`)"
+        );
+        let _ = writeln!(out, "  try: curl -s '{base}/_mock/health'");
+        return out;
+    }
     let _ = writeln!(out, "  API keys:");
     for key in &facts.keys {
         let mut note = format!("{} key for {}", key.scope, key.target);

@@ -169,7 +169,17 @@ async fn bad_configuration_fails_at_start_with_a_message() {
         (&["--host", "localhost:80"], &[], "--host"),
         (&["--log-format", "xml"], &[], "--log-format"),
         (&["--log-level", "extend_mock=loud"], &[], "--log-level"),
-        (&[], &[("EXTEND_MOCK_PAGE_SIZE", "many")], "--page-size"),
+        (
+            &[],
+            &[("EXTEND_MOCK_PAGE_SIZE", "many")],
+            "EXTEND_MOCK_PAGE_SIZE=\"many\" is not a valid value for --page-size",
+        ),
+        (
+            &[],
+            &[("EXTEND_MOCK_PROCESSING_TIME", "5x")],
+            "EXTEND_MOCK_PROCESSING_TIME=\"5x\"",
+        ),
+        (&["--max-file-size", "lots"], &[], "--max-file-size"),
         (&["--rate-limit", "0/s"], &[], "--rate-limit"),
         (&["--rate-limit", "fast"], &[], "--rate-limit"),
         (&["--generate", "lots"], &[], "--generate"),
@@ -193,6 +203,34 @@ async fn a_port_in_use_is_a_clear_error() {
     assert_ne!(code, 0);
     assert!(
         stderr.contains(&format!("cannot listen on 127.0.0.1:{port}")),
+        "{stderr}"
+    );
+    assert!(stderr.contains("--port 0 picks a free one"), "{stderr}");
+}
+
+/// A document without keys still starts, and says what that means.
+#[tokio::test]
+async fn a_document_without_keys_is_warned_about_and_the_banner_counts_in_words() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("nokeys.json");
+    std::fs::write(
+        &path,
+        r#"{"organizations":[{"id":"o","name":"O","workspaces":[{"id":"w","name":"W"}]}]}"#,
+    )
+    .unwrap();
+    let server = start(&["--port", "0", "--fixtures", path.to_str().unwrap()], &[]).await;
+    let banner = server.banner.join("\n");
+    assert!(
+        banner.contains("(1 organization, 1 workspace, 0 processor runs)"),
+        "{banner}"
+    );
+    assert!(
+        banner.contains("API keys: none; every API request will answer 401"),
+        "{banner}"
+    );
+    let (_, stderr) = server.terminate().await;
+    assert!(
+        stderr.contains("the document declares no apiKeys"),
         "{stderr}"
     );
 }
