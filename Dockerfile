@@ -24,7 +24,8 @@ RUN target="$(rustc -vV | sed -n 's/^host: //p')" \
 FROM gcr.io/distroless/static-debian12:nonroot
 LABEL org.opencontainers.image.title="extend-mock" \
       org.opencontainers.image.description="A local, stateful emulator of the Extend document-processing API" \
-      org.opencontainers.image.version="0.1.0"
+      org.opencontainers.image.version="0.1.0" \
+      org.opencontainers.image.licenses="MIT OR Apache-2.0"
 COPY --from=build /extend-mock /extend-mock
 ENV EXTEND_MOCK_HOST=0.0.0.0 \
     EXTEND_MOCK_PORT=8080
