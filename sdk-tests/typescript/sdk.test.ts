@@ -468,4 +468,18 @@ describe("runs made through the API", () => {
     const missing = await sdk.processorRun.create({ processorId: "ex_nope", rawText: "x" }).catch((e) => e);
     expect(missing).toBeInstanceOf(Extend.NotFoundError);
   }, 40_000);
+
+  test("an output pinned through the control plane", async () => {
+    const output = { value: { invoice_number: "INV-7", total: 12.5 }, metadata: {} };
+    await mock("POST", "/rules", { processorId: "ex_inv", output });
+    const sdk = client();
+    const { processorRun: created } = await sdk.processorRun.create({ processorId: "ex_inv", rawText: "Invoice INV-7" });
+    const run = await waitDone(sdk, created.id);
+    expect(run.status).toBe("PROCESSED");
+    expect(run.output).toEqual(output);
+    const { processorRun: held } = await sdk.processorRun.create({ processorId: "ex_cls", rawText: "__hold__" });
+    const finished = await mock("POST", `/processor_runs/${held.id}/finish`, { output: { id: "inv", type: "invoice", confidence: 0.9, insights: [] } });
+    expect(finished.processorRun.status).toBe("PROCESSED");
+    expect((await sdk.processorRun.get(held.id)).processorRun.output).toEqual({ id: "inv", type: "invoice", confidence: 0.9, insights: [] });
+  }, 40_000);
 });
