@@ -69,6 +69,18 @@ pub fn parse_json<T: DeserializeOwned>(source: &str, bytes: &[u8]) -> Result<T, 
         path,
         reason,
     };
+    // Every document and body is a JSON object. Serde would also read a struct
+    // from an array of its fields in order, so `[]` would be an empty document.
+    match bytes.iter().find(|b| !b.is_ascii_whitespace()) {
+        Some(b'{') => {}
+        Some(b'[') => {
+            return Err(fail(
+                String::new(),
+                "must be a JSON object (`{…}`), not an array".into(),
+            ));
+        }
+        _ => {}
+    }
     let mut de = serde_json::Deserializer::from_slice(bytes);
     let value = serde_path_to_error::deserialize(&mut de)
         .map_err(|e| fail(e.path().to_string(), e.inner().to_string()))?;
@@ -222,6 +234,12 @@ mod tests {
         assert_eq!(err.source, "a.json");
         assert_eq!(err.path, "processorRuns[0].status");
         assert!(err.reason.contains("`DONE` is not one of"), "{err}");
+    }
+
+    #[test]
+    fn an_array_is_not_a_document() {
+        let err = parse_document("a.json", " []").unwrap_err();
+        assert_eq!(err.to_string(), "a.json: must be a JSON object (`{…}`), not an array");
     }
 
     #[test]

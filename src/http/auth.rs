@@ -47,6 +47,24 @@ fn supported_versions() -> String {
         .join(", ")
 }
 
+/// The headers that say who asks and for what, each sent at most once: with
+/// two, which one counts would be a guess.
+pub fn once(headers: &HeaderMap) -> Result<(), ApiError> {
+    for name in [
+        axum::http::header::AUTHORIZATION.as_str(),
+        API_VERSION_HEADER,
+        WORKSPACE_HEADER,
+    ] {
+        let count = headers.get_all(name).iter().count();
+        if count > 1 {
+            return Err(ApiError::InvalidRequest(format!(
+                "Header `{name}` was sent {count} times; send it once"
+            )));
+        }
+    }
+    Ok(())
+}
+
 /// A header's value as text, with a 400 naming the header when it is not.
 fn header_text<'a>(headers: &'a HeaderMap, name: &str) -> Result<Option<&'a str>, ApiError> {
     headers
@@ -66,6 +84,7 @@ pub fn authenticate(
     store: &Store,
     state: &AppState,
 ) -> Result<Caller, ApiError> {
+    once(headers)?;
     let token = bearer_token(headers).map_err(|msg| ApiError::Unauthorized(msg.to_owned()))?;
     let (key, key_name) = store
         .key(token)

@@ -69,7 +69,8 @@ pub async fn track(
         .scope(context, async {
             let injected = match api {
                 true => intercept(&state, method.as_str(), &path).await,
-                false => None,
+                false => crate::control::admin_refusal(&state, &path, request.headers())
+                    .map(IntoResponse::into_response),
             };
             let response = match injected {
                 Some(response) => response,

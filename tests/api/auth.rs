@@ -248,3 +248,38 @@ async fn header_names_in_any_case() {
     assert!(response.starts_with("HTTP/1.1 200"), "{response}");
     assert!(response.contains("\"exr_7\""), "{response}");
 }
+
+/// Two of a header that says who asks: which one counts would be a guess.
+#[tokio::test]
+async fn a_repeated_key_version_or_workspace_header_is_400() {
+    let app = spawn_app(&fixture()).await;
+    for (name, first, second) in [
+        ("authorization", "Bearer key_a", "Bearer key_b"),
+        ("x-extend-api-version", VERSION, "2025-04-21"),
+        ("x-extend-workspace-id", "ws_a", "ws_b"),
+    ] {
+        let mut request = app.client.get(app.url("/processor_runs"));
+        if name != "authorization" {
+            request = request.bearer_auth(KEY_ORG_A);
+        }
+        if name != "x-extend-api-version" {
+            request = request.header("x-extend-api-version", VERSION);
+        }
+        if name != "x-extend-workspace-id" {
+            request = request.header("x-extend-workspace-id", "ws_a");
+        }
+        let res = request
+            .header(name, first)
+            .header(name, second)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 400, "{name}");
+        let body: serde_json::Value = res.json().await.unwrap();
+        assert_eq!(
+            body["message"],
+            format!("Header `{name}` was sent 2 times; send it once"),
+            "{name}"
+        );
+    }
+}

@@ -518,6 +518,26 @@ async fn an_admin_token_guards_the_control_plane_but_not_health_or_the_api() {
     assert_eq!(res.status(), 200);
     assert_eq!(app.mock(Method::GET, "/health", None).await.status(), 200);
     assert_eq!(app.list(KEY_A, &[]).await.status(), 200);
+    // Without the token, a wrong method is 401 too: no 405 and `Allow` to map the routes by.
+    for (method, path) in [
+        (Method::DELETE, "/reset"),
+        (Method::PUT, "/requests"),
+        (Method::GET, "/processor_runs"),
+    ] {
+        let res = app.mock(method.clone(), path, None).await;
+        assert_eq!(res.status(), 401, "{method} {path}");
+        assert!(res.headers().get("allow").is_none(), "{method} {path}");
+    }
+    // Two Authorization headers, one of them right, are not the token.
+    let res = app
+        .client
+        .get(app.url("/_mock/fixtures"))
+        .header("authorization", "Bearer adm-secret")
+        .header("authorization", "Bearer other")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 401);
 }
 
 #[tokio::test]
@@ -709,4 +729,39 @@ async fn the_journal_filters_by_key_workspace_and_request_id_and_refuses_unknown
         body["message"].as_str().unwrap().contains("`stauts`"),
         "{body}"
     );
+}
+
+/// A JSON array is not a fixture document, nor any body of the control plane.
+#[tokio::test]
+async fn arrays_are_refused_where_an_object_is_expected() {
+    let app = spawn_app(&fixture()).await;
+    let before = app.state_document().await;
+    for (method, path, body) in [
+        (Method::PUT, "/fixtures", json!([])),
+        (Method::POST, "/processor_runs", json!([[]])),
+        (Method::POST, "/faults", json!([503])),
+        (Method::POST, "/rules", json!([])),
+    ] {
+        let res = app.mock(method.clone(), path, Some(&body)).await;
+        assert_eq!(res.status(), 400, "{method} {path}");
+        let answer: Value = res.json().await.unwrap();
+        assert!(
+            answer["message"]
+                .as_str()
+                .unwrap()
+                .contains("must be a JSON object"),
+            "{method} {path}: {answer}"
+        );
+    }
+    assert_eq!(app.state_document().await, before, "nothing changed");
+    let message = app
+        .api_err(
+            Method::POST,
+            KEY_A,
+            "/processors",
+            Some(&json!(["x", "EXTRACT"])),
+            400,
+        )
+        .await;
+    assert!(message.contains("must be a JSON object"), "{message}");
 }
