@@ -239,7 +239,10 @@ mod tests {
     #[test]
     fn an_array_is_not_a_document() {
         let err = parse_document("a.json", " []").unwrap_err();
-        assert_eq!(err.to_string(), "a.json: must be a JSON object (`{…}`), not an array");
+        assert_eq!(
+            err.to_string(),
+            "a.json: must be a JSON object (`{…}`), not an array"
+        );
     }
 
     #[test]

@@ -110,14 +110,7 @@ fn init_logging(config: &Config) -> anyhow::Result<LogWriter> {
 /// terminal when generation takes more than a moment.
 fn build_seed_and_store(config: &Config) -> anyhow::Result<(Seed, Store)> {
     let documents = fixtures::load_documents(&config.fixtures).context("cannot load fixtures")?;
-    for (source, document) in &documents {
-        if document.api_keys.is_empty() {
-            tracing::warn!(
-                "{source}: the document declares no apiKeys; its workspaces answer only \
-                 keys that another document declares"
-            );
-        }
-    }
+
     let seed = Seed {
         documents,
         generate: config.generate.map(|count| GenerateSpec {
@@ -159,6 +152,12 @@ fn build_seed_and_store(config: &Config) -> anyhow::Result<(Seed, Store)> {
             seed = config.seed,
             elapsed_ms = started.elapsed().as_millis() as u64,
             "generated synthetic runs"
+        );
+    }
+    if store.keys().is_empty() {
+        tracing::warn!(
+            "the fixtures declare no apiKeys: every API request will answer 401 \
+             (give a document `apiKeys`)"
         );
     }
     Ok((seed, store))
@@ -323,7 +322,6 @@ fn banner(bound: SocketAddr, facts: &Facts) -> String {
     let base = format!("http://{reachable}");
     let mut out = String::new();
     let _ = writeln!(out, "extend-mock listening on http://{bound}");
-    let _ = writeln!(out, "  version: {}", env!("CARGO_PKG_VERSION"));
     let _ = writeln!(
         out,
         "  fixtures: {} ({}, {}, {})",
@@ -332,6 +330,7 @@ fn banner(bound: SocketAddr, facts: &Facts) -> String {
         plural(facts.workspaces, "workspace"),
         plural(facts.runs, "processor run")
     );
+    let _ = writeln!(out, "  version: {}", env!("CARGO_PKG_VERSION"));
     if facts.keys.is_empty() {
         let _ = writeln!(
             out,

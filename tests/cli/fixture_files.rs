@@ -63,7 +63,7 @@ async fn fixtures_replace_the_built_in_document_and_merge() {
         server
             .banner
             .join("\n")
-            .contains("1 organizations, 1 workspaces, 2 processor runs")
+            .contains("1 organization, 1 workspace, 2 processor runs")
     );
 
     // The flag repeated, and the variable with commas, do the same.

@@ -17,7 +17,7 @@ async fn the_banner_names_the_address_the_keys_and_a_curl_line_that_works() {
         "{banner}"
     );
     assert_eq!(
-        server.banner[1],
+        server.banner[2],
         format!("  version: {}", env!("CARGO_PKG_VERSION")),
         "{banner}"
     );
@@ -230,7 +230,7 @@ async fn a_document_without_keys_is_warned_about_and_the_banner_counts_in_words(
     );
     let (_, stderr) = server.terminate().await;
     assert!(
-        stderr.contains("the document declares no apiKeys"),
+        stderr.contains("the fixtures declare no apiKeys"),
         "{stderr}"
     );
 }
