@@ -88,6 +88,12 @@ pub struct Config {
           value_name = "DURATION", value_parser = parse_duration)]
     pub sync_timeout: std::time::Duration,
 
+    /// After SIGTERM or Ctrl-C, how long requests in flight may take to
+    /// finish before the server stops without them (under Docker's 10 s).
+    #[arg(long, env = "EXTEND_MOCK_DRAIN_TIMEOUT", default_value = "5s",
+          value_name = "DURATION", value_parser = parse_duration)]
+    pub drain_timeout: std::time::Duration,
+
     /// Largest file POST /files/upload takes (bytes, or with KiB, MiB, GiB).
     #[arg(long, env = "EXTEND_MOCK_MAX_FILE_SIZE", default_value = "50MiB",
           value_name = "SIZE", value_parser = parse_size)]

@@ -221,10 +221,31 @@ async fn serve(config: Config) -> anyhow::Result<()> {
         "extend-mock ready"
     );
 
-    crate::serve_until(listener, state, shutdown)
-        .await
-        .context("the server stopped with an error")?;
-    tracing::info!("stopped cleanly");
+    // Requests in flight get --drain-timeout to finish after the signal;
+    // past it (a client holding a half-sent request, an injected delay) the
+    // server stops anyway, so `docker stop` never has to kill it.
+    let (stopping, mut stopped) = tokio::sync::watch::channel(false);
+    let shutdown = async move {
+        shutdown.await;
+        let _ = stopping.send(true);
+    };
+    let drain = config.drain_timeout;
+    let deadline = async move {
+        let _ = stopped.wait_for(|stopping| *stopping).await;
+        tokio::time::sleep(drain).await;
+    };
+    tokio::select! {
+        served = crate::serve_until(listener, state, shutdown) => {
+            served.context("the server stopped with an error")?;
+            tracing::info!("stopped cleanly");
+        }
+        () = deadline => {
+            tracing::warn!(
+                drain_ms = drain.as_millis() as u64,
+                "requests still open after --drain-timeout; stopped without them"
+            );
+        }
+    }
     Ok(())
 }
 

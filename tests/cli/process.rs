@@ -256,6 +256,50 @@ async fn sigterm_and_ctrl_c_stop_the_server_cleanly() {
     assert!(exit.success(), "{exit:?}");
 }
 
+/// A client that never finishes its request, or a request an injected delay
+/// holds, cannot keep the server from stopping: past --drain-timeout it stops
+/// without them (reproduced first: SIGTERM never finished).
+#[tokio::test]
+async fn sigterm_stops_within_the_drain_timeout_whatever_the_clients_do() {
+    use tokio::io::AsyncWriteExt;
+    let server = start(&["--port", "0", "--drain-timeout", "500ms"], &[]).await;
+    let mut half = tokio::net::TcpStream::connect(("127.0.0.1", server.port))
+        .await
+        .unwrap();
+    half.write_all(b"GET /processor_runs HTTP/1.1\r\nHost: x\r\n")
+        .await
+        .unwrap();
+    let client = reqwest::Client::new();
+    let res = client
+        .post(format!("{}/_mock/faults", server.base))
+        .json(&serde_json::json!({"delayMs": 60000, "count": 1}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 201);
+    let held = tokio::spawn({
+        let url = format!("{}/processor_runs", server.base);
+        async move {
+            let _ = client
+                .get(url)
+                .bearer_auth("sk_test_acme")
+                .header("x-extend-api-version", VERSION)
+                .send()
+                .await;
+        }
+    });
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    // Without the deadline this waits for the half-sent request forever.
+    let (exit, stderr) =
+        tokio::time::timeout(std::time::Duration::from_secs(60), server.terminate())
+            .await
+            .expect("SIGTERM did not stop the server");
+    assert!(exit.success(), "{exit:?}: {stderr}");
+    assert!(stderr.contains("stopped without them"), "{stderr}");
+    held.abort();
+    drop(half);
+}
+
 /// Runs in flight belong to the process: SIGTERM does not wait for them.
 #[tokio::test]
 async fn shutdown_does_not_wait_for_runs_in_flight() {
