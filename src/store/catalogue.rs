@@ -9,8 +9,6 @@
 //! built-in one for the processor's name and type. A batch of runs is added
 //! all-or-nothing, so the catalogue keeps an undo log until the batch settles.
 
-use std::collections::BTreeSet;
-use std::ops::Bound;
 use std::sync::Arc;
 
 use rustc_hash::{FxHashMap, FxHashSet};
@@ -18,10 +16,11 @@ use sha2::{Digest, Sha256};
 
 use crate::domain::{
     DRAFT, JsonObject, Order, Position, Processor, ProcessorRun, ProcessorType, ProcessorVersion,
-    SortBy, SortDir, VersionNumber,
+    SortBy, VersionNumber,
 };
 use crate::full_run::builtin_config;
 
+use super::keyset::{Keys, ids_after, take_page};
 use super::{StoreError, invalid};
 
 /// How runs meet the catalogue when they are added.
@@ -55,7 +54,7 @@ pub struct Catalogue {
     derived: Vec<Option<Derived>>,
     by_id: FxHashMap<String, FxHashMap<String, usize>>,
     /// Per workspace: by `createdAt`, by `updatedAt`.
-    order: FxHashMap<String, [BTreeSet<(i64, String)>; 2]>,
+    order: FxHashMap<String, [Keys; 2]>,
     /// The batch under way: processors it added (from this index on) and the
     /// ones it changed, as they were.
     batch_start: usize,
@@ -132,21 +131,10 @@ impl Catalogue {
             return (Vec::new(), false);
         };
         let set = &sets[usize::from(order.by == SortBy::UpdatedAt)];
-        let after = after.map(|p| (p.at_nanos, p.id.clone()));
-        let keys: Box<dyn Iterator<Item = &(i64, String)>> = match (order.dir, &after) {
-            (SortDir::Asc, Some(k)) => Box::new(set.range((Bound::Excluded(k), Bound::Unbounded))),
-            (SortDir::Asc, None) => Box::new(set.iter()),
-            (SortDir::Desc, Some(k)) => {
-                Box::new(set.range((Bound::Unbounded, Bound::Excluded(k))).rev())
-            }
-            (SortDir::Desc, None) => Box::new(set.iter().rev()),
-        };
-        let mut matching = keys
-            .filter_map(|(_, id)| self.get(workspace_id, id))
+        let matching = ids_after(set, order.dir, after)
+            .filter_map(|id| self.get(workspace_id, id))
             .filter(|p| processor_type.is_none_or(|t| p.processor_type == t));
-        let page: Vec<&Processor> = matching.by_ref().take(limit).collect();
-        let more = matching.next().is_some();
-        (page, more)
+        take_page(matching, limit)
     }
 
     fn index(&mut self, i: usize) {

@@ -1,11 +1,9 @@
 //! Uploaded files, by id, and per workspace in `(createdAt, id)` order for
 //! keyset pages. The bytes are shared (`Bytes`), so a download holds no lock.
 
-use std::collections::BTreeSet;
-use std::ops::Bound;
-
 use rustc_hash::FxHashMap;
 
+use super::keyset::{Keys, ids_after, take_page};
 use crate::domain::{Position, SortDir, StoredFile};
 
 /// How much the file store may hold.
@@ -18,7 +16,7 @@ pub struct FileLimits {
 #[derive(Default)]
 pub struct Files {
     files: FxHashMap<String, StoredFile>,
-    by_created: FxHashMap<String, BTreeSet<(i64, String)>>,
+    by_created: FxHashMap<String, Keys>,
     total_bytes: usize,
 }
 
@@ -82,20 +80,9 @@ impl Files {
         let Some(set) = self.by_created.get(workspace_id) else {
             return (Vec::new(), false);
         };
-        let after = after.map(|p| (p.at_nanos, p.id.clone()));
-        let keys: Box<dyn Iterator<Item = &(i64, String)>> = match (dir, &after) {
-            (SortDir::Asc, Some(k)) => Box::new(set.range((Bound::Excluded(k), Bound::Unbounded))),
-            (SortDir::Asc, None) => Box::new(set.iter()),
-            (SortDir::Desc, Some(k)) => {
-                Box::new(set.range((Bound::Unbounded, Bound::Excluded(k))).rev())
-            }
-            (SortDir::Desc, None) => Box::new(set.iter().rev()),
-        };
-        let mut matching = keys
-            .filter_map(|(_, id)| self.files.get(id))
+        let matching = ids_after(set, dir, after)
+            .filter_map(|id| self.files.get(id))
             .filter(|f| name_contains.is_none_or(|needle| f.name.to_lowercase().contains(needle)));
-        let page: Vec<&StoredFile> = matching.by_ref().take(limit).collect();
-        let more = matching.next().is_some();
-        (page, more)
+        take_page(matching, limit)
     }
 }

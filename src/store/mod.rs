@@ -19,6 +19,7 @@
 mod catalogue;
 mod files;
 mod index;
+mod keyset;
 mod query;
 mod table;
 
