@@ -17,14 +17,25 @@ async fn upload_raw(app: &TestApp, key: &str, name: &str, content: &[u8]) -> req
         "file",
         Part::bytes(content.to_vec()).file_name(name.to_owned()),
     );
+    post_upload(app, key).multipart(form).send().await.unwrap()
+}
+
+/// `POST /files/upload` with a key and the version header, body still to set.
+fn post_upload(app: &TestApp, key: &str) -> reqwest::RequestBuilder {
     app.client
         .post(app.url("/files/upload"))
         .bearer_auth(key)
         .header("x-extend-api-version", VERSION)
-        .multipart(form)
-        .send()
-        .await
-        .unwrap()
+}
+
+/// A refused request's status and message.
+async fn refusal(res: reqwest::Response) -> (u16, String) {
+    let status = res.status().as_u16();
+    let body: Value = res.json().await.unwrap();
+    (
+        status,
+        body["message"].as_str().unwrap_or_default().to_owned(),
+    )
 }
 
 async fn upload(app: &TestApp, key: &str, name: &str, content: &[u8]) -> Value {
@@ -297,43 +308,21 @@ async fn uploads_past_the_limits_are_refused_and_the_store_keeps_nothing() {
     upload(&app, KEY_A, "three.txt", &[b'x'; 1000]).await;
 
     // Not multipart, or no `file` part: a 400 that says what to send.
-    let res = app
-        .client
-        .post(app.url("/files/upload"))
-        .bearer_auth(KEY_A)
-        .header("x-extend-api-version", VERSION)
-        .body("plain")
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 400);
-    let body: Value = res.json().await.unwrap();
-    assert!(
-        body["message"]
-            .as_str()
-            .unwrap()
-            .contains("multipart/form-data"),
-        "{body}"
-    );
+    let (status, message) =
+        refusal(post_upload(&app, KEY_A).body("plain").send().await.unwrap()).await;
+    assert_eq!(status, 400);
+    assert!(message.contains("multipart/form-data"), "{message}");
     let form = Form::new().text("other", "x");
-    let res = app
-        .client
-        .post(app.url("/files/upload"))
-        .bearer_auth(KEY_A)
-        .header("x-extend-api-version", VERSION)
-        .multipart(form)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 400);
-    let body: Value = res.json().await.unwrap();
-    assert!(
-        body["message"]
-            .as_str()
-            .unwrap()
-            .contains("part `file` is required"),
-        "{body}"
-    );
+    let (status, message) = refusal(
+        post_upload(&app, KEY_A)
+            .multipart(form)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(status, 400);
+    assert!(message.contains("part `file` is required"), "{message}");
 }
 
 #[tokio::test]
