@@ -60,6 +60,25 @@ pub enum ApiError {
     Internal(#[from] anyhow::Error),
 }
 
+/// What a store refusal means to a caller; a run, processor, version or file
+/// that is not there (or is another workspace's) is the same 404.
+impl From<crate::store::StoreError> for ApiError {
+    fn from(err: crate::store::StoreError) -> Self {
+        use crate::store::StoreError;
+        match err {
+            StoreError::RunNotFound(id) => ApiError::RunNotFound(id),
+            StoreError::ProcessorNotFound(id) => ApiError::ProcessorNotFound(id),
+            StoreError::VersionNotFound(id) => ApiError::VersionNotFound(id),
+            StoreError::FileNotFound(id) => ApiError::FileNotFound(id),
+            StoreError::TooLarge(message) => ApiError::TooLarge(message),
+            StoreError::Invalid { field, reason } => {
+                crate::http::body::invalid_field(&field, reason)
+            }
+            other => ApiError::Internal(other.into()),
+        }
+    }
+}
+
 impl ApiError {
     pub fn status(&self) -> StatusCode {
         match self {

@@ -20,7 +20,6 @@ use crate::http::query::{page_token, parse_file_query};
 use crate::http::wire::catalogue::{write_file_fields, write_file_summary, write_page};
 use crate::http::wire::json;
 use crate::state::AppState;
-use crate::store::StoreError;
 
 const FILE_PREFIX: &str = "file_";
 /// How long a download link works, as the API documents for its own.
@@ -45,14 +44,6 @@ fn contents_json(f: &StoredFile, raw_text: bool) -> Value {
     };
     contents.insert("pages".into(), Value::Array(pages));
     Value::Object(contents)
-}
-
-fn not_found(err: StoreError) -> ApiError {
-    match err {
-        StoreError::FileNotFound(id) => ApiError::FileNotFound(id),
-        StoreError::TooLarge(message) => ApiError::TooLarge(message),
-        other => ApiError::Internal(other.into()),
-    }
 }
 
 fn multipart_error(e: MultipartError) -> ApiError {
@@ -117,7 +108,7 @@ pub async fn upload(
     let (id, size) = (file.id.clone(), file.content.len());
     state
         .change_store(|store| store.add_file(file, Some(limits)))
-        .map_err(not_found)?;
+        .map_err(ApiError::from)?;
     tracing::debug!(key = %caller.key_name, workspace = %caller.workspace_id, file = %id, bytes = size, "uploaded a file");
     Ok(json_response(body))
 }
@@ -251,7 +242,7 @@ pub async fn delete(
 ) -> Result<Json<Value>, ApiError> {
     state
         .change_store(|store| store.remove_file(&caller.workspace_id, &id))
-        .map_err(not_found)?;
+        .map_err(ApiError::from)?;
     tracing::debug!(key = %caller.key_name, workspace = %caller.workspace_id, file = %id, "deleted a file");
     Ok(Json(json!({"id": id})))
 }

@@ -26,32 +26,10 @@ use crate::http::error::ApiError;
 use crate::http::query::{page_token, parse_processor_query};
 use crate::http::wire::catalogue::{write_page, write_processor_item};
 use crate::state::AppState;
-use crate::store::StoreError;
 
 /// The id prefixes of what this resource makes (SPEC Part 4).
 const PROCESSOR_PREFIX: &str = "ex_";
 const VERSION_PREFIX: &str = "exv_";
-
-/// A request refused inside a store edit: carried out as a field-less
-/// `Invalid` and answered as the 400 it was.
-fn refused(err: ApiError) -> StoreError {
-    StoreError::Invalid {
-        field: String::new(),
-        reason: err.to_string(),
-    }
-}
-
-fn store_error(err: StoreError) -> ApiError {
-    match err {
-        StoreError::Invalid { field, reason } if field.is_empty() => {
-            ApiError::InvalidRequest(reason)
-        }
-        StoreError::ProcessorNotFound(id) => ApiError::ProcessorNotFound(id),
-        StoreError::VersionNotFound(id) => ApiError::VersionNotFound(id),
-        StoreError::Invalid { field, reason } => invalid_field(&field, reason),
-        other => ApiError::Internal(other.into()),
-    }
-}
 
 /// A config from a request body, checked against the processor's type.
 fn checked_config(
@@ -225,9 +203,7 @@ pub async fn create(
         versions: Vec::new(),
     };
     let body = json!({"success": true, "processor": processor_json(&processor)});
-    state
-        .change_store(|store| store.add_processor(processor))
-        .map_err(store_error)?;
+    state.change_store(|store| store.add_processor(processor))?;
     tracing::debug!(key = %caller.key_name, workspace = %ws, "created a processor");
     Ok(Json(body))
 }
@@ -249,27 +225,24 @@ pub async fn update(
     if let Some(name) = &request.name {
         non_empty("name", name)?;
     }
-    let processor = state
-        .change_store(|store| {
-            store.edit_processor(&caller.workspace_id, &id, |p| {
-                let config = request
-                    .config
-                    .map(|c| checked_config(p.processor_type, c))
-                    .transpose()
-                    .map_err(refused)?;
-                let now = state.now().max(p.updated_at);
-                if let Some(name) = request.name {
-                    p.name = name;
-                }
-                if let Some(config) = config {
-                    p.draft_version.config = config;
-                    p.draft_version.updated_at = now;
-                }
-                p.updated_at = now;
-                Ok(processor_json(p))
-            })
+    let processor = state.change_store(|store| {
+        store.edit_processor(&caller.workspace_id, &id, |p| {
+            let config = request
+                .config
+                .map(|c| checked_config(p.processor_type, c))
+                .transpose()?;
+            let now = state.now().max(p.updated_at);
+            if let Some(name) = request.name {
+                p.name = name;
+            }
+            if let Some(config) = config {
+                p.draft_version.config = config;
+                p.draft_version.updated_at = now;
+            }
+            p.updated_at = now;
+            Ok::<_, ApiError>(processor_json(p))
         })
-        .map_err(store_error)?;
+    })?;
     Ok(Json(json!({"success": true, "processor": processor})))
 }
 
@@ -328,32 +301,30 @@ pub async fn publish(
 ) -> Result<Json<Value>, ApiError> {
     let request: Publish = json_body(body)?;
     let version_id = state.new_id(VERSION_PREFIX);
-    let published = state
-        .change_store(|store| {
-            store.edit_processor(&caller.workspace_id, &id, |p| {
-                let config = match request.config {
-                    Some(c) => checked_config(p.processor_type, c).map_err(refused)?,
-                    None => p.draft_version.config.clone(),
-                };
-                let latest = p.latest().and_then(|v| VersionNumber::parse(&v.version));
-                let number =
-                    VersionNumber::next(latest, matches!(request.release_type, ReleaseType::Major));
-                let now = state.now().max(p.updated_at);
-                let version = ProcessorVersion {
-                    id: version_id,
-                    version: number.to_string(),
-                    description: request.description,
-                    config,
-                    created_at: now,
-                    updated_at: now,
-                };
-                let answer = version_json(p, &version);
-                p.versions.push(version);
-                p.updated_at = now;
-                Ok(answer)
-            })
+    let published = state.change_store(|store| {
+        store.edit_processor(&caller.workspace_id, &id, |p| {
+            let config = match request.config {
+                Some(c) => checked_config(p.processor_type, c)?,
+                None => p.draft_version.config.clone(),
+            };
+            let latest = p.latest().and_then(|v| VersionNumber::parse(&v.version));
+            let number =
+                VersionNumber::next(latest, matches!(request.release_type, ReleaseType::Major));
+            let now = state.now().max(p.updated_at);
+            let version = ProcessorVersion {
+                id: version_id,
+                version: number.to_string(),
+                description: request.description,
+                config,
+                created_at: now,
+                updated_at: now,
+            };
+            let answer = version_json(p, &version);
+            p.versions.push(version);
+            p.updated_at = now;
+            Ok::<_, ApiError>(answer)
         })
-        .map_err(store_error)?;
+    })?;
     tracing::debug!(key = %caller.key_name, processor = %id, "published a processor version");
     Ok(Json(
         json!({"success": true, "processorVersion": published}),

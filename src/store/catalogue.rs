@@ -181,18 +181,26 @@ impl Catalogue {
 
     /// Changes one processor with `edit`, keeping its place in the orders; an
     /// edited processor is no longer derived from runs.
-    pub fn edit<T>(
+    pub fn edit<T, E: From<StoreError>>(
         &mut self,
         workspace_id: &str,
         id: &str,
-        edit: impl FnOnce(&mut Processor) -> Result<T, StoreError>,
-    ) -> Result<T, StoreError> {
+        edit: impl FnOnce(&mut Processor) -> Result<T, E>,
+    ) -> Result<T, E> {
         let i = self
             .index_of(workspace_id, id)
             .ok_or_else(|| StoreError::ProcessorNotFound(id.to_owned()))?;
-        let before = self.processors[i].clone();
+        let p = &self.processors[i];
+        let keys = [
+            sort_key(p, SortBy::CreatedAt),
+            sort_key(p, SortBy::UpdatedAt),
+        ];
         let answer = edit(&mut self.processors[i])?;
-        self.unindex(&before);
+        if let Some(sets) = self.order.get_mut(workspace_id) {
+            for (set, key) in sets.iter_mut().zip(&keys) {
+                set.remove(key);
+            }
+        }
         self.index(i);
         self.derived[i] = None;
         Ok(answer)

@@ -463,12 +463,12 @@ impl Store {
     }
 
     /// Changes one processor of the workspace in place; `edit` may refuse.
-    pub fn edit_processor<T>(
+    pub fn edit_processor<T, E: From<StoreError>>(
         &mut self,
         workspace_id: &str,
         id: &str,
-        edit: impl FnOnce(&mut Processor) -> Result<T, StoreError>,
-    ) -> Result<T, StoreError> {
+        edit: impl FnOnce(&mut Processor) -> Result<T, E>,
+    ) -> Result<T, E> {
         self.catalogue.edit(workspace_id, id, edit)
     }
 
