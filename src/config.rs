@@ -11,13 +11,15 @@ use clap::{Parser, Subcommand, ValueEnum};
 #[command(
     name = "extend-mock",
     version,
-    about = "A local, stateful emulator of the Extend API (processor runs: list, get, delete).",
+    about = "A local, stateful emulator of the Extend API (processor runs, processors, files).",
     long_about = "A local, stateful emulator of the Extend document-processing API.\n\n\
-        Serves GET /processor_runs, GET and DELETE /processor_runs/{id} (and their /v1 forms) \
-        from an in-memory store seeded \
-        with fixtures: bearer keys, API versions, workspaces, filters, sorting and signed \
-        cursor pages, computed the way the real API computes them. With no flags it listens \
-        on 127.0.0.1:8080 with built-in demo fixtures and prints the keys it accepts.\n\n\
+        Serves processor runs (list, get, create, cancel, delete, with their /v1 forms), \
+        processors and their versions, and files from an in-memory store seeded with \
+        fixtures: bearer keys, API versions, workspaces, filters, sorting and signed cursor \
+        pages, computed the way the real API computes them; runs made through the API finish \
+        on their own. Test suites steer it through /_mock/ (fixtures, faults, journal, \
+        sandboxes). With no flags it listens on 127.0.0.1:8080 with built-in demo fixtures \
+        and prints the keys it accepts.\n\n\
         Every flag can also be set with the environment variable shown beside it."
 )]
 pub struct Config {
@@ -99,10 +101,21 @@ pub struct Config {
           value_name = "SIZE", value_parser = parse_size)]
     pub max_file_size: usize,
 
-    /// Most bytes of uploaded files held at once, all workspaces together.
+    /// Most bytes of uploaded files held at once, all workspaces of a
+    /// sandbox together.
     #[arg(long, env = "EXTEND_MOCK_MAX_FILES_SIZE", default_value = "512MiB",
           value_name = "SIZE", value_parser = parse_size)]
     pub max_files_size: usize,
+
+    /// Most sandboxes (isolated states, made through POST /_mock/sandboxes)
+    /// kept at once besides the server's own; 0 turns sandboxes off.
+    #[arg(
+        long,
+        env = "EXTEND_MOCK_MAX_SANDBOXES",
+        default_value_t = 64,
+        value_name = "N"
+    )]
+    pub max_sandboxes: usize,
 
     /// Most requests kept in the journal (GET /_mock/requests); older ones are dropped.
     #[arg(long, env = "EXTEND_MOCK_JOURNAL_SIZE", default_value_t = 1000)]

@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
-use axum::extract::{DefaultBodyLimit, Path, RawQuery, State};
+use axum::extract::{DefaultBodyLimit, Path, Query, RawQuery, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -20,11 +20,13 @@ use crate::domain::{JsonObject, ProcessorRun, RunStatus};
 use crate::faults::FaultSpec;
 use crate::fixtures::{self, Document};
 use crate::http::auth::bearer_token;
+use crate::http::context::Sandbox;
 use crate::http::error::ApiError;
 use crate::journal::JournalFilter;
 use crate::lifecycle::{DEFAULT_FAILURE, failure_message as failure_message_for};
 use crate::routes::processor_runs::full_run_body;
 use crate::rules::RuleSpec;
+use crate::sandboxes::{self, Server};
 use crate::state::AppState;
 use crate::store::RunChange;
 
@@ -34,7 +36,7 @@ const REQUEST_BODY: &str = "request body";
 /// Large enough for a fixture document of a few hundred thousand runs.
 const BODY_LIMIT: usize = 512 * 1024 * 1024;
 
-pub fn router(state: &Arc<AppState>) -> Router<Arc<AppState>> {
+pub fn router(state: &Arc<AppState>) -> Router<Arc<Server>> {
     let health = Router::new().route("/health", get(health));
     if !state.settings.control_plane {
         return health;
@@ -47,6 +49,8 @@ pub fn router(state: &Arc<AppState>) -> Router<Arc<AppState>> {
         .route("/processor_runs/{id}/hold", post(hold_run))
         .route("/rules", get(list_rules).post(add_rule).delete(clear_rules))
         .route("/reset", post(reset))
+        .route("/sandboxes", get(list_sandboxes).post(create_sandbox))
+        .route("/sandboxes/{name}", get(show_sandbox).delete(drop_sandbox))
         .route("/requests", get(list_requests).delete(clear_requests))
         .route(
             "/faults",
@@ -85,7 +89,7 @@ fn parse_body<T: DeserializeOwned>(body: Result<Bytes, BytesRejection>) -> Resul
 
 /// Readiness for Docker health checks and test harnesses: answers once the
 /// store is loaded and the listener is up, which is the only time it can answer.
-async fn health(State(state): State<Arc<AppState>>) -> Json<Value> {
+async fn health(Sandbox(state): Sandbox) -> Json<Value> {
     let runs = state.store().run_count();
     Json(json!({
         "status": "ok",
@@ -107,7 +111,7 @@ fn counts(state: &AppState) -> Value {
     })
 }
 
-async fn get_fixtures(State(state): State<Arc<AppState>>) -> Result<Response, ApiError> {
+async fn get_fixtures(Sandbox(state): Sandbox) -> Result<Response, ApiError> {
     // Serialized under the read lock, straight from the store.
     let body =
         serde_json::to_vec(&fixtures::export(&state.store())).map_err(anyhow::Error::from)?;
@@ -115,10 +119,11 @@ async fn get_fixtures(State(state): State<Arc<AppState>>) -> Result<Response, Ap
 }
 
 async fn put_fixtures(
-    State(state): State<Arc<AppState>>,
+    Sandbox(state): Sandbox,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Json<Value>, ApiError> {
-    let document: Document = parse_body(body)?;
+    let mut document: Document = parse_body(body)?;
+    state.mint_keys(&mut document);
     // Built and checked with no lock held; a bad document returns here.
     let next = fixtures::build_store(vec![(REQUEST_BODY.to_owned(), document)])
         .map_err(|e| ApiError::InvalidRequest(e.to_string()))?;
@@ -134,7 +139,7 @@ struct AddRuns {
 }
 
 async fn add_runs(
-    State(state): State<Arc<AppState>>,
+    Sandbox(state): Sandbox,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
     let AddRuns { processor_runs } = parse_body(body)?;
@@ -208,7 +213,7 @@ fn end_run(
 }
 
 async fn finish_run(
-    State(state): State<Arc<AppState>>,
+    Sandbox(state): Sandbox,
     Path(id): Path<String>,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ApiError> {
@@ -223,7 +228,7 @@ async fn finish_run(
 }
 
 async fn fail_run(
-    State(state): State<Arc<AppState>>,
+    Sandbox(state): Sandbox,
     Path(id): Path<String>,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ApiError> {
@@ -243,10 +248,7 @@ async fn fail_run(
 
 /// Keeps a run `PROCESSING` past its time, until it is finished, failed,
 /// cancelled or deleted (or the state is reset).
-async fn hold_run(
-    State(state): State<Arc<AppState>>,
-    Path(id): Path<String>,
-) -> Result<Response, ApiError> {
+async fn hold_run(Sandbox(state): Sandbox, Path(id): Path<String>) -> Result<Response, ApiError> {
     let workspace = {
         let store = state.store();
         let workspace = store
@@ -270,7 +272,7 @@ async fn hold_run(
         .map(|body| ([(header::CONTENT_TYPE, "application/json")], body).into_response())
 }
 
-async fn list_rules(State(state): State<Arc<AppState>>) -> Json<Value> {
+async fn list_rules(Sandbox(state): Sandbox) -> Json<Value> {
     let rules = state
         .rules
         .lock()
@@ -279,7 +281,7 @@ async fn list_rules(State(state): State<Arc<AppState>>) -> Json<Value> {
 }
 
 async fn add_rule(
-    State(state): State<Arc<AppState>>,
+    Sandbox(state): Sandbox,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
     let spec: RuleSpec = parse_body(body)?;
@@ -296,7 +298,7 @@ async fn add_rule(
     ))
 }
 
-async fn clear_rules(State(state): State<Arc<AppState>>) -> Json<Value> {
+async fn clear_rules(Sandbox(state): Sandbox) -> Json<Value> {
     let cleared = state
         .rules
         .lock()
@@ -305,15 +307,72 @@ async fn clear_rules(State(state): State<Arc<AppState>>) -> Json<Value> {
     Json(json!({"success": true, "cleared": cleared}))
 }
 
+/// A sandbox as the control plane shows it: its name, its keys (the tokens
+/// to give the code under test) and what it holds.
+fn describe(state: &AppState) -> Value {
+    let mut answer = counts(state);
+    answer["sandbox"] = json!(state.sandbox_name().unwrap_or(sandboxes::DEFAULT));
+    answer["apiKeys"] = json!(state.store().keys());
+    answer
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SandboxQuery {
+    name: Option<String>,
+}
+
+/// `POST /_mock/sandboxes[?name=…]`: a fixture document in (none: the
+/// server's own start-up fixtures), the sandbox's keys out. Built off the
+/// async workers: a large seed takes a while.
+async fn create_sandbox(
+    State(server): State<Arc<Server>>,
+    query: Result<Query<SandboxQuery>, axum::extract::rejection::QueryRejection>,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<(StatusCode, Json<Value>), ApiError> {
+    let Query(SandboxQuery { name }) = query.map_err(|e| {
+        ApiError::InvalidRequest(format!("{}; sandboxes take `name` only", e.body_text()))
+    })?;
+    let bytes = body.map_err(|e| ApiError::InvalidRequest(format!("{REQUEST_BODY}: {e}")))?;
+    let document = match bytes.iter().all(u8::is_ascii_whitespace) {
+        true => None,
+        false => Some(sandboxes::parse_document(&bytes)?),
+    };
+    let state = tokio::task::spawn_blocking(move || server.create(name, document))
+        .await
+        .map_err(anyhow::Error::from)??;
+    Ok((StatusCode::CREATED, Json(describe(&state))))
+}
+
+async fn list_sandboxes(State(server): State<Arc<Server>>) -> Json<Value> {
+    let all: Vec<Value> = server.list().iter().map(|s| describe(s)).collect();
+    Json(json!({"success": true, "sandboxes": all}))
+}
+
+async fn show_sandbox(
+    State(server): State<Arc<Server>>,
+    Path(name): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    let state = server
+        .get(&name)
+        .ok_or_else(|| ApiError::SandboxNotFound(name.clone()))?;
+    Ok(Json(describe(&state)))
+}
+
+async fn drop_sandbox(
+    State(server): State<Arc<Server>>,
+    Path(name): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    server.drop_sandbox(&name)?;
+    Ok(Json(json!({"success": true, "dropped": name})))
+}
+
 /// What `POST /_mock/reset` can reset; by default the state and the rules.
 const RESETTABLE: &[&str] = &["state", "journal", "faults", "rules"];
 
 /// `POST /_mock/reset`, or `?what=state,journal,faults,rules` (or `all`) to
 /// choose; the answer says what was reset, with the counts.
-async fn reset(
-    State(state): State<Arc<AppState>>,
-    RawQuery(raw): RawQuery,
-) -> Result<Json<Value>, ApiError> {
+async fn reset(Sandbox(state): Sandbox, RawQuery(raw): RawQuery) -> Result<Json<Value>, ApiError> {
     let mut what: Vec<&'static str> = vec!["state", "rules"];
     for (name, value) in form_urlencoded::parse(raw.unwrap_or_default().as_bytes()) {
         if name != "what" {
@@ -390,7 +449,7 @@ fn journal_filter(raw: Option<&str>) -> Result<JournalFilter, ApiError> {
 }
 
 async fn list_requests(
-    State(state): State<Arc<AppState>>,
+    Sandbox(state): Sandbox,
     RawQuery(raw): RawQuery,
 ) -> Result<Json<Value>, ApiError> {
     let filter = journal_filter(raw.as_deref())?;
@@ -403,18 +462,18 @@ async fn list_requests(
     })))
 }
 
-async fn clear_requests(State(state): State<Arc<AppState>>) -> Json<Value> {
+async fn clear_requests(Sandbox(state): Sandbox) -> Json<Value> {
     let cleared = state.journal(|j| j.clear());
     Json(json!({ "success": true, "cleared": cleared }))
 }
 
-async fn list_faults(State(state): State<Arc<AppState>>) -> Json<Value> {
+async fn list_faults(Sandbox(state): Sandbox) -> Json<Value> {
     let faults = state.faults(|f| f.active().to_vec());
     Json(json!({ "faults": faults }))
 }
 
 async fn add_fault(
-    State(state): State<Arc<AppState>>,
+    Sandbox(state): Sandbox,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
     let spec: FaultSpec = parse_body(body)?;
@@ -425,7 +484,7 @@ async fn add_fault(
     Ok((StatusCode::CREATED, Json(json!(fault))))
 }
 
-async fn clear_faults(State(state): State<Arc<AppState>>) -> Json<Value> {
+async fn clear_faults(Sandbox(state): Sandbox) -> Json<Value> {
     let cleared = state.faults(|f| f.clear());
     Json(json!({ "success": true, "cleared": cleared }))
 }

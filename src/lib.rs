@@ -19,6 +19,7 @@ pub mod domain;
 pub mod page_token;
 pub mod routes;
 pub mod rules;
+pub mod sandboxes;
 pub mod startup;
 pub mod state;
 pub mod store;
@@ -39,17 +40,20 @@ use tower::{Service, ServiceBuilder};
 use tower_http::catch_panic::CatchPanicLayer;
 
 use crate::http::error::ApiError;
+use crate::sandboxes::AbortOnDrop;
+pub use crate::sandboxes::Server;
 pub use crate::state::{AppState, Seed, Settings};
 
 /// The whole service: the routes inside their envelope (`http::envelope::track`,
 /// then panic catching). The envelope wraps the router once, not each route.
 pub fn app(
-    state: Arc<AppState>,
+    server: Arc<Server>,
 ) -> impl Service<Request, Response = Response, Error = Infallible, Future: Send>
 + Clone
 + Send
 + Sync
 + 'static {
+    let state = &server.default;
     let routes = Router::new()
         .route(
             "/processor_runs",
@@ -108,13 +112,13 @@ pub fn app(
             get(routes::files::retrieve).delete(routes::files::delete),
         )
         .route("/_download/{id}", get(routes::files::download))
-        .nest("/_mock", control::router(&state))
+        .nest("/_mock", control::router(state))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
-        .with_state(Arc::clone(&state));
+        .with_state(Arc::clone(&server));
     ServiceBuilder::new()
         .layer(axum::middleware::from_fn_with_state(
-            state,
+            server,
             http::envelope::track,
         ))
         .layer(CatchPanicLayer::custom(panic_response))
@@ -192,19 +196,11 @@ fn panic_response(panic: Box<dyn Any + Send + 'static>) -> Response {
 }
 
 /// Serves until the listener fails.
+/// `state` is the default sandbox; others are made through `/_mock/sandboxes`.
 pub async fn serve(listener: TcpListener, state: Arc<AppState>) -> std::io::Result<()> {
     let _lifecycle = AbortOnDrop(tokio::spawn(lifecycle::drive(Arc::clone(&state))));
-    axum::serve(listener, app(state).into_make_service()).await
-}
-
-/// The lifecycle's task lives as long as the server: stopping the server
-/// drops the runs in flight instead of waiting for them.
-struct AbortOnDrop(tokio::task::JoinHandle<()>);
-
-impl Drop for AbortOnDrop {
-    fn drop(&mut self) {
-        self.0.abort();
-    }
+    let server = Arc::new(Server::new(state));
+    axum::serve(listener, app(server).into_make_service()).await
 }
 
 /// Serves until `shutdown` resolves, then finishes the requests in flight.
@@ -214,7 +210,8 @@ pub async fn serve_until(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let _lifecycle = AbortOnDrop(tokio::spawn(lifecycle::drive(Arc::clone(&state))));
-    axum::serve(listener, app(state).into_make_service())
+    let server = Arc::new(Server::new(state));
+    axum::serve(listener, app(server).into_make_service())
         .with_graceful_shutdown(shutdown)
         .await
 }

@@ -97,6 +97,7 @@ fn decode(payload: &[u8]) -> Option<Cursor> {
 }
 
 /// Signs and verifies cursors. Fixed after start-up, so it needs no lock.
+#[derive(Clone)]
 pub struct PageSigner {
     /// Keyed once; each token clones it rather than hashing the key again.
     mac: HmacSha256,

@@ -194,6 +194,7 @@ async fn serve(config: Config) -> anyhow::Result<()> {
         admin_token: config.admin_token.clone(),
         control_plane: !config.no_control_plane,
         seed: config.seed,
+        max_sandboxes: config.max_sandboxes,
         processing_time: config.processing_time,
         sync_timeout: config.sync_timeout,
         file_limits: FileLimits {

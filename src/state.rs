@@ -3,7 +3,7 @@
 
 use std::num::NonZeroU32;
 use std::sync::atomic::{AtomicI64, AtomicU64, AtomicUsize, Ordering};
-use std::sync::{Mutex, RwLock, RwLockReadGuard, RwLockWriteGuard};
+use std::sync::{Arc, Mutex, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 use governor::clock::{Clock, DefaultClock};
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
@@ -45,6 +45,8 @@ pub struct Settings {
     /// Seeds the stream the ids of API-made objects come from (`--seed`), so
     /// a test suite replayed against a fresh server gets the same ids.
     pub seed: u64,
+    /// Most sandboxes made through `/_mock/sandboxes` (`--max-sandboxes`).
+    pub max_sandboxes: usize,
 }
 
 impl Default for Settings {
@@ -59,6 +61,7 @@ impl Default for Settings {
             admin_token: None,
             control_plane: true,
             seed: 42,
+            max_sandboxes: 64,
             processing_time: std::time::Duration::from_secs(2),
             sync_timeout: std::time::Duration::from_secs(300),
             file_limits: FileLimits {
@@ -121,6 +124,8 @@ pub struct AppState {
     /// Bumped whenever the whole state is replaced (reset, new fixtures), so
     /// the lifecycle leaves runs of an older state alone.
     epoch: AtomicU64,
+    /// The sandbox this state is, `None` for the server's own (default) one.
+    sandbox: Option<Arc<str>>,
 }
 
 impl AppState {
@@ -138,10 +143,32 @@ impl AppState {
             lifecycle: Lifecycle::default(),
             rules: Mutex::new(Rules::default()),
             epoch: AtomicU64::new(0),
+            sandbox: None,
             settings,
             seed,
             store: RwLock::new(store),
             full_runs: BodyCache::default(),
+        }
+    }
+
+    /// The same state as a named sandbox (see `sandboxes`).
+    pub fn in_sandbox(mut self, name: &str) -> Self {
+        self.sandbox = Some(Arc::from(name));
+        self
+    }
+
+    /// The sandbox's name; `None` for the default state.
+    pub fn sandbox_name(&self) -> Option<&str> {
+        self.sandbox.as_deref()
+    }
+
+    /// Gives a document's keys this sandbox's tokens, `<token>.<sandbox>`: the
+    /// suffix is how a request finds its sandbox, and no two sandboxes can
+    /// then share a token even when they load the same document. The default
+    /// state keeps tokens as written.
+    pub fn mint_keys(&self, document: &mut Document) {
+        if let Some(name) = &self.sandbox {
+            mint_keys(document, name);
         }
     }
 
@@ -156,6 +183,11 @@ impl AppState {
             PageSigner::from_secret(secret),
             settings,
         ))
+    }
+
+    /// How this state was made (what a reset makes again).
+    pub fn seed(&self) -> &Seed {
+        &self.seed
     }
 
     pub fn store(&self) -> RwLockReadGuard<'_, Store> {
@@ -315,5 +347,12 @@ impl AppState {
         self.fault_count
             .store(faults.active().len(), Ordering::Release);
         answer
+    }
+}
+
+/// See `AppState::mint_keys`.
+pub fn mint_keys(document: &mut Document, sandbox: &str) {
+    for key in &mut document.api_keys {
+        key.token = format!("{}.{sandbox}", key.token);
     }
 }

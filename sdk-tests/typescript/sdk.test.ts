@@ -483,3 +483,53 @@ describe("runs made through the API", () => {
     expect((await sdk.processorRun.get(held.id)).processorRun.output).toEqual({ id: "inv", type: "invoice", confidence: 0.9, insights: [] });
   }, 40_000);
 });
+
+describe("sandboxes: one server, isolated states", () => {
+  const names = ["vitest-a", "vitest-b", "vitest-c"];
+  beforeEach(async () => {
+    await mock("PUT", "/fixtures", SEED);
+  });
+  afterEach(async () => {
+    for (const name of names) await fetch(`${MOCK}/_mock/sandboxes/${name}`, { method: "DELETE" });
+    await mock("POST", "/reset");
+  });
+
+  test("three workers at once, each with its own runs, faults and journal", async () => {
+    const sandboxes = await Promise.all(
+      names.map((name) => mock("POST", `/sandboxes?name=${name}`, SEED)),
+    );
+    // Each "worker" deletes a different run, makes runs and meets a fault of its own.
+    const results = await Promise.all(
+      sandboxes.map(async (sandbox, i) => {
+        const token = sandbox.apiKeys.find((k: { name: string }) => k.name === "a").token;
+        expect(token).toBe(`key_a.${names[i]}`);
+        const sdk = client(token);
+        await sdk.processorRun.delete(ALL_A[i]);
+        for (let n = 0; n <= i; n++) {
+          await sdk.processorRun.create({ processorId: "ex_inv", rawText: `__hold__ ${n}` });
+        }
+        const fault = await fetch(`${MOCK}/_mock/faults`, {
+          method: "POST",
+          headers: { "content-type": "application/json", "x-extend-mock-sandbox": names[i] },
+          body: JSON.stringify({ path: "/processor_runs", status: 500, count: 1 }),
+        });
+        expect(fault.status).toBe(201);
+        const page = await sdk.processorRun.list({ maxPageSize: 100 });
+        const journal = await (
+          await fetch(`${MOCK}/_mock/requests`, { headers: { "x-extend-mock-sandbox": names[i] } })
+        ).json();
+        return { ids: page.processorRuns.map((r) => r.id), statuses: journal.requests.map((r: { status: number }) => r.status) };
+      }),
+    );
+    results.forEach(({ ids, statuses }, i) => {
+      expect(ids).toHaveLength(6 - 1 + i + 1);
+      expect(ids).not.toContain(ALL_A[i]);
+      expect(ids.filter((id) => ALL_A.includes(id))).toHaveLength(5);
+      // delete, i + 1 creates, the injected 500 and the SDK's retry: nobody else's requests.
+      expect(statuses).toEqual([200, ...Array(i + 1).fill(200), 500, 200]);
+    });
+    // The default state saw none of it.
+    const { processorRuns } = await client("key_a").processorRun.list({ maxPageSize: 100 });
+    expect(processorRuns.map((r) => r.id).filter((id) => ALL_A.includes(id))).toHaveLength(6);
+  }, 40_000);
+});

@@ -11,7 +11,7 @@ use axum::http::request::Parts;
 
 use crate::domain::ApiKey;
 use crate::domain::{ApiVersion, KeyScope};
-use crate::http::context;
+use crate::http::context::{self, Sandbox};
 use crate::http::error::ApiError;
 use crate::state::AppState;
 use crate::store::Store;
@@ -27,15 +27,13 @@ pub struct Caller {
     pub workspace_id: String,
 }
 
-impl FromRequestParts<Arc<AppState>> for Caller {
+impl<S: Send + Sync> FromRequestParts<S> for Caller {
     type Rejection = ApiError;
 
-    async fn from_request_parts(
-        parts: &mut Parts,
-        state: &Arc<AppState>,
-    ) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        let Sandbox(state) = Sandbox::from_request_parts(parts, &()).await?;
         let store = state.store();
-        authenticate(&parts.headers, &store, state)
+        authenticate(&parts.headers, &store, &state)
     }
 }
 

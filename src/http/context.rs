@@ -4,18 +4,26 @@
 //! it around the inner service in a task-local.
 
 use std::cell::RefCell;
+use std::sync::Arc;
+
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
 
 use axum::http::HeaderName;
 use rand::RngExt;
 use rand::distr::Alphanumeric;
 
+use crate::http::error::ApiError;
 use crate::journal::CallerNote;
+use crate::state::AppState;
 
 pub static X_REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
 pub(crate) struct Context {
     pub(crate) id: String,
     pub(crate) caller: RefCell<CallerNote>,
+    /// The sandbox the envelope chose for the request.
+    pub(crate) sandbox: Arc<AppState>,
 }
 
 tokio::task_local! {
@@ -30,6 +38,26 @@ pub fn current() -> Option<String> {
 /// Records what the auth step learned; a no-op outside a request.
 pub fn note_caller(update: impl FnOnce(&mut CallerNote)) {
     let _ = CONTEXT.try_with(|c| update(&mut c.caller.borrow_mut()));
+}
+
+/// The state a handler works on: the sandbox the envelope chose for the
+/// request (`sandboxes`), the server's own state unless a key or header
+/// names another.
+pub struct Sandbox(pub Arc<AppState>);
+
+impl<S: Send + Sync> FromRequestParts<S> for Sandbox {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(_: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        sandbox().map(Sandbox).ok_or_else(|| {
+            ApiError::Internal(anyhow::anyhow!("a handler ran outside the envelope"))
+        })
+    }
+}
+
+/// The request's sandbox, if called inside the envelope's scope.
+pub fn sandbox() -> Option<Arc<AppState>> {
+    CONTEXT.try_with(|c| Arc::clone(&c.sandbox)).ok()
 }
 
 /// A new id in the API's own shape, `req_` and 24 letters and digits.

@@ -19,6 +19,7 @@ use crate::http::context::{self, CONTEXT, Context, X_REQUEST_ID};
 use crate::http::error::ApiError;
 use crate::http::request_log::{self, RequestLine};
 use crate::journal::JournalEntry;
+use crate::sandboxes::Server;
 use crate::state::AppState;
 
 /// Longest caller-supplied id we echo; anything longer is replaced.
@@ -39,7 +40,7 @@ fn accepted_caller_id(value: &HeaderValue) -> Option<String> {
 /// and, for API paths, a journal entry. One middleware rather than a stack of
 /// them: each layer costs an allocation and a clone per request.
 pub async fn track(
-    State(state): State<Arc<AppState>>,
+    State(server): State<Arc<Server>>,
     mut request: Request,
     next: Next,
 ) -> Response {
@@ -59,17 +60,30 @@ pub async fn track(
     let query = api
         .then(|| request.uri().query().map(str::to_owned))
         .flatten();
+    // The sandbox first: faults, the journal and the handler are its own.
+    let chosen = match (api, path.starts_with("/_download/")) {
+        (true, false) => Ok(server.for_api(request.headers())),
+        (true, true) => server.for_download(request.uri().query()),
+        (false, _) => server.for_control(request.headers()),
+    };
+    let state = match &chosen {
+        Ok(state) => Arc::clone(state),
+        Err(_) => Arc::clone(&server.default),
+    };
     let context = Context {
         id: id.clone(),
         caller: RefCell::default(),
+        sandbox: Arc::clone(&state),
     };
     // Events logged while serving (at debug level) carry the request's id.
     let span = tracing::debug_span!("request", request_id = %id);
     let (mut response, note) = CONTEXT
         .scope(context, async {
-            let injected = match api {
-                true => intercept(&state, method.as_str(), &path).await,
-                false => crate::control::admin_refusal(&state, &path, request.headers())
+            let injected = match (api, chosen) {
+                (true, Ok(_)) => intercept(&state, method.as_str(), &path).await,
+                (true, Err(refusal)) => Some(refusal.into_response()),
+                (false, chosen) => crate::control::admin_refusal(&state, &path, request.headers())
+                    .or(chosen.err())
                     .map(IntoResponse::into_response),
             };
             let response = match injected {

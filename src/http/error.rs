@@ -31,6 +31,12 @@ pub enum ApiError {
     VersionNotFound(String),
     #[error("File `{0}` not found")]
     FileNotFound(String),
+    /// 404 for a sandbox a control request or download link names.
+    #[error("Sandbox `{0}` not found; GET /_mock/sandboxes lists them")]
+    SandboxNotFound(String),
+    /// 409: a name already taken (sandboxes).
+    #[error("{0}")]
+    Conflict(String),
     /// 413: an upload over a size limit; the message names the flag.
     #[error("{0}")]
     TooLarge(String),
@@ -88,7 +94,9 @@ impl ApiError {
             | ApiError::RunNotFound(_)
             | ApiError::ProcessorNotFound(_)
             | ApiError::VersionNotFound(_)
-            | ApiError::FileNotFound(_) => StatusCode::NOT_FOUND,
+            | ApiError::FileNotFound(_)
+            | ApiError::SandboxNotFound(_) => StatusCode::NOT_FOUND,
+            ApiError::Conflict(_) => StatusCode::CONFLICT,
             ApiError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::NotImplemented { .. } => StatusCode::NOT_IMPLEMENTED,
             ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
@@ -108,6 +116,7 @@ impl ApiError {
             StatusCode::FORBIDDEN => "FORBIDDEN",
             StatusCode::PAYLOAD_TOO_LARGE => "FILE_TOO_LARGE",
             StatusCode::NOT_FOUND => "NOT_FOUND",
+            StatusCode::CONFLICT => "CONFLICT",
             StatusCode::METHOD_NOT_ALLOWED => "METHOD_NOT_ALLOWED",
             StatusCode::TOO_MANY_REQUESTS => "RATE_LIMIT_EXCEEDED",
             StatusCode::SERVICE_UNAVAILABLE => "SERVICE_UNAVAILABLE",

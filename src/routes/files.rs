@@ -3,23 +3,21 @@
 //! `presignedUrl` this server answers) and `DELETE /files/{id}`; and the
 //! download link itself, `GET /_download/{id}?expires=…&signature=…`.
 
-use std::sync::Arc;
-
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::multipart::{Multipart, MultipartError, MultipartRejection};
-use axum::extract::{Path, RawQuery, State};
+use axum::extract::{Path, RawQuery};
 use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Map, Value, json};
 
 use crate::domain::{FileType, PagedResource, Position, StoredFile, Timestamp};
 use crate::http::auth::Caller;
+use crate::http::context::Sandbox;
 use crate::http::error::ApiError;
 use crate::http::query::{page_token, parse_file_query};
 use crate::http::wire::catalogue::{write_file_fields, write_file_summary, write_page};
 use crate::http::wire::json;
-use crate::state::AppState;
 
 const FILE_PREFIX: &str = "file_";
 /// How long a download link works, as the API documents for its own.
@@ -56,7 +54,7 @@ fn multipart_error(e: MultipartError) -> ApiError {
 }
 
 pub async fn upload(
-    State(state): State<Arc<AppState>>,
+    Sandbox(state): Sandbox,
     caller: Caller,
     multipart: Result<Multipart, MultipartRejection>,
 ) -> Result<Response, ApiError> {
@@ -118,7 +116,7 @@ fn json_response(body: Vec<u8>) -> Response {
 }
 
 pub async fn list(
-    State(state): State<Arc<AppState>>,
+    Sandbox(state): Sandbox,
     caller: Caller,
     RawQuery(raw): RawQuery,
 ) -> Result<Response, ApiError> {
@@ -194,12 +192,17 @@ fn base_url(headers: &HeaderMap) -> String {
     format!("{scheme}://{host}")
 }
 
-fn link_payload(id: &str, expires: i64) -> String {
-    format!("download:{id}:{expires}")
+/// What a download link's signature covers: the file, its sandbox (so a
+/// link cannot be pointed at another one) and the expiry.
+fn link_payload(sandbox: Option<&str>, id: &str, expires: i64) -> String {
+    match sandbox {
+        None => format!("download:{id}:{expires}"),
+        Some(sandbox) => format!("download:{sandbox}:{id}:{expires}"),
+    }
 }
 
 pub async fn retrieve(
-    State(state): State<Arc<AppState>>,
+    Sandbox(state): Sandbox,
     caller: Caller,
     Path(id): Path<String>,
     RawQuery(raw): RawQuery,
@@ -213,16 +216,18 @@ pub async fn retrieve(
         .file(&caller.workspace_id, &id)
         .ok_or_else(|| ApiError::FileNotFound(id.clone()))?;
     let expires = Timestamp::now().unix_nanos() / 1_000_000_000 + LINK_SECONDS;
+    let sandbox = state.sandbox_name();
     let signature = state
         .signer
-        .sign_bytes(link_payload(&id, expires).as_bytes());
+        .sign_bytes(link_payload(sandbox, &id, expires).as_bytes());
+    let in_sandbox = sandbox.map(|s| format!("sandbox={s}&")).unwrap_or_default();
     let mut body = Vec::with_capacity(512);
     write_file_fields(&mut body, file);
     body.extend_from_slice(b",\"presignedUrl\":");
     json::write_str(
         &mut body,
         &format!(
-            "{}/_download/{id}?expires={expires}&signature={signature}",
+            "{}/_download/{id}?{in_sandbox}expires={expires}&signature={signature}",
             base_url(&headers)
         ),
     );
@@ -236,7 +241,7 @@ pub async fn retrieve(
 }
 
 pub async fn delete(
-    State(state): State<Arc<AppState>>,
+    Sandbox(state): Sandbox,
     caller: Caller,
     Path(id): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
@@ -250,7 +255,7 @@ pub async fn delete(
 /// The presigned link: no key, as with a real one; the signature (this
 /// server's page secret) and the expiry are the only checks.
 pub async fn download(
-    State(state): State<Arc<AppState>>,
+    Sandbox(state): Sandbox,
     Path(id): Path<String>,
     RawQuery(raw): RawQuery,
 ) -> Result<Response, ApiError> {
@@ -269,10 +274,10 @@ pub async fn download(
                 .into(),
         ));
     };
-    if !state
-        .signer
-        .verify_bytes(link_payload(&id, expires).as_bytes(), &signature)
-    {
+    if !state.signer.verify_bytes(
+        link_payload(state.sandbox_name(), &id, expires).as_bytes(),
+        &signature,
+    ) {
         return Err(ApiError::Forbidden(
             "This download link was not made by this server, or was changed".into(),
         ));

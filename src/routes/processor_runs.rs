@@ -9,7 +9,7 @@ use bytes::Bytes;
 use std::time::Duration;
 
 use axum::extract::rejection::BytesRejection;
-use axum::extract::{Path, RawQuery, State};
+use axum::extract::{Path, RawQuery};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
@@ -20,6 +20,7 @@ use crate::full_run::check_config;
 use crate::full_run::full_run;
 use crate::http::auth::Caller;
 use crate::http::body::{invalid_field, json_body};
+use crate::http::context::Sandbox;
 use crate::http::error::ApiError;
 use crate::http::query::{next_page_token, parse_list_query};
 use crate::http::wire::catalogue::write_file_summary;
@@ -50,7 +51,7 @@ fn not_found(err: StoreError, id: &str) -> ApiError {
 /// `caller` comes before the query, so a bad key or version is reported before
 /// a bad parameter: axum runs extractors in argument order.
 pub async fn list(
-    State(state): State<Arc<AppState>>,
+    Sandbox(state): Sandbox,
     caller: Caller,
     RawQuery(raw): RawQuery,
 ) -> Result<Response, ApiError> {
@@ -111,7 +112,7 @@ pub fn full_run_body(state: &AppState, workspace_id: &str, id: &str) -> Result<B
 
 /// The full run, derived on read where the store holds no pinned fields.
 pub async fn get(
-    State(state): State<Arc<AppState>>,
+    Sandbox(state): Sandbox,
     caller: Caller,
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
@@ -121,7 +122,7 @@ pub async fn get(
 /// Deletes for good: the run leaves every list, page walk and export until
 /// `POST /_mock/reset` rebuilds the start-up state.
 pub async fn delete(
-    State(state): State<Arc<AppState>>,
+    Sandbox(state): Sandbox,
     caller: Caller,
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
@@ -352,7 +353,7 @@ fn plan_run(state: &AppState, workspace_id: &str, request: CreateRun) -> Result<
 /// Creates a run: `PROCESSING` at once, ended by the lifecycle. With
 /// `sync: true`, answers once it has ended (or at `--sync-timeout`).
 pub async fn create(
-    State(state): State<Arc<AppState>>,
+    Sandbox(state): Sandbox,
     caller: Caller,
     body: Result<axum::body::Bytes, BytesRejection>,
 ) -> Result<Response, ApiError> {
@@ -387,7 +388,7 @@ pub async fn create(
 
 /// Cancels a `PROCESSING` or `PENDING` run: `CANCELLED`, and it never finishes.
 pub async fn cancel(
-    State(state): State<Arc<AppState>>,
+    Sandbox(state): Sandbox,
     caller: Caller,
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {

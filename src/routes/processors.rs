@@ -9,7 +9,7 @@ use std::sync::Arc;
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
-use axum::extract::{Path, RawQuery, State};
+use axum::extract::{Path, RawQuery};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
@@ -22,10 +22,10 @@ use crate::domain::{
 use crate::full_run::check_config;
 use crate::http::auth::Caller;
 use crate::http::body::{invalid_field, json_body, non_empty};
+use crate::http::context::Sandbox;
 use crate::http::error::ApiError;
 use crate::http::query::{page_token, parse_processor_query};
 use crate::http::wire::catalogue::{write_page, write_processor_item};
-use crate::state::AppState;
 
 /// The id prefixes of what this resource makes (SPEC Part 4).
 const PROCESSOR_PREFIX: &str = "ex_";
@@ -94,7 +94,7 @@ fn position(p: &Processor, by: SortBy) -> Position {
 }
 
 pub async fn list(
-    State(state): State<Arc<AppState>>,
+    Sandbox(state): Sandbox,
     caller: Caller,
     RawQuery(raw): RawQuery,
 ) -> Result<Response, ApiError> {
@@ -145,7 +145,7 @@ pub struct CreateProcessor {
 }
 
 pub async fn create(
-    State(state): State<Arc<AppState>>,
+    Sandbox(state): Sandbox,
     caller: Caller,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Json<Value>, ApiError> {
@@ -216,7 +216,7 @@ pub struct UpdateProcessor {
 }
 
 pub async fn update(
-    State(state): State<Arc<AppState>>,
+    Sandbox(state): Sandbox,
     caller: Caller,
     Path(id): Path<String>,
     body: Result<Bytes, BytesRejection>,
@@ -247,7 +247,7 @@ pub async fn update(
 }
 
 pub async fn versions(
-    State(state): State<Arc<AppState>>,
+    Sandbox(state): Sandbox,
     caller: Caller,
     Path(id): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
@@ -262,7 +262,7 @@ pub async fn versions(
 }
 
 pub async fn version(
-    State(state): State<Arc<AppState>>,
+    Sandbox(state): Sandbox,
     caller: Caller,
     Path((id, version_id)): Path<(String, String)>,
 ) -> Result<Json<Value>, ApiError> {
@@ -294,7 +294,7 @@ pub struct Publish {
 }
 
 pub async fn publish(
-    State(state): State<Arc<AppState>>,
+    Sandbox(state): Sandbox,
     caller: Caller,
     Path(id): Path<String>,
     body: Result<Bytes, BytesRejection>,

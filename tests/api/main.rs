@@ -12,3 +12,4 @@ mod paging;
 mod processors;
 mod properties;
 mod runs;
+mod sandboxes;
