@@ -117,6 +117,31 @@ pub struct Config {
     )]
     pub max_sandboxes: usize,
 
+    /// How long a webhook receiver has to answer an attempt.
+    #[arg(long, env = "EXTEND_MOCK_WEBHOOK_TIMEOUT", default_value = "10s",
+          value_name = "DURATION", value_parser = parse_duration)]
+    pub webhook_timeout: std::time::Duration,
+
+    /// Retries after a webhook attempt that got no 2xx (0: one attempt only).
+    #[arg(
+        long,
+        env = "EXTEND_MOCK_WEBHOOK_RETRIES",
+        default_value_t = 5,
+        value_name = "N"
+    )]
+    pub webhook_retries: u32,
+
+    /// The wait before the first webhook retry, doubled before each next one
+    /// (`1s`: 1, 2, 4, 8, 16 s). `0` retries at once.
+    #[arg(long, env = "EXTEND_MOCK_WEBHOOK_BACKOFF", default_value = "1s",
+          value_name = "DURATION", value_parser = parse_duration)]
+    pub webhook_backoff: std::time::Duration,
+
+    /// Send webhooks to any address; by default only to loopback and private
+    /// ones (where a test harness listens).
+    #[arg(long, env = "EXTEND_MOCK_WEBHOOK_ALLOW_PUBLIC")]
+    pub webhook_allow_public: bool,
+
     /// Most requests kept in the journal (GET /_mock/requests); older ones are dropped.
     #[arg(long, env = "EXTEND_MOCK_JOURNAL_SIZE", default_value_t = 1000)]
     pub journal_size: usize,

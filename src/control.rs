@@ -29,6 +29,7 @@ use crate::rules::RuleSpec;
 use crate::sandboxes::{self, Server};
 use crate::state::AppState;
 use crate::store::RunChange;
+use crate::webhooks::Delivery;
 
 /// How errors about a control request's body name it.
 const REQUEST_BODY: &str = "request body";
@@ -49,6 +50,13 @@ pub fn router(state: &Arc<AppState>) -> Router<Arc<Server>> {
         .route("/processor_runs/{id}/hold", post(hold_run))
         .route("/rules", get(list_rules).post(add_rule).delete(clear_rules))
         .route("/reset", post(reset))
+        .route(
+            "/webhooks/deliveries",
+            get(list_deliveries).delete(clear_deliveries),
+        )
+        .route("/webhooks/deliveries/{id}", get(show_delivery))
+        .route("/webhooks/deliveries/{id}/redeliver", post(redeliver))
+        .route("/webhooks/test", post(test_event))
         .route("/sandboxes", get(list_sandboxes).post(create_sandbox))
         .route("/sandboxes/{name}", get(show_sandbox).delete(drop_sandbox))
         .route("/requests", get(list_requests).delete(clear_requests))
@@ -208,6 +216,7 @@ fn end_run(
         Ok(workspace)
     })?;
     tracing::info!(run = %id, "{verb} through /_mock/");
+    crate::webhooks::run_ended(state, &workspace, id);
     full_run_body(state, &workspace, id)
         .map(|body| ([(header::CONTENT_TYPE, "application/json")], body).into_response())
 }
@@ -307,6 +316,143 @@ async fn clear_rules(Sandbox(state): Sandbox) -> Json<Value> {
     Json(json!({"success": true, "cleared": cleared}))
 }
 
+/// `?endpointId=…&eventId=…&eventType=…&runId=…&state=…`, each optional.
+fn delivery_filter(raw: Option<&str>) -> Result<impl Fn(&Delivery) -> bool, ApiError> {
+    let mut wanted: Vec<(String, String)> = Vec::new();
+    for (name, value) in form_urlencoded::parse(raw.unwrap_or("").as_bytes()) {
+        if !["endpointId", "eventId", "eventType", "runId", "state"].contains(&name.as_ref()) {
+            return Err(ApiError::InvalidRequest(format!(
+                "Unknown query parameter `{name}`; deliveries filter by endpointId, eventId, \
+                 eventType, runId and state"
+            )));
+        }
+        wanted.push((name.into_owned(), value.into_owned()));
+    }
+    Ok(move |d: &Delivery| {
+        wanted.iter().all(|(name, value)| match name.as_str() {
+            "endpointId" => d.endpoint_id == *value,
+            "eventId" => d.event_id == *value,
+            "eventType" => d.event_type.as_str() == value,
+            "runId" => d.run_id.as_deref() == Some(value),
+            _ => json!(d.state) == json!(value),
+        })
+    })
+}
+
+/// `GET /_mock/webhooks/deliveries`: every delivery kept, oldest first,
+/// with its attempts.
+async fn list_deliveries(
+    Sandbox(state): Sandbox,
+    RawQuery(raw): RawQuery,
+) -> Result<Json<Value>, ApiError> {
+    let keep = delivery_filter(raw.as_deref())?;
+    let (deliveries, dropped) = state.webhooks.list(keep);
+    Ok(Json(json!({
+        "deliveries": deliveries,
+        "dropped": dropped,
+        "capacity": crate::webhooks::outbox::KEPT,
+    })))
+}
+
+/// One delivery, with the body it sends (`body`, as JSON).
+async fn show_delivery(
+    Sandbox(state): Sandbox,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    let delivery = state
+        .webhooks
+        .get(&id)
+        .ok_or_else(|| ApiError::DeliveryNotFound(id.clone()))?;
+    let mut answer = json!(delivery);
+    answer["body"] = serde_json::from_slice(&delivery.body).map_err(anyhow::Error::from)?;
+    Ok(Json(answer))
+}
+
+async fn clear_deliveries(Sandbox(state): Sandbox) -> Json<Value> {
+    let cleared = state.webhooks.clear_finished();
+    Json(json!({"success": true, "cleared": cleared}))
+}
+
+/// Sends a delivery's event again (same `eventId` and body, signed anew)
+/// as a new delivery behind the endpoint's queue.
+async fn redeliver(
+    Sandbox(state): Sandbox,
+    Path(id): Path<String>,
+) -> Result<(StatusCode, Json<Value>), ApiError> {
+    let old = state
+        .webhooks
+        .get(&id)
+        .ok_or_else(|| ApiError::DeliveryNotFound(id.clone()))?;
+    if state.store().endpoint_by_id(&old.endpoint_id).is_none() {
+        return Err(ApiError::InvalidRequest(format!(
+            "Delivery `{id}` went to endpoint `{}`, which no longer exists",
+            old.endpoint_id
+        )));
+    }
+    let event = crate::webhooks::events::Event {
+        endpoint_id: old.endpoint_id,
+        event_id: old.event_id,
+        event_type: old.event_type,
+        run_id: old.run_id,
+        body: old.body,
+    };
+    let delivery = state.webhooks.push(event, state.now(), Some(id));
+    tracing::info!(delivery = %delivery.id, "redelivery through /_mock/webhooks");
+    Ok((StatusCode::CREATED, Json(json!(delivery))))
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct TestEvent {
+    endpoint_id: String,
+    run_id: Option<String>,
+}
+
+/// Sends one endpoint the event of a run's end now, whatever it
+/// subscribed to: the run given, or the workspace's latest PROCESSED or
+/// FAILED run.
+async fn test_event(
+    Sandbox(state): Sandbox,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<(StatusCode, Json<Value>), ApiError> {
+    let TestEvent {
+        endpoint_id,
+        run_id,
+    } = parse_body(body)?;
+    let (workspace, run_id) = {
+        let store = state.store();
+        let endpoint = store
+            .endpoint_by_id(&endpoint_id)
+            .ok_or_else(|| ApiError::EndpointNotFound(endpoint_id.clone()))?;
+        let workspace = endpoint.workspace_id.clone();
+        let run_id = match run_id {
+            Some(id) => id,
+            None => store.latest_ended_run(&workspace).ok_or_else(|| {
+                ApiError::InvalidRequest(format!(
+                    "Workspace `{workspace}` has no PROCESSED or FAILED run to send; \
+                         give `runId`"
+                ))
+            })?,
+        };
+        (workspace, run_id)
+    };
+    let events = crate::webhooks::events::run_end(&state, &workspace, &run_id, Some(&endpoint_id));
+    if events.is_empty() {
+        return Err(ApiError::InvalidRequest(format!(
+            "request body: runId: run `{run_id}` of workspace `{workspace}` does not exist or \
+             has not ended (PROCESSED or FAILED)"
+        )));
+    }
+    let deliveries: Vec<Delivery> = events
+        .into_iter()
+        .map(|event| state.webhooks.push(event, state.now(), Some("test".into())))
+        .collect();
+    Ok((
+        StatusCode::CREATED,
+        Json(json!({"success": true, "deliveries": deliveries})),
+    ))
+}
+
 /// A sandbox as the control plane shows it: its name, its keys (the tokens
 /// to give the code under test) and what it holds.
 fn describe(state: &AppState) -> Value {
@@ -368,7 +514,7 @@ async fn drop_sandbox(
 }
 
 /// What `POST /_mock/reset` can reset; by default the state and the rules.
-const RESETTABLE: &[&str] = &["state", "journal", "faults", "rules"];
+const RESETTABLE: &[&str] = &["state", "journal", "faults", "rules", "deliveries"];
 
 /// `POST /_mock/reset`, or `?what=state,journal,faults,rules` (or `all`) to
 /// choose; the answer says what was reset, with the counts.
@@ -406,6 +552,9 @@ async fn reset(Sandbox(state): Sandbox, RawQuery(raw): RawQuery) -> Result<Json<
     }
     if what.contains(&"faults") {
         state.faults(|f| f.clear());
+    }
+    if what.contains(&"deliveries") {
+        state.webhooks.clear();
     }
     if what.contains(&"rules") {
         state

@@ -18,6 +18,8 @@ pub fn is_steering_call(method: &str, path: &str) -> bool {
         return false;
     }
     path == "/_mock/rules"
+        || path == "/_mock/webhooks/test"
+        || (path.starts_with("/_mock/webhooks/deliveries/") && path.ends_with("/redeliver"))
         || path
             .strip_prefix("/_mock/processor_runs/")
             .is_some_and(|rest| {

@@ -9,7 +9,7 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
 use crate::domain::{ApiKey, Organization};
-use crate::domain::{FixtureFile, Processor, ProcessorRun, StoredFile};
+use crate::domain::{FixtureFile, Processor, ProcessorRun, StoredFile, WebhookEndpoint};
 use crate::store::{Admission, Store, StoreError};
 
 /// The built-in document, used when no `--fixtures` is given.
@@ -34,6 +34,9 @@ pub struct Document {
     /// Files, as `GET /files` lists them; the content inline.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub files: Vec<FixtureFile>,
+    /// Webhook endpoints, each with its `signingSecret` (so a test knows it).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub webhook_endpoints: Vec<WebhookEndpoint>,
 }
 
 /// A bad document: where it came from, where in it, and what is wrong.
@@ -133,6 +136,13 @@ pub fn build_store(documents: Vec<(String, Document)>) -> Result<Store, FixtureE
                 .map_err(|r| fail(source, format!("files[{i}]"), r))?;
         }
     }
+    for (source, doc) in &documents {
+        for (i, endpoint) in doc.webhook_endpoints.iter().enumerate() {
+            store
+                .add_endpoint(endpoint.clone())
+                .map_err(|r| fail(source, format!("webhookEndpoints[{i}]"), r))?;
+        }
+    }
     for (source, doc) in documents {
         let admission = if doc.processors.is_some() {
             Admission::Require
@@ -213,6 +223,7 @@ pub fn export(store: &Store) -> Document {
         processors: Some(store.processors().to_vec()),
         processor_runs: store.runs().collect(),
         files: store.files().into_iter().map(FixtureFile::from).collect(),
+        webhook_endpoints: store.endpoints().into_iter().cloned().collect(),
     }
 }
 

@@ -23,6 +23,7 @@ pub mod sandboxes;
 pub mod startup;
 pub mod state;
 pub mod store;
+pub mod webhooks;
 
 use std::any::Any;
 use std::future::Future;
@@ -40,8 +41,8 @@ use tower::{Service, ServiceBuilder};
 use tower_http::catch_panic::CatchPanicLayer;
 
 use crate::http::error::ApiError;
-use crate::sandboxes::AbortOnDrop;
 pub use crate::sandboxes::Server;
+use crate::sandboxes::Tasks;
 pub use crate::state::{AppState, Seed, Settings};
 
 /// The whole service: the routes inside their envelope (`http::envelope::track`,
@@ -112,6 +113,16 @@ pub fn app(
             get(routes::files::retrieve).delete(routes::files::delete),
         )
         .route("/_download/{id}", get(routes::files::download))
+        .route(
+            "/webhook_endpoints",
+            get(routes::webhook_endpoints::list).post(routes::webhook_endpoints::create),
+        )
+        .route(
+            "/webhook_endpoints/{id}",
+            get(routes::webhook_endpoints::retrieve)
+                .post(routes::webhook_endpoints::update)
+                .delete(routes::webhook_endpoints::delete),
+        )
         .nest("/_mock", control::router(state))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
@@ -152,7 +163,6 @@ const NOT_EMULATED: &[&str] = &[
     "splitters",
     "verify",
     "verify_runs",
-    "webhook_endpoints",
     "webhook_subscriptions",
     "workflow_runs",
     "workflows",
@@ -198,7 +208,7 @@ fn panic_response(panic: Box<dyn Any + Send + 'static>) -> Response {
 /// Serves until the listener fails.
 /// `state` is the default sandbox; others are made through `/_mock/sandboxes`.
 pub async fn serve(listener: TcpListener, state: Arc<AppState>) -> std::io::Result<()> {
-    let _lifecycle = AbortOnDrop(tokio::spawn(lifecycle::drive(Arc::clone(&state))));
+    let _tasks = Tasks::start(&state);
     let server = Arc::new(Server::new(state));
     axum::serve(listener, app(server).into_make_service()).await
 }
@@ -209,7 +219,7 @@ pub async fn serve_until(
     state: Arc<AppState>,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    let _lifecycle = AbortOnDrop(tokio::spawn(lifecycle::drive(Arc::clone(&state))));
+    let _tasks = Tasks::start(&state);
     let server = Arc::new(Server::new(state));
     axum::serve(listener, app(server).into_make_service())
         .with_graceful_shutdown(shutdown)

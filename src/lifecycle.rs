@@ -243,8 +243,11 @@ pub async fn drive(state: Arc<AppState>) {
                 };
                 (e.epoch, e.workspace_id, e.run_id, change)
             }));
-            tracing::debug!(finished, "runs finished");
+            tracing::debug!(finished = finished.len(), "runs finished");
             state.lifecycle.notify_changed();
+            for (workspace_id, run_id) in finished {
+                crate::webhooks::run_ended(&state, &workspace_id, &run_id);
+            }
         }
         let wake = state.lifecycle.wake.notified();
         match next {

@@ -44,8 +44,8 @@ pub struct Server {
 
 struct Sandbox {
     state: Arc<AppState>,
-    /// Its lifecycle task; dropping the sandbox stops it.
-    _lifecycle: AbortOnDrop,
+    /// Dropping the sandbox stops them.
+    _tasks: Tasks,
 }
 
 /// A task that lives as long as its owner: stopping the server (or dropping
@@ -55,6 +55,23 @@ pub struct AbortOnDrop(pub tokio::task::JoinHandle<()>);
 impl Drop for AbortOnDrop {
     fn drop(&mut self) {
         self.0.abort();
+    }
+}
+
+/// A sandbox's own tasks: the lifecycle that ends its runs and the sender
+/// of its webhooks. They stop when this is dropped.
+pub struct Tasks {
+    _lifecycle: AbortOnDrop,
+    _webhooks: AbortOnDrop,
+}
+
+impl Tasks {
+    /// Starts them; call inside the runtime.
+    pub fn start(state: &Arc<AppState>) -> Tasks {
+        Tasks {
+            _lifecycle: AbortOnDrop(tokio::spawn(lifecycle::drive(Arc::clone(state)))),
+            _webhooks: AbortOnDrop(tokio::spawn(crate::webhooks::drive(Arc::clone(state)))),
+        }
     }
 }
 
@@ -170,12 +187,11 @@ impl Server {
                  pick another name"
             )));
         }
-        let task = tokio::spawn(lifecycle::drive(Arc::clone(&state)));
         sandboxes.insert(
             name.clone(),
             Sandbox {
                 state: Arc::clone(&state),
-                _lifecycle: AbortOnDrop(task),
+                _tasks: Tasks::start(&state),
             },
         );
         self.count.store(sandboxes.len(), Ordering::Release);

@@ -195,6 +195,10 @@ async fn serve(config: Config) -> anyhow::Result<()> {
         control_plane: !config.no_control_plane,
         seed: config.seed,
         max_sandboxes: config.max_sandboxes,
+        webhook_timeout: config.webhook_timeout,
+        webhook_retries: config.webhook_retries,
+        webhook_backoff: config.webhook_backoff,
+        webhook_allow_public: config.webhook_allow_public,
         processing_time: config.processing_time,
         sync_timeout: config.sync_timeout,
         file_limits: FileLimits {

@@ -21,6 +21,7 @@ use crate::lifecycle::Lifecycle;
 use crate::page_token::PageSigner;
 use crate::rules::Rules;
 use crate::store::{FileLimits, RunChange, Store, StoreError};
+use crate::webhooks::Outbox;
 
 const POISONED: &str = "a thread panicked while holding a state lock";
 
@@ -47,6 +48,14 @@ pub struct Settings {
     pub seed: u64,
     /// Most sandboxes made through `/_mock/sandboxes` (`--max-sandboxes`).
     pub max_sandboxes: usize,
+    /// How long a webhook receiver has to answer (`--webhook-timeout`).
+    pub webhook_timeout: std::time::Duration,
+    /// Retries after a failed delivery (`--webhook-retries`).
+    pub webhook_retries: u32,
+    /// The wait before the first retry, doubled for each next (`--webhook-backoff`).
+    pub webhook_backoff: std::time::Duration,
+    /// Deliver to any address, not only loopback and private ones.
+    pub webhook_allow_public: bool,
 }
 
 impl Default for Settings {
@@ -62,6 +71,10 @@ impl Default for Settings {
             control_plane: true,
             seed: 42,
             max_sandboxes: 64,
+            webhook_timeout: std::time::Duration::from_secs(10),
+            webhook_retries: 5,
+            webhook_backoff: std::time::Duration::from_secs(1),
+            webhook_allow_public: false,
             processing_time: std::time::Duration::from_secs(2),
             sync_timeout: std::time::Duration::from_secs(300),
             file_limits: FileLimits {
@@ -126,6 +139,8 @@ pub struct AppState {
     epoch: AtomicU64,
     /// The sandbox this state is, `None` for the server's own (default) one.
     sandbox: Option<Arc<str>>,
+    /// Webhook deliveries made and to be made.
+    pub webhooks: Outbox,
 }
 
 impl AppState {
@@ -144,6 +159,7 @@ impl AppState {
             rules: Mutex::new(Rules::default()),
             epoch: AtomicU64::new(0),
             sandbox: None,
+            webhooks: Outbox::default(),
             settings,
             seed,
             store: RwLock::new(store),
@@ -210,6 +226,8 @@ impl AppState {
         self.epoch.fetch_add(1, Ordering::SeqCst);
         self.lifecycle.clear();
         drop(store);
+        self.webhooks
+            .drop_pending("the state was replaced (reset or new fixtures)");
         self.lifecycle.notify_changed();
     }
 
@@ -220,14 +238,15 @@ impl AppState {
     }
 
     /// Ends runs the lifecycle found due, each only if it is still
-    /// `PROCESSING` in the state it was scheduled in. How many were ended.
+    /// `PROCESSING` in the state it was scheduled in. The runs ended, as
+    /// (workspace, id).
     pub fn finish_runs(
         &self,
         due: impl Iterator<Item = (u64, String, String, RunChange)>,
-    ) -> usize {
+    ) -> Vec<(String, String)> {
         let mut store = self.store_mut();
         let epoch = self.epoch();
-        let mut finished = 0;
+        let mut finished = Vec::new();
         for (run_epoch, workspace_id, run_id, mut change) in due {
             if run_epoch != epoch || self.lifecycle.is_held(&run_id) {
                 continue;
@@ -240,7 +259,7 @@ impl AppState {
             }
             change.updated_at = Some(self.now().max(run.updated_at));
             if store.update(&workspace_id, &run_id, change).is_ok() {
-                finished += 1;
+                finished.push((workspace_id, run_id));
             }
         }
         finished

@@ -136,6 +136,76 @@ wire_enum!(
     }
 );
 
+wire_enum!(
+    /// Whether a webhook endpoint is sent events.
+    EndpointStatus {
+        Enabled => "enabled",
+        Disabled => "disabled",
+    }
+);
+
+wire_enum!(
+    /// The event names a webhook endpoint may subscribe to: the SDKs'
+    /// `WebhookEndpointEventType`, and the legacy `processor_run.*` that
+    /// endpoints pinned to an API version before 2026-02-09 receive.
+    EventType {
+        ProcessorRunProcessed => "processor_run.processed",
+        ProcessorRunFailed => "processor_run.failed",
+        ParseRunProcessed => "parse_run.processed",
+        ParseRunFailed => "parse_run.failed",
+        EditRunProcessed => "edit_run.processed",
+        EditRunFailed => "edit_run.failed",
+        FormDetectionRunProcessed => "form_detection_run.processed",
+        FormDetectionRunFailed => "form_detection_run.failed",
+        ExtractRunProcessed => "extract_run.processed",
+        ExtractRunFailed => "extract_run.failed",
+        ClassifyRunProcessed => "classify_run.processed",
+        ClassifyRunFailed => "classify_run.failed",
+        SplitRunProcessed => "split_run.processed",
+        SplitRunFailed => "split_run.failed",
+        BatchProcessorRunProcessed => "batch_processor_run.processed",
+        BatchProcessorRunFailed => "batch_processor_run.failed",
+        BatchParseRunProcessed => "batch_parse_run.processed",
+        BatchParseRunFailed => "batch_parse_run.failed",
+        ExtractorCreated => "extractor.created",
+        ExtractorUpdated => "extractor.updated",
+        ExtractorDeleted => "extractor.deleted",
+        ExtractorDraftUpdated => "extractor.draft.updated",
+        ExtractorVersionPublished => "extractor.version.published",
+        ClassifierCreated => "classifier.created",
+        ClassifierUpdated => "classifier.updated",
+        ClassifierDeleted => "classifier.deleted",
+        ClassifierDraftUpdated => "classifier.draft.updated",
+        ClassifierVersionPublished => "classifier.version.published",
+        SplitterCreated => "splitter.created",
+        SplitterUpdated => "splitter.updated",
+        SplitterDeleted => "splitter.deleted",
+        SplitterDraftUpdated => "splitter.draft.updated",
+        SplitterVersionPublished => "splitter.version.published",
+        WorkflowCreated => "workflow.created",
+        WorkflowDeployed => "workflow.deployed",
+        WorkflowDeleted => "workflow.deleted",
+    }
+);
+
+impl EventType {
+    /// The event a run's end is sent as to an endpoint pinned to `version`:
+    /// `processor_run.*` before 2026-02-09, the run family's own after.
+    pub fn for_run_end(version: ApiVersion, kind: ProcessorType, processed: bool) -> EventType {
+        use EventType::*;
+        match (version >= ApiVersion::V2026_02_09, kind, processed) {
+            (false, _, true) => ProcessorRunProcessed,
+            (false, _, false) => ProcessorRunFailed,
+            (true, ProcessorType::Extract, true) => ExtractRunProcessed,
+            (true, ProcessorType::Extract, false) => ExtractRunFailed,
+            (true, ProcessorType::Classify, true) => ClassifyRunProcessed,
+            (true, ProcessorType::Classify, false) => ClassifyRunFailed,
+            (true, ProcessorType::Splitter, true) => SplitRunProcessed,
+            (true, ProcessorType::Splitter, false) => SplitRunFailed,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -10,10 +10,12 @@ mod processor;
 mod run;
 mod tenancy;
 mod time;
+mod webhook;
 
 pub use self::time::Timestamp;
 pub use enums::{
-    ApiVersion, FileType, KeyScope, ProcessorType, RunSource, RunStatus, SortBy, SortDir,
+    ApiVersion, EndpointStatus, EventType, FileType, KeyScope, ProcessorType, RunSource, RunStatus,
+    SortBy, SortDir,
 };
 pub use file::{FixtureFile, StoredFile, detect_type, page_count};
 pub use ids::{MAX_ID_LEN, RunId, check_id};
@@ -21,3 +23,4 @@ pub use paging::{Order, PagedResource, PagingRules, Position};
 pub use processor::{DRAFT, Processor, ProcessorVersion, VersionNumber};
 pub use run::{JsonObject, ProcessorRun, RunDetails, Usage};
 pub use tenancy::{ApiKey, Organization, Workspace};
+pub use webhook::{AdvancedOptions, PayloadFormat, WebhookEndpoint, check_url, host_of, is_local};

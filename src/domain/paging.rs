@@ -36,6 +36,7 @@ pub enum PagedResource {
     ProcessorRuns = 1,
     Processors = 2,
     Files = 3,
+    WebhookEndpoints = 4,
 }
 
 impl PagedResource {
@@ -43,6 +44,7 @@ impl PagedResource {
         PagedResource::ProcessorRuns,
         PagedResource::Processors,
         PagedResource::Files,
+        PagedResource::WebhookEndpoints,
     ];
 
     pub fn from_u8(raw: u8) -> Option<Self> {

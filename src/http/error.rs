@@ -31,6 +31,10 @@ pub enum ApiError {
     VersionNotFound(String),
     #[error("File `{0}` not found")]
     FileNotFound(String),
+    #[error("Webhook endpoint `{0}` not found")]
+    EndpointNotFound(String),
+    #[error("Webhook delivery `{0}` not found")]
+    DeliveryNotFound(String),
     /// 404 for a sandbox a control request or download link names.
     #[error("Sandbox `{0}` not found; GET /_mock/sandboxes lists them")]
     SandboxNotFound(String),
@@ -44,7 +48,7 @@ pub enum ApiError {
     #[error(
         "`{method} {path}` is part of the Extend API that extend-mock does not emulate (yet). \
          Emulated: /processor_runs (list, get, create, cancel, delete), /processors and their \
-         versions, /files; see the README's Supports"
+         versions, /files, /webhook_endpoints; see the README's Supports"
     )]
     NotImplemented { method: String, path: String },
     /// 403: a download link that is expired or not signed by this server.
@@ -76,6 +80,7 @@ impl From<crate::store::StoreError> for ApiError {
             StoreError::ProcessorNotFound(id) => ApiError::ProcessorNotFound(id),
             StoreError::VersionNotFound(id) => ApiError::VersionNotFound(id),
             StoreError::FileNotFound(id) => ApiError::FileNotFound(id),
+            StoreError::EndpointNotFound(id) => ApiError::EndpointNotFound(id),
             StoreError::TooLarge(message) => ApiError::TooLarge(message),
             StoreError::Invalid { field, reason } => {
                 crate::http::body::invalid_field(&field, reason)
@@ -95,6 +100,8 @@ impl ApiError {
             | ApiError::ProcessorNotFound(_)
             | ApiError::VersionNotFound(_)
             | ApiError::FileNotFound(_)
+            | ApiError::EndpointNotFound(_)
+            | ApiError::DeliveryNotFound(_)
             | ApiError::SandboxNotFound(_) => StatusCode::NOT_FOUND,
             ApiError::Conflict(_) => StatusCode::CONFLICT,
             ApiError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,

@@ -5,7 +5,7 @@
 use base64::Engine;
 use sha2::{Digest, Sha256};
 
-use crate::domain::{Order, PagedResource, PagingRules, Position};
+use crate::domain::{EndpointStatus, Order, PagedResource, PagingRules, Position};
 use crate::domain::{ProcessorType, RunSource, RunStatus, SortBy, SortDir, check_id};
 use crate::http::error::ApiError;
 use crate::page_token::{Cursor, PageSigner};
@@ -227,6 +227,46 @@ pub fn parse_file_query(
         name_contains,
         paging,
     })
+}
+
+/// `GET /webhook_endpoints`: a `status` filter and the paging parameters;
+/// endpoints are ordered by `createdAt` only.
+#[derive(Debug)]
+pub struct EndpointQuery {
+    pub status: Option<EndpointStatus>,
+    pub paging: Paging,
+}
+
+impl EndpointQuery {
+    pub fn fingerprint(&self) -> String {
+        digest(&[(b's', self.status.map(EndpointStatus::as_str))])
+    }
+}
+
+pub fn parse_endpoint_query(
+    raw: Option<&str>,
+    workspace_id: &str,
+    signer: &PageSigner,
+    rules: PagingRules,
+) -> Result<EndpointQuery, ApiError> {
+    let [status, sort_dir, next_page_token, max_page_size] =
+        collect(raw, &["status", "sortDir", "nextPageToken", "maxPageSize"])?;
+    let status = enum_value("status", status, EndpointStatus::parse)?;
+    let mut paging = paging(
+        RawPaging {
+            sort_by: Some("createdAt".to_owned()),
+            sort_dir,
+            next_page_token,
+            max_page_size,
+        },
+        PagedResource::WebhookEndpoints,
+        workspace_id,
+        || digest(&[(b's', status.map(EndpointStatus::as_str))]),
+        signer,
+        rules,
+    )?;
+    paging.order.by = SortBy::CreatedAt;
+    Ok(EndpointQuery { status, paging })
 }
 
 /// The token for the page after one that ended at `position`, of any list.

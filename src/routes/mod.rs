@@ -3,3 +3,4 @@
 pub mod files;
 pub mod processor_runs;
 pub mod processors;
+pub mod webhook_endpoints;

@@ -22,11 +22,13 @@ mod index;
 mod keyset;
 mod query;
 mod table;
+mod webhooks;
 
 pub use catalogue::Admission;
 use catalogue::Catalogue;
 pub use files::FileLimits;
 use files::Files;
+use webhooks::Endpoints;
 
 use std::cmp::Ordering;
 use std::collections::HashSet;
@@ -38,9 +40,9 @@ use memchr::memmem::Finder;
 use rustc_hash::{FxBuildHasher, FxHashMap};
 
 use crate::domain::{
-    ApiKey, JsonObject, KeyScope, Order, Organization, Position, Processor, ProcessorRun,
-    ProcessorType, RunDetails, RunId, RunSource, RunStatus, SortBy, SortDir, StoredFile, Timestamp,
-    Usage,
+    ApiKey, EndpointStatus, JsonObject, KeyScope, Order, Organization, Position, Processor,
+    ProcessorRun, ProcessorType, RunDetails, RunId, RunSource, RunStatus, SortBy, SortDir,
+    StoredFile, Timestamp, Usage, WebhookEndpoint, check_url,
 };
 use crate::full_run::check_config;
 
@@ -66,6 +68,8 @@ pub enum StoreError {
     VersionNotFound(String),
     #[error("no file `{0}`")]
     FileNotFound(String),
+    #[error("no webhook endpoint `{0}`")]
+    EndpointNotFound(String),
     /// A file over `--max-file-size`, or one the store has no room left for.
     #[error("{0}")]
     TooLarge(String),
@@ -207,6 +211,7 @@ pub struct Store {
     /// Processors and their versions, declared or derived from the runs.
     catalogue: Catalogue,
     files: Files,
+    webhook_endpoints: Endpoints,
 }
 
 impl Store {
@@ -437,6 +442,115 @@ impl Store {
     ) -> (Vec<&StoredFile>, bool) {
         self.files
             .page(workspace_id, name_contains, dir, after, limit)
+    }
+
+    /// The id of the workspace's run that ended (PROCESSED or FAILED) last.
+    pub fn latest_ended_run(&self, workspace_id: &str) -> Option<String> {
+        [RunStatus::Processed, RunStatus::Failed]
+            .into_iter()
+            .filter_map(|status| {
+                let filters = Filters {
+                    status: Some(status),
+                    ..Filters::default()
+                };
+                let page = self.page(
+                    workspace_id,
+                    &PageRequest {
+                        filters: &filters,
+                        order: Order::default(),
+                        after: None,
+                        limit: 1,
+                    },
+                );
+                page.runs()
+                    .next()
+                    .map(|run| (run.updated_at, run.id.to_owned()))
+            })
+            .max()
+            .map(|(_, id)| id)
+    }
+
+    /// Adds a webhook endpoint of a workspace that exists, with a new id.
+    pub fn add_endpoint(&mut self, endpoint: WebhookEndpoint) -> Result<(), StoreError> {
+        if !self.workspace_orgs.contains_key(&endpoint.workspace_id) {
+            return Err(invalid(
+                "workspaceId",
+                format!("unknown workspace `{}`", endpoint.workspace_id),
+            ));
+        }
+        if self.webhook_endpoints.contains(&endpoint.id) {
+            return Err(invalid(
+                "id",
+                format!("duplicate webhook endpoint id `{}`", endpoint.id),
+            ));
+        }
+        check_url(&endpoint.url).map_err(|reason| invalid("url", reason))?;
+        if endpoint.signing_secret.trim().is_empty() {
+            return Err(invalid("signingSecret", "must not be empty"));
+        }
+        if endpoint.url_threshold().is_some() {
+            return Err(invalid(
+                "advancedOptions.payload.format",
+                "`url` (payloads as signed links) is not emulated; use `json`",
+            ));
+        }
+        self.webhook_endpoints.insert(endpoint);
+        Ok(())
+    }
+
+    pub fn endpoint(&self, workspace_id: &str, id: &str) -> Option<&WebhookEndpoint> {
+        self.webhook_endpoints.get(workspace_id, id)
+    }
+
+    /// An endpoint by id alone: for deliveries, which name theirs.
+    pub fn endpoint_by_id(&self, id: &str) -> Option<&WebhookEndpoint> {
+        self.webhook_endpoints.by_id(id)
+    }
+
+    /// Changes an endpoint in place; `change` must check before it changes.
+    pub fn edit_endpoint<T, E: From<StoreError>>(
+        &mut self,
+        workspace_id: &str,
+        id: &str,
+        change: impl FnOnce(&mut WebhookEndpoint) -> Result<T, E>,
+    ) -> Result<T, E> {
+        let endpoint = self
+            .webhook_endpoints
+            .get_mut(workspace_id, id)
+            .ok_or_else(|| StoreError::EndpointNotFound(id.to_owned()))?;
+        change(endpoint)
+    }
+
+    pub fn remove_endpoint(
+        &mut self,
+        workspace_id: &str,
+        id: &str,
+    ) -> Result<WebhookEndpoint, StoreError> {
+        self.webhook_endpoints
+            .remove(workspace_id, id)
+            .ok_or_else(|| StoreError::EndpointNotFound(id.to_owned()))
+    }
+
+    /// A workspace's endpoints, oldest first.
+    pub fn endpoints_in(&self, workspace_id: &str) -> impl Iterator<Item = &WebhookEndpoint> {
+        self.webhook_endpoints.in_workspace(workspace_id)
+    }
+
+    /// Every endpoint, oldest first (for export).
+    pub fn endpoints(&self) -> Vec<&WebhookEndpoint> {
+        self.webhook_endpoints.all()
+    }
+
+    pub fn endpoint_page(
+        &self,
+        workspace_id: &str,
+        status: Option<EndpointStatus>,
+        dir: SortDir,
+        after: Option<&Position>,
+        limit: usize,
+    ) -> (Vec<&WebhookEndpoint>, bool) {
+        self.webhook_endpoints
+            .page(workspace_id, status, dir, after, limit)
     }
 
     /// A processor of the workspace, if it has one with this id.

@@ -675,7 +675,7 @@ async fn reset_says_what_it_resets_and_resets_what_is_asked() {
     let answer = app.mock_ok(Method::POST, "/reset?what=all", None).await;
     assert_eq!(
         answer["reset"],
-        json!(["state", "journal", "faults", "rules"])
+        json!(["state", "journal", "faults", "rules", "deliveries"])
     );
     assert_eq!(sizes().await, (8, false, 0, 0));
 

@@ -171,7 +171,7 @@ async fn paths_of_the_api_that_are_not_emulated_are_501() {
         (reqwest::Method::POST, "/extract_runs"),
         (reqwest::Method::GET, "/extract_runs/exr_1"),
         (reqwest::Method::POST, "/v1/workflow_runs"),
-        (reqwest::Method::GET, "/webhook_endpoints"),
+        (reqwest::Method::GET, "/webhook_subscriptions"),
         (reqwest::Method::POST, "/parse"),
         (reqwest::Method::GET, "/evaluation_sets/es_1/items"),
     ] {

@@ -13,3 +13,4 @@ mod processors;
 mod properties;
 mod runs;
 mod sandboxes;
+mod webhooks;

@@ -1,0 +1,165 @@
+//! A webhook endpoint as `/webhook_endpoints` manages it and a fixture
+//! spells it (the API's `WebhookEndpoint`, with `workspaceId` and the
+//! `signingSecret` the API shows only once).
+
+use std::collections::BTreeMap;
+use std::net::IpAddr;
+
+use serde::{Deserialize, Serialize};
+
+use super::{ApiVersion, EndpointStatus, EventType, Timestamp};
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct WebhookEndpoint {
+    pub id: String,
+    pub workspace_id: String,
+    pub url: String,
+    pub name: String,
+    #[serde(default = "enabled")]
+    pub status: EndpointStatus,
+    pub enabled_events: Vec<EventType>,
+    pub api_version: ApiVersion,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub advanced_options: Option<AdvancedOptions>,
+    /// `wss_…`, used verbatim as the HMAC key.
+    pub signing_secret: String,
+    pub created_at: Timestamp,
+}
+
+fn enabled() -> EndpointStatus {
+    EndpointStatus::Enabled
+}
+
+/// The API's `WebhookAdvancedOptions`.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct AdvancedOptions {
+    /// Sent with every delivery (besides the signature headers, which win).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub headers: Option<BTreeMap<String, String>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub payload: Option<PayloadOptions>,
+}
+
+/// The API's `WebhookPayloadOptions`: inline JSON, or (`url`) a signed link
+/// in place of a payload larger than `urlThresholdBytes`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct PayloadOptions {
+    pub format: PayloadFormat,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub url_threshold_bytes: Option<u64>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum PayloadFormat {
+    Json,
+    Url,
+}
+
+impl WebhookEndpoint {
+    /// Whether the endpoint takes `event` now.
+    pub fn wants(&self, event: EventType) -> bool {
+        self.status == EndpointStatus::Enabled && self.enabled_events.contains(&event)
+    }
+
+    /// Above how many bytes a payload goes as a signed link, if ever.
+    pub fn url_threshold(&self) -> Option<u64> {
+        let payload = self.advanced_options.as_ref()?.payload.as_ref()?;
+        (payload.format == PayloadFormat::Url).then_some(payload.url_threshold_bytes.unwrap_or(0))
+    }
+
+    pub fn headers(&self) -> impl Iterator<Item = (&String, &String)> {
+        self.advanced_options
+            .iter()
+            .flat_map(|o| o.headers.iter().flatten())
+    }
+}
+
+/// An `http`/`https` URL with a host, checked when an endpoint is made or
+/// changed; where it may be sent is checked again on every delivery.
+pub fn check_url(raw: &str) -> Result<(), String> {
+    let rest = raw
+        .strip_prefix("http://")
+        .or_else(|| raw.strip_prefix("https://"))
+        .ok_or("must be an http:// or https:// URL")?;
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
+    let host = host_of(authority);
+    if host.is_empty() {
+        return Err("has no host".into());
+    }
+    if authority.contains('@') {
+        return Err("must not hold credentials (user@host)".into());
+    }
+    if raw.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return Err("must not hold spaces or control characters".into());
+    }
+    Ok(())
+}
+
+/// The host of `host[:port]` or `[v6]:port`, without brackets.
+pub fn host_of(authority: &str) -> &str {
+    if let Some(rest) = authority.strip_prefix('[') {
+        return rest.split(']').next().unwrap_or("");
+    }
+    authority.split(':').next().unwrap_or("")
+}
+
+/// Where a test harness listens: loopback, private networks (Docker's
+/// among them), link-local. Deliveries go elsewhere only with
+/// `--webhook-allow-public`.
+pub fn is_local(ip: IpAddr) -> bool {
+    match ip {
+        IpAddr::V4(v4) => v4.is_loopback() || v4.is_private() || v4.is_link_local(),
+        IpAddr::V6(v6) => {
+            v6.is_loopback()
+                || (v6.segments()[0] & 0xfe00) == 0xfc00
+                || (v6.segments()[0] & 0xffc0) == 0xfe80
+                || v6
+                    .to_ipv4_mapped()
+                    .is_some_and(|v4| is_local(IpAddr::V4(v4)))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn urls_need_a_scheme_and_a_host() {
+        assert!(check_url("http://127.0.0.1:9000/hook").is_ok());
+        assert!(check_url("https://receiver.internal/hook?x=1").is_ok());
+        assert!(check_url("http://[::1]:80/").is_ok());
+        assert_eq!(
+            check_url("ftp://x/").unwrap_err(),
+            "must be an http:// or https:// URL"
+        );
+        assert_eq!(check_url("http:///path").unwrap_err(), "has no host");
+        assert!(check_url("http://u:p@host/").is_err());
+    }
+
+    #[test]
+    fn only_harness_addresses_are_local() {
+        for local in [
+            "127.0.0.1",
+            "10.1.2.3",
+            "172.18.0.2",
+            "192.168.1.9",
+            "::1",
+            "fd00::1",
+        ] {
+            assert!(is_local(local.parse().unwrap()), "{local}");
+        }
+        for public in [
+            "8.8.8.8",
+            "93.184.216.34",
+            "2001:4860::8888",
+            "::ffff:8.8.8.8",
+        ] {
+            assert!(!is_local(public.parse().unwrap()), "{public}");
+        }
+    }
+}

@@ -1,0 +1,24 @@
+//! Webhooks: the events a run's end makes (`events.rs`), the deliveries
+//! each sandbox keeps and queues per endpoint (`outbox.rs`), and the task
+//! that sends them, signed, with retries (`deliver.rs`). The endpoints
+//! themselves live in the store (`/webhook_endpoints`, fixtures).
+
+pub mod deliver;
+pub mod events;
+pub mod outbox;
+
+pub use deliver::{SIGNATURE_HEADER, TIMESTAMP_HEADER, drive, signature};
+pub use outbox::{Delivery, DeliveryState, Outbox};
+
+use crate::state::AppState;
+
+/// Queues the events of a run that just ended (PROCESSED or FAILED) for
+/// every endpoint of its workspace that takes them. Returns how many.
+pub fn run_ended(state: &AppState, workspace_id: &str, run_id: &str) -> usize {
+    let events = events::run_end(state, workspace_id, run_id, None);
+    let count = events.len();
+    for event in events {
+        state.webhooks.push(event, state.now(), None);
+    }
+    count
+}
