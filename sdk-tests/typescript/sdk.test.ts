@@ -533,3 +533,72 @@ describe("sandboxes: one server, isolated states", () => {
     expect(processorRuns.map((r) => r.id).filter((id) => ALL_A.includes(id))).toHaveLength(6);
   }, 40_000);
 });
+
+describe("webhooks", () => {
+  beforeEach(async () => {
+    await mock("PUT", "/fixtures", SEED);
+  });
+  afterEach(async () => {
+    await mock("POST", "/reset");
+  });
+
+  /** A handler on 127.0.0.1:0 that keeps each request's raw body and headers. */
+  async function receiver() {
+    const { createServer } = await import("node:http");
+    const got: { body: string; headers: Record<string, string | string[] | undefined> }[] = [];
+    const server = createServer((req, res) => {
+      let body = "";
+      req.setEncoding("utf8");
+      req.on("data", (chunk) => (body += chunk));
+      req.on("end", () => {
+        got.push({ body, headers: req.headers });
+        res.writeHead(200).end();
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    const { port } = server.address() as { port: number };
+    const next = async (n: number) => {
+      const started = Date.now();
+      while (got.length < n) {
+        expect(Date.now() - started).toBeLessThan(30_000);
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      return got[n - 1];
+    };
+    return { url: `http://127.0.0.1:${port}/hooks`, next, close: () => server.close() };
+  }
+
+  test("every run family arrives and verifyAndParse accepts it", async () => {
+    const hooks = await receiver();
+    try {
+      const sdk = client();
+      const endpoint = await sdk.webhookEndpoints.create({
+        url: hooks.url,
+        name: "handler under test",
+        enabledEvents: ["extract_run.processed", "extract_run.failed", "classify_run.processed", "split_run.processed"],
+        apiVersion: "2026-02-09",
+      });
+      expect(endpoint.signingSecret).toMatch(/^wss_/);
+      const cases: [string, string, string, string][] = [
+        ["ex_inv", "an invoice", "extract_run.processed", "extract_run"],
+        ["ex_inv", "broken __fail__", "extract_run.failed", "extract_run"],
+        ["ex_cls", "a letter", "classify_run.processed", "classify_run"],
+        ["ex_split", "a packet", "split_run.processed", "split_run"],
+      ];
+      for (const [n, [processorId, rawText, eventType, object]] of cases.entries()) {
+        const { processorRun } = await sdk.processorRun.create({ processorId, rawText, sync: true });
+        const { body, headers } = await hooks.next(n + 1);
+        const event = sdk.webhooks.verifyAndParse(body, headers as Record<string, string>, endpoint.signingSecret);
+        expect(event.eventType).toBe(eventType);
+        const payload = event.payload as { object: string; id: string; status: string };
+        expect([payload.object, payload.id, payload.status]).toEqual([object, processorRun.id, processorRun.status]);
+        expect(() => sdk.webhooks.verifyAndParse(body, headers as Record<string, string>, "wss_wrong")).toThrow();
+      }
+      const listed = await sdk.webhookEndpoints.list();
+      expect(listed.data.map((e) => e.id)).toEqual([endpoint.id]);
+      expect(await sdk.webhookEndpoints.delete(endpoint.id)).toEqual({ id: endpoint.id });
+    } finally {
+      hooks.close();
+    }
+  }, 60_000);
+});

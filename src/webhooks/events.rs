@@ -165,9 +165,15 @@ fn current_run(
         }
     };
     if run.status == RunStatus::Processed {
-        copy(&mut out, "output");
-        copy(&mut out, "initialOutput");
-        copy(&mut out, "reviewedOutput");
+        for key in ["output", "initialOutput", "reviewedOutput"] {
+            if let Some(output) = legacy.get(key).filter(|v| !v.is_null()) {
+                let mut output = output.clone();
+                if kind == ProcessorType::Extract {
+                    current_citations(&mut output);
+                }
+                out.insert(key.to_owned(), output);
+            }
+        }
     }
     copy(&mut out, "failureReason");
     copy(&mut out, "failureMessage");
@@ -219,4 +225,32 @@ fn current_run(
     out.insert("createdAt".into(), time(run.created_at));
     out.insert("updatedAt".into(), time(run.updated_at));
     Value::Object(out)
+}
+
+/// The newer families give a citation's page as an object: `{"page": 2,
+/// "pageWidth": 612, "pageHeight": 792}` becomes `{"page": {"number": 2,
+/// "width": 612, "height": 792}}` in every field's metadata.
+fn current_citations(output: &mut Value) {
+    let Some(Value::Object(metadata)) = output.get_mut("metadata") else {
+        return;
+    };
+    for field in metadata.values_mut() {
+        let Some(Value::Array(citations)) = field.get_mut("citations") else {
+            continue;
+        };
+        for citation in citations.iter_mut().filter_map(Value::as_object_mut) {
+            let Some(number) = citation.remove("page") else {
+                continue;
+            };
+            let mut page = Map::new();
+            page.insert("number".into(), number);
+            if let Some(width) = citation.remove("pageWidth") {
+                page.insert("width".into(), width);
+            }
+            if let Some(height) = citation.remove("pageHeight") {
+                page.insert("height".into(), height);
+            }
+            citation.insert("page".into(), Value::Object(page));
+        }
+    }
 }
