@@ -32,14 +32,28 @@ pub fn signature(secret: &str, timestamp: i64, body: &[u8]) -> String {
         .collect()
 }
 
-/// Runs until the sandbox goes; attempts on the wire go with it.
+/// Runs until the sandbox goes; attempts on the wire go with it. One
+/// client for all: connections to a receiver are kept and reused.
 pub async fn drive(state: Arc<AppState>) {
+    let settings = &state.settings;
+    let client = reqwest::Client::builder()
+        .timeout(settings.webhook_timeout)
+        .connect_timeout(settings.webhook_timeout)
+        .redirect(reqwest::redirect::Policy::none())
+        .no_proxy()
+        .dns_resolver(Arc::new(LocalOnly {
+            allow_public: settings.webhook_allow_public,
+        }))
+        .user_agent(concat!("extend-mock/", env!("CARGO_PKG_VERSION")))
+        .build()
+        .expect("a client without TLS always builds");
     let mut sending = JoinSet::new();
     loop {
         let (ready, next) = state.webhooks.take_ready(Instant::now());
         for ready in ready {
             let state = Arc::clone(&state);
-            sending.spawn(async move { attempt(&state, ready).await });
+            let client = client.clone();
+            sending.spawn(async move { attempt(&state, &client, ready).await });
         }
         let far = Instant::now() + Duration::from_secs(3600);
         tokio::select! {
@@ -50,7 +64,7 @@ pub async fn drive(state: Arc<AppState>) {
     }
 }
 
-async fn attempt(state: &AppState, ready: Ready) {
+async fn attempt(state: &AppState, client: &reqwest::Client, ready: Ready) {
     let endpoint = state.store().endpoint_by_id(&ready.endpoint_id).cloned();
     let Some(endpoint) = endpoint else {
         state
@@ -67,7 +81,7 @@ async fn attempt(state: &AppState, ready: Ready) {
     let settings = &state.settings;
     let at = Timestamp::now();
     let started = std::time::Instant::now();
-    let answer = send(settings, &endpoint, &ready.body).await;
+    let answer = send(settings, client, &endpoint, &ready.body).await;
     let took = started.elapsed();
     let delivered = matches!(answer, Ok(status) if (200..300).contains(&status));
     let retries_left = ready.attempt <= settings.webhook_retries as usize;
@@ -112,10 +126,53 @@ fn backoff(settings: &Settings, attempts_made: usize) -> Duration {
         .min(Duration::from_secs(3600))
 }
 
+/// Resolves names as the system does, and refuses (unless
+/// `--webhook-allow-public`) a name with an address that is not loopback,
+/// private or link-local: the check and the connection use the same
+/// addresses, so a name cannot change between them.
+struct LocalOnly {
+    allow_public: bool,
+}
+
+/// Why a name was not sent to; found again in the client's error chain.
+#[derive(Debug)]
+struct NotLocal(String);
+
+impl std::fmt::Display for NotLocal {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for NotLocal {}
+
+fn not_local(host: &str, ip: std::net::IpAddr) -> NotLocal {
+    NotLocal(format!(
+        "`{host}` is {ip}, not a loopback or private address; start extend-mock with \
+         --webhook-allow-public to send there"
+    ))
+}
+
+impl reqwest::dns::Resolve for LocalOnly {
+    fn resolve(&self, name: reqwest::dns::Name) -> reqwest::dns::Resolving {
+        let allow_public = self.allow_public;
+        let host = name.as_str().to_owned();
+        Box::pin(async move {
+            let addresses: Vec<SocketAddr> =
+                tokio::net::lookup_host((host.as_str(), 0)).await?.collect();
+            if !allow_public && let Some(far) = addresses.iter().find(|a| !is_local(a.ip())) {
+                return Err(Box::new(not_local(&host, far.ip())) as _);
+            }
+            Ok(Box::new(addresses.into_iter()) as reqwest::dns::Addrs)
+        })
+    }
+}
+
 /// One POST, to the registered URL only (no redirects, no proxy), at an
 /// address checked first: the receiver's status, or why there was none.
 async fn send(
     settings: &Settings,
+    client: &reqwest::Client,
     endpoint: &WebhookEndpoint,
     body: &bytes::Bytes,
 ) -> Result<u16, String> {
@@ -127,37 +184,17 @@ async fn send(
             url.scheme()
         ));
     }
-    let host = url.host_str().unwrap_or_default();
-    let port = url.port_or_known_default().unwrap_or(80);
-    let bare = host_of(host);
-    let addresses: Vec<SocketAddr> = tokio::net::lookup_host((bare, port))
-        .await
-        .map_err(|e| format!("cannot resolve `{bare}`: {e}"))?
-        .collect();
-    if !settings.webhook_allow_public
-        && let Some(far) = addresses.iter().find(|a| !is_local(a.ip()))
+    // An address in the URL is not resolved, so it is checked here.
+    let host = host_of(url.host_str().unwrap_or_default());
+    if let Ok(ip) = host.parse::<std::net::IpAddr>()
+        && !settings.webhook_allow_public
+        && !is_local(ip)
     {
-        return Err(format!(
-            "`{bare}` is {}, not a loopback or private address; start extend-mock with \
-             --webhook-allow-public to send there",
-            far.ip()
-        ));
+        return Err(not_local(host, ip).0);
     }
-    let client = reqwest::Client::builder()
-        .timeout(settings.webhook_timeout)
-        .connect_timeout(settings.webhook_timeout)
-        .redirect(reqwest::redirect::Policy::none())
-        .no_proxy()
-        .resolve_to_addrs(bare, &addresses)
-        .build()
-        .map_err(|e| format!("cannot make a client: {e}"))?;
     let timestamp = Timestamp::now().unix_nanos() / 1_000_000_000;
     let mut request = client
         .post(url)
-        .header(
-            reqwest::header::USER_AGENT,
-            concat!("extend-mock/", env!("CARGO_PKG_VERSION")),
-        )
         .header(reqwest::header::CONTENT_TYPE, "application/json");
     for (name, value) in endpoint.headers() {
         request = request.header(name.as_str(), value.as_str());
@@ -176,6 +213,13 @@ async fn send(
 }
 
 fn describe(error: &reqwest::Error, timeout: Duration) -> String {
+    let mut source = std::error::Error::source(error);
+    while let Some(cause) = source {
+        if let Some(refusal) = cause.downcast_ref::<NotLocal>() {
+            return refusal.0.clone();
+        }
+        source = cause.source();
+    }
     if error.is_timeout() {
         return format!("no answer within {timeout:?} (--webhook-timeout)");
     }

@@ -49,6 +49,33 @@ pub fn run_end(
     run_id: &str,
     only: Option<&str>,
 ) -> Vec<Event> {
+    // Who takes it, decided before anything is built: most run ends go to
+    // no endpoint at all.
+    let (kind, targets) = {
+        let store = state.store();
+        let Ok(run) = store.get(workspace_id, run_id) else {
+            return Vec::new();
+        };
+        let processed = match run.status {
+            RunStatus::Processed => true,
+            RunStatus::Failed => false,
+            _ => return Vec::new(),
+        };
+        let (kind, _) = store.run_processor(workspace_id, &run);
+        let targets: Vec<_> = store
+            .endpoints_in(workspace_id)
+            .filter(|e| only.is_none_or(|id| e.id == id))
+            .filter_map(|e| {
+                let event_type = EventType::for_run_end(e.api_version, kind, processed);
+                (only.is_some() || e.wants(event_type))
+                    .then(|| (e.id.clone(), event_type, family(e.api_version)))
+            })
+            .collect();
+        (kind, targets)
+    };
+    if targets.is_empty() {
+        return Vec::new();
+    }
     let Ok(full) = full_run_body(state, workspace_id, run_id) else {
         return Vec::new();
     };
@@ -56,24 +83,6 @@ pub fn run_end(
     let Ok(run) = store.get(workspace_id, run_id) else {
         return Vec::new();
     };
-    let processed = match run.status {
-        RunStatus::Processed => true,
-        RunStatus::Failed => false,
-        _ => return Vec::new(),
-    };
-    let (kind, _) = store.run_processor(workspace_id, &run);
-    let targets: Vec<_> = store
-        .endpoints_in(workspace_id)
-        .filter(|e| only.is_none_or(|id| e.id == id))
-        .filter_map(|e| {
-            let event_type = EventType::for_run_end(e.api_version, kind, processed);
-            (only.is_some() || e.wants(event_type))
-                .then(|| (e.id.clone(), event_type, family(e.api_version)))
-        })
-        .collect();
-    if targets.is_empty() {
-        return Vec::new();
-    }
     // `{"success":true,"processorRun":{…}}`: the run object is the inside.
     let prefix = b"{\"success\":true,\"processorRun\":".len();
     let legacy = &full[prefix..full.len() - 1];
@@ -92,7 +101,7 @@ pub fn run_end(
                     Family::Current => {
                         let object: Map<String, Value> = serde_json::from_slice(legacy)
                             .expect("the full run is a JSON object by construction");
-                        let current = current_run(&store, workspace_id, &object, kind, &run);
+                        let current = current_run(&store, workspace_id, object, kind, &run);
                         serde_json::to_vec(&current).expect("a Value always serializes")
                     }
                 };
@@ -130,7 +139,7 @@ fn envelope(event_id: &str, event_type: EventType, payload: &[u8]) -> bytes::Byt
 fn current_run(
     store: &Store,
     workspace_id: &str,
-    legacy: &Map<String, Value>,
+    mut legacy: Map<String, Value>,
     kind: ProcessorType,
     run: &crate::store::RunView<'_>,
 ) -> Value {
@@ -159,15 +168,15 @@ fn current_run(
     out.insert("object".into(), json!(object));
     out.insert("id".into(), json!(run.id));
     out.insert("status".into(), json!(run.status.as_str()));
-    let copy = |out: &mut Map<String, Value>, key: &str| {
-        if let Some(value) = legacy.get(key).filter(|v| !v.is_null()) {
-            out.insert(key.to_owned(), value.clone());
+    // Moved, not copied: the legacy object is this function's own.
+    fn take(out: &mut Map<String, Value>, legacy: &mut Map<String, Value>, key: &str) {
+        if let Some(value) = legacy.remove(key).filter(|v| !v.is_null()) {
+            out.insert(key.to_owned(), value);
         }
-    };
+    }
     if run.status == RunStatus::Processed {
         for key in ["output", "initialOutput", "reviewedOutput"] {
-            if let Some(output) = legacy.get(key).filter(|v| !v.is_null()) {
-                let mut output = output.clone();
+            if let Some(mut output) = legacy.remove(key).filter(|v| !v.is_null()) {
                 if kind == ProcessorType::Extract {
                     current_citations(&mut output);
                 }
@@ -175,16 +184,15 @@ fn current_run(
             }
         }
     }
-    copy(&mut out, "failureReason");
-    copy(&mut out, "failureMessage");
-    copy(&mut out, "metadata");
-    copy(&mut out, "reviewed");
-    copy(&mut out, "edited");
+    take(&mut out, &mut legacy, "failureReason");
+    take(&mut out, &mut legacy, "failureMessage");
+    take(&mut out, &mut legacy, "metadata");
+    take(&mut out, &mut legacy, "reviewed");
+    take(&mut out, &mut legacy, "edited");
     if kind == ProcessorType::Extract {
-        copy(&mut out, "edits");
+        take(&mut out, &mut legacy, "edits");
     }
-    if let Some(Value::Object(config)) = legacy.get("config") {
-        let mut config = config.clone();
+    if let Some(Value::Object(mut config)) = legacy.remove("config") {
         config.remove("type");
         out.insert("config".into(), Value::Object(config));
     }
@@ -208,15 +216,15 @@ fn current_run(
             "createdAt": time(version.map(|v| v.created_at).unwrap_or(made)),
         }),
     );
-    if let Some(Value::Array(files)) = legacy.get("files") {
+    if let Some(Value::Array(files)) = legacy.remove("files") {
         if let Some(first) = files.first() {
             out.insert("file".into(), first.clone());
         }
         if kind == ProcessorType::Extract {
-            out.insert("files".into(), Value::Array(files.clone()));
+            out.insert("files".into(), Value::Array(files));
         }
     }
-    if let Some(url) = legacy.get("url") {
+    if let Some(url) = legacy.remove("url") {
         out.insert("dashboardUrl".into(), url.clone());
     }
     if let Some(credits) = run.credits {

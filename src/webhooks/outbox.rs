@@ -87,6 +87,8 @@ struct Inner {
     queues: HashMap<String, VecDeque<u64>>,
     /// Endpoints with an attempt on the wire.
     sending: HashSet<String>,
+    /// Finished deliveries in the order they finished: what `trim` drops.
+    finished: VecDeque<u64>,
     dropped: u64,
 }
 
@@ -190,7 +192,10 @@ impl Outbox {
         if let Some(delivery) = inner.deliveries.get_mut(&ready.seq) {
             delivery.attempts.push(attempt);
             match (delivered, retry_in) {
-                (true, _) => delivery.finish(DeliveryState::Delivered, None),
+                (true, _) => {
+                    delivery.finish(DeliveryState::Delivered, None);
+                    inner.finished.push_back(ready.seq);
+                }
                 (false, Some(wait)) => {
                     delivery.due = Some(Instant::now() + wait);
                     delivery.next_attempt_at = Some(Timestamp::from_unix_nanos(
@@ -198,11 +203,15 @@ impl Outbox {
                             + i64::try_from(wait.as_nanos()).unwrap_or(i64::MAX),
                     ));
                 }
-                (false, None) => delivery.finish(DeliveryState::Failed, None),
+                (false, None) => {
+                    delivery.finish(DeliveryState::Failed, None);
+                    inner.finished.push_back(ready.seq);
+                }
             }
         }
         if delivered || retry_in.is_none() {
             inner.pop(&ready.endpoint_id, ready.seq);
+            inner.trim();
         }
         drop(inner);
         self.wake.notify_one();
@@ -214,6 +223,7 @@ impl Outbox {
         inner.sending.remove(&ready.endpoint_id);
         if let Some(delivery) = inner.deliveries.get_mut(&ready.seq) {
             delivery.finish(DeliveryState::Dropped, Some(reason));
+            inner.finished.push_back(ready.seq);
         }
         inner.pop(&ready.endpoint_id, ready.seq);
         drop(inner);
@@ -250,17 +260,20 @@ impl Outbox {
         inner
             .deliveries
             .retain(|_, d| d.state == DeliveryState::Pending);
+        inner.finished.clear();
         inner.dropped = 0;
         before - inner.deliveries.len()
     }
 
     /// Ends every delivery still to be made, unsent, with `reason`.
     pub fn drop_pending(&self, reason: &str) {
-        let mut inner = self.inner.lock().expect(POISONED);
+        let mut guard = self.inner.lock().expect(POISONED);
+        let inner = &mut *guard;
         inner.queues.clear();
         for delivery in inner.deliveries.values_mut() {
             if delivery.state == DeliveryState::Pending {
                 delivery.finish(DeliveryState::Dropped, Some(reason.to_owned()));
+                inner.finished.push_back(delivery.seq);
             }
         }
     }
@@ -299,22 +312,90 @@ impl Inner {
         }
     }
 
-    /// Drops the oldest finished deliveries past `KEPT`.
+    /// Drops the deliveries that finished first while more than `KEPT`
+    /// are kept; pending ones stay whatever their number.
     fn trim(&mut self) {
-        let excess = self.deliveries.len().saturating_sub(KEPT);
-        if excess == 0 {
-            return;
+        while self.deliveries.len() > KEPT
+            && let Some(seq) = self.finished.pop_front()
+        {
+            if self.deliveries.remove(&seq).is_some() {
+                self.dropped += 1;
+            }
         }
-        let finished: Vec<u64> = self
-            .deliveries
-            .values()
-            .filter(|d| d.state != DeliveryState::Pending)
-            .map(|d| d.seq)
-            .take(excess)
-            .collect();
-        for seq in finished {
-            self.deliveries.remove(&seq);
-            self.dropped += 1;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn event(endpoint: &str, n: usize) -> Event {
+        Event {
+            endpoint_id: endpoint.into(),
+            event_id: format!("evt_{n}"),
+            event_type: EventType::ExtractRunProcessed,
+            run_id: Some(format!("exr_{n}")),
+            body: bytes::Bytes::from(format!("{{\"n\":{n}}}")),
         }
+    }
+
+    fn attempt() -> Attempt {
+        Attempt {
+            at: Timestamp::now(),
+            url: "http://127.0.0.1/".into(),
+            status: Some(200),
+            error: None,
+            duration_ms: 0.1,
+        }
+    }
+
+    #[test]
+    fn an_endpoint_sends_one_at_a_time_in_order_and_others_do_not_wait() {
+        let outbox = Outbox::default();
+        for n in 0..3 {
+            outbox.push(event("wh_a", n), Timestamp::now(), None);
+        }
+        outbox.push(event("wh_b", 9), Timestamp::now(), None);
+        let (ready, _) = outbox.take_ready(Instant::now());
+        let mut heads: Vec<&str> = ready.iter().map(|r| r.endpoint_id.as_str()).collect();
+        heads.sort();
+        assert_eq!(heads, ["wh_a", "wh_b"]);
+        let a = ready.iter().find(|r| r.endpoint_id == "wh_a").unwrap();
+        assert_eq!(a.body, "{\"n\":0}");
+        // Nothing more for wh_a while its head is on the wire or waits to retry.
+        assert!(outbox.take_ready(Instant::now()).0.is_empty());
+        outbox.attempted(
+            a,
+            attempt(),
+            false,
+            Some(std::time::Duration::from_secs(60)),
+        );
+        let (ready, next) = outbox.take_ready(Instant::now());
+        assert!(ready.is_empty() && next.is_some());
+        // Once it is over, the next in line.
+        let retry = outbox
+            .take_ready(Instant::now() + std::time::Duration::from_secs(61))
+            .0;
+        assert_eq!(retry[0].attempt, 2);
+        outbox.attempted(&retry[0], attempt(), true, None);
+        let next = outbox.take_ready(Instant::now()).0;
+        assert_eq!(next[0].body, "{\"n\":1}");
+    }
+
+    #[test]
+    fn finished_deliveries_are_bounded_and_pending_ones_never_dropped() {
+        let outbox = Outbox::default();
+        for n in 0..KEPT + 5 {
+            outbox.push(event("wh_a", n), Timestamp::now(), None);
+        }
+        // All pending: all kept past the bound.
+        assert_eq!(outbox.list(|_| true).0.len(), KEPT + 5);
+        for _ in 0..10 {
+            let ready = outbox.take_ready(Instant::now()).0;
+            outbox.attempted(&ready[0], attempt(), true, None);
+        }
+        let (kept, dropped) = outbox.list(|_| true);
+        assert_eq!((kept.len(), dropped), (KEPT, 5));
+        assert_eq!(kept[0].id, "dlv_6");
     }
 }
