@@ -675,3 +675,50 @@ async fn fixtures_declare_endpoints_with_a_known_secret_and_test_events_go_on_de
     )
     .await;
 }
+
+#[tokio::test]
+async fn a_sandbox_sends_its_own_runs_to_its_own_endpoints() {
+    let app = app().await;
+    let hooks = receiver().await;
+    let made = app.mock(Method::POST, "/sandboxes?name=w1", None).await;
+    assert_eq!(made.status(), 201);
+    let body = json!({"url": hooks.url, "name": "w1", "enabledEvents": ["extract_run.processed"],
+                      "apiVersion": "2026-02-09"});
+    let endpoint: Value = app
+        .api(Method::POST, "key_a.w1", "/webhook_endpoints", Some(&body))
+        .await
+        .json()
+        .await
+        .unwrap();
+    // A run in the default sandbox: its workspace there has no endpoint.
+    create_run(&app, "ex_inv", "default").await;
+    let body = json!({"processorId": "ex_inv", "rawText": "sandboxed"});
+    let run = app
+        .api_ok(Method::POST, "key_a.w1", "/processor_runs", Some(&body))
+        .await["processorRun"]["id"]
+        .clone();
+    let got = hooks.events(1).await;
+    verify(
+        &got[0].0,
+        &got[0].2,
+        endpoint["signingSecret"].as_str().unwrap(),
+    );
+    assert_eq!(got[0].1["payload"]["id"], run);
+    let listed = app
+        .client
+        .get(app.url("/_mock/webhooks/deliveries"))
+        .header("x-extend-mock-sandbox", "w1")
+        .send()
+        .await
+        .unwrap()
+        .json::<Value>()
+        .await
+        .unwrap();
+    assert_eq!(
+        listed["deliveries"].as_array().unwrap().len(),
+        1,
+        "{listed}"
+    );
+    assert_eq!(deliveries(&app, "").await, Vec::<Value>::new());
+    assert_eq!(hooks.count(), 1);
+}
