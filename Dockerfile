@@ -12,6 +12,8 @@ WORKDIR /src
 COPY Cargo.toml Cargo.lock ./
 COPY src ./src
 COPY fixtures ./fixtures
+# The demo page's files, compiled into the binary.
+COPY ui ./ui
 # Cargo.toml declares the criterion bench, and cargo reads every declared
 # target's path before building any (tests/cli/image.rs checks this list).
 COPY benches ./benches

@@ -60,6 +60,9 @@ pub fn router(state: &Arc<AppState>) -> Router<Arc<Server>> {
         .route("/sandboxes", get(list_sandboxes).post(create_sandbox))
         .route("/sandboxes/{name}", get(show_sandbox).delete(drop_sandbox))
         .route("/requests", get(list_requests).delete(clear_requests))
+        .route("/requests/{request_id}", get(show_request))
+        .route("/ui", get(crate::ui::page))
+        .route("/ui/{asset}", get(crate::ui::asset))
         .route(
             "/faults",
             get(list_faults).post(add_fault).delete(clear_faults),
@@ -75,7 +78,9 @@ pub fn router(state: &Arc<AppState>) -> Router<Arc<Server>> {
 /// and `Allow` to map the routes by without the token.
 pub fn admin_refusal(state: &AppState, path: &str, headers: &HeaderMap) -> Option<ApiError> {
     let expected = state.settings.admin_token.as_deref()?;
-    if path == "/_mock/health" {
+    // The page's own files hold no data; the page asks for the token and
+    // sends it with every request it makes.
+    if path == "/_mock/health" || path == "/_mock/ui" || path.starts_with("/_mock/ui/") {
         return None;
     }
     let single = headers.get_all(header::AUTHORIZATION).iter().count() == 1;
@@ -609,6 +614,29 @@ async fn list_requests(
         "dropped": dropped,
         "capacity": capacity,
     })))
+}
+
+/// One journal entry with the bodies kept (`requestBody`, `responseBody`:
+/// JSON as JSON, other text as a string; absent when not kept).
+async fn show_request(
+    Sandbox(state): Sandbox,
+    Path(request_id): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    let entry = state
+        .journal(|j| j.by_request_id(&request_id))
+        .ok_or_else(|| ApiError::RequestNotFound(request_id.clone()))?;
+    let mut answer = json!(entry);
+    let readable = |bytes: &Bytes| {
+        serde_json::from_slice::<Value>(bytes)
+            .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(bytes).into_owned()))
+    };
+    if let Some(body) = &entry.request_body {
+        answer["requestBody"] = readable(body);
+    }
+    if let Some(body) = &entry.response_body {
+        answer["responseBody"] = readable(body);
+    }
+    Ok(Json(answer))
 }
 
 async fn clear_requests(Sandbox(state): Sandbox) -> Json<Value> {

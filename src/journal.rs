@@ -6,6 +6,7 @@ use std::collections::VecDeque;
 use std::sync::Arc;
 use std::time::Duration;
 
+use bytes::Bytes;
 use serde::Serialize;
 
 use crate::domain::Timestamp;
@@ -31,7 +32,17 @@ pub struct JournalEntry {
     pub key_name: Option<Arc<str>>,
     pub workspace_id: Option<String>,
     pub duration_ms: f64,
+    /// The request's body when it was JSON of at most `BODY_KEPT` bytes;
+    /// served by `GET /_mock/requests/{requestId}` only.
+    #[serde(skip)]
+    pub request_body: Option<Bytes>,
+    /// The answer's body, when at most `BODY_KEPT` bytes.
+    #[serde(skip)]
+    pub response_body: Option<Bytes>,
 }
+
+/// Largest body a journal entry keeps (of the request, of the answer).
+pub const BODY_KEPT: usize = 64 * 1024;
 
 impl JournalEntry {
     pub fn new(
@@ -55,6 +66,8 @@ impl JournalEntry {
             workspace_id: caller.workspace_id,
             // Whole microseconds as milliseconds: `1.234`, never `1.2340000000000002`.
             duration_ms: took.as_micros() as f64 / 1000.0,
+            request_body: None,
+            response_body: None,
         }
     }
 }
@@ -137,6 +150,15 @@ impl Journal {
             .filter(|e| filter.matches(e))
             .cloned()
             .collect()
+    }
+
+    /// The entry of one request, by its id.
+    pub fn by_request_id(&self, request_id: &str) -> Option<JournalEntry> {
+        self.entries
+            .iter()
+            .rev()
+            .find(|e| e.request_id == request_id)
+            .cloned()
     }
 
     /// Entries pushed out by the bound since the last clear.

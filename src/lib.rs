@@ -23,6 +23,7 @@ pub mod sandboxes;
 pub mod startup;
 pub mod state;
 pub mod store;
+pub mod ui;
 pub mod webhooks;
 
 use std::any::Any;

@@ -340,6 +340,11 @@ impl AppState {
         })
     }
 
+    /// Whether journal entries are kept at all (`--journal-size 0`: no).
+    pub fn journal_keeps_bodies(&self) -> bool {
+        self.settings.journal_capacity > 0
+    }
+
     pub fn record(&self, entry: JournalEntry) {
         self.journal.lock().expect(POISONED).push(entry);
     }

@@ -24,6 +24,9 @@ pub(crate) struct Context {
     pub(crate) caller: RefCell<CallerNote>,
     /// The sandbox the envelope chose for the request.
     pub(crate) sandbox: Arc<AppState>,
+    /// Sent by the demo page (`x-extend-mock-ui`): it watches, so it is not
+    /// journaled, meets no fault and counts against no rate limit.
+    pub(crate) observer: bool,
 }
 
 tokio::task_local! {
@@ -53,6 +56,11 @@ impl<S: Send + Sync> FromRequestParts<S> for Sandbox {
             ApiError::Internal(anyhow::anyhow!("a handler ran outside the envelope"))
         })
     }
+}
+
+/// Whether the request comes from the demo page (see `Context::observer`).
+pub fn is_observer() -> bool {
+    CONTEXT.try_with(|c| c.observer).unwrap_or(false)
 }
 
 /// The request's sandbox, if called inside the envelope's scope.

@@ -8,8 +8,9 @@ use std::cell::RefCell;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use axum::body::{Body, Bytes};
 use axum::extract::{Request, State};
-use axum::http::{HeaderValue, StatusCode};
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use tracing::Instrument;
@@ -18,7 +19,7 @@ use crate::faults::{is_control_path, is_steering_call};
 use crate::http::context::{self, CONTEXT, Context, X_REQUEST_ID};
 use crate::http::error::ApiError;
 use crate::http::request_log::{self, RequestLine};
-use crate::journal::JournalEntry;
+use crate::journal::{BODY_KEPT, JournalEntry};
 use crate::sandboxes::Server;
 use crate::state::AppState;
 
@@ -57,6 +58,8 @@ pub async fn track(
     let method = request.method().clone();
     let path = request.uri().path().to_owned();
     let api = !is_control_path(&path);
+    let observer = request.headers().contains_key(OBSERVER_HEADER);
+    let journaled = !observer && (api || is_steering_call(method.as_str(), &path));
     let query = api
         .then(|| request.uri().query().map(str::to_owned))
         .flatten();
@@ -74,12 +77,20 @@ pub async fn track(
         id: id.clone(),
         caller: RefCell::default(),
         sandbox: Arc::clone(&state),
+        observer,
+    };
+    // What the journal keeps of the request: a small JSON body, read here
+    // and handed on unchanged.
+    let (request, request_body) = match journaled && state.journal_keeps_bodies() {
+        true => keep_request_body(request).await,
+        false => (request, None),
     };
     // Events logged while serving (at debug level) carry the request's id.
     let span = tracing::debug_span!("request", request_id = %id);
     let (mut response, note) = CONTEXT
         .scope(context, async {
             let injected = match (api, chosen) {
+                (true, Ok(_)) if observer => None,
                 (true, Ok(_)) => intercept(&state, method.as_str(), &path).await,
                 (true, Err(refusal)) => Some(refusal.into_response()),
                 (false, chosen) => crate::control::admin_refusal(&state, &path, request.headers())
@@ -108,18 +119,69 @@ pub async fn track(
             key: note.key_name.as_deref().unwrap_or("-"),
         });
     }
-    if api || is_steering_call(method.as_str(), &path) {
-        state.record(JournalEntry::new(
-            method.to_string(),
-            path,
-            query,
-            status,
-            id,
-            note,
-            took,
-        ));
+    if journaled {
+        let (kept, response_body) = match state.journal_keeps_bodies() {
+            true => keep_response_body(response).await,
+            false => (response, None),
+        };
+        response = kept;
+        let mut entry = JournalEntry::new(method.to_string(), path, query, status, id, note, took);
+        entry.request_body = request_body;
+        entry.response_body = response_body;
+        state.record(entry);
     }
     response
+}
+
+/// The header the demo page sends on its own requests (see `Context::observer`).
+pub const OBSERVER_HEADER: &str = "x-extend-mock-ui";
+
+/// A JSON request body of at most `BODY_KEPT` bytes (by its
+/// `content-length`), read and put back; any other body is left streaming.
+async fn keep_request_body(request: Request) -> (Request, Option<Bytes>) {
+    let headers = request.headers();
+    let small = headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok()?.parse::<usize>().ok())
+        .is_some_and(|n| n > 0 && n <= BODY_KEPT);
+    let json = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|t| t.starts_with("application/json"));
+    if !(small && json) {
+        return (request, None);
+    }
+    let (parts, body) = request.into_parts();
+    match axum::body::to_bytes(body, BODY_KEPT).await {
+        Ok(bytes) => (
+            Request::from_parts(parts, Body::from(bytes.clone())),
+            Some(bytes),
+        ),
+        // The client broke off; the handler sees an empty body and says so.
+        Err(_) => (Request::from_parts(parts, Body::empty()), None),
+    }
+}
+
+/// The answer's body when it is known to be at most `BODY_KEPT` bytes
+/// (every JSON answer is one buffer: no copy), put back unchanged.
+async fn keep_response_body(response: Response) -> (Response, Option<Bytes>) {
+    use axum::body::HttpBody as _;
+    let fits = response
+        .body()
+        .size_hint()
+        .exact()
+        .is_some_and(|n| n <= BODY_KEPT as u64);
+    if !fits {
+        return (response, None);
+    }
+    let (parts, body) = response.into_parts();
+    match axum::body::to_bytes(body, BODY_KEPT).await {
+        Ok(bytes) => (
+            Response::from_parts(parts, Body::from(bytes.clone())),
+            Some(bytes),
+        ),
+        Err(_) => (Response::from_parts(parts, Body::empty()), None),
+    }
 }
 
 /// The answer an injected fault gives an API request, if one matches: after

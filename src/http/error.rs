@@ -35,6 +35,8 @@ pub enum ApiError {
     EndpointNotFound(String),
     #[error("Webhook delivery `{0}` not found")]
     DeliveryNotFound(String),
+    #[error("No journal entry for request `{0}`")]
+    RequestNotFound(String),
     /// 404 for a sandbox a control request or download link names.
     #[error("Sandbox `{0}` not found; GET /_mock/sandboxes lists them")]
     SandboxNotFound(String),
@@ -102,6 +104,7 @@ impl ApiError {
             | ApiError::FileNotFound(_)
             | ApiError::EndpointNotFound(_)
             | ApiError::DeliveryNotFound(_)
+            | ApiError::RequestNotFound(_)
             | ApiError::SandboxNotFound(_) => StatusCode::NOT_FOUND,
             ApiError::Conflict(_) => StatusCode::CONFLICT,
             ApiError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,

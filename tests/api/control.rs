@@ -765,3 +765,52 @@ async fn arrays_are_refused_where_an_object_is_expected() {
         .await;
     assert!(message.contains("must be a JSON object"), "{message}");
 }
+
+#[tokio::test]
+async fn the_journal_keeps_small_bodies_and_leaves_the_demo_pages_requests_out() {
+    let app = spawn_app(&fixture()).await;
+    let body = json!({"processorId": "ex_nope", "rawText": "x"});
+    let res = app
+        .api(Method::POST, KEY_A, "/processor_runs", Some(&body))
+        .await;
+    assert_eq!(res.status(), 404);
+    let id = res.headers()["x-request-id"].to_str().unwrap().to_owned();
+    let entry = app
+        .mock_ok(Method::GET, &format!("/requests/{id}"), None)
+        .await;
+    assert_eq!(entry["requestBody"], body);
+    assert_eq!(entry["responseBody"]["code"], "NOT_FOUND");
+    assert_eq!(entry["responseBody"]["requestId"], id.as_str());
+    // A GET has no body; its answer is kept.
+    let res = app.list(KEY_A, &[("maxPageSize", "1")]).await;
+    let id = res.headers()["x-request-id"].to_str().unwrap().to_owned();
+    let served: Value = res.json().await.unwrap();
+    let entry = app
+        .mock_ok(Method::GET, &format!("/requests/{id}"), None)
+        .await;
+    assert!(entry.get("requestBody").is_none(), "{entry}");
+    assert_eq!(entry["responseBody"], served);
+    let listed = app.mock_ok(Method::GET, "/requests", None).await;
+    assert!(listed["requests"][0].get("responseBody").is_none());
+    let res = app.mock(Method::GET, "/requests/req_nope", None).await;
+    assert_error(res, 404, "NOT_FOUND", "req_nope", "unknown request").await;
+
+    // The demo page's requests: not journaled, and they meet no fault.
+    app.mock_ok(Method::DELETE, "/requests", None).await;
+    let fault = json!({"path": "/processor_runs", "status": 503});
+    app.mock_ok(Method::POST, "/faults", Some(&fault)).await;
+    for _ in 0..3 {
+        let res = app
+            .list_with(KEY_A, &[("x-extend-mock-ui", "1")], &[])
+            .await;
+        assert_eq!(res.status(), 200);
+    }
+    let journal = app.mock_ok(Method::GET, "/requests", None).await;
+    assert_eq!(journal["requests"], json!([]));
+    let res = app.list(KEY_A, &[]).await;
+    assert_eq!(
+        res.status(),
+        503,
+        "the fault was kept for the code under test"
+    );
+}
