@@ -142,6 +142,18 @@ pub struct Config {
     #[arg(long, env = "EXTEND_MOCK_WEBHOOK_ALLOW_PUBLIC")]
     pub webhook_allow_public: bool,
 
+    /// How long a client may take to send a request's head, and how long a
+    /// connection may sit idle between requests; past it the connection is
+    /// closed (a half-sent request never holds the server).
+    #[arg(long, env = "EXTEND_MOCK_HEADER_TIMEOUT", default_value = "30s",
+          value_name = "DURATION", value_parser = parse_duration)]
+    pub header_timeout: std::time::Duration,
+
+    /// Most connections open at once; one more is answered 503 and closed.
+    #[arg(long, env = "EXTEND_MOCK_MAX_CONNECTIONS", default_value_t = 1000, value_name = "N",
+          value_parser = clap::value_parser!(u32).range(1..))]
+    pub max_connections: u32,
+
     /// Most requests kept in the journal (GET /_mock/requests); older ones are dropped.
     #[arg(long, env = "EXTEND_MOCK_JOURNAL_SIZE", default_value_t = 1000)]
     pub journal_size: usize,

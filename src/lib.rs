@@ -32,11 +32,11 @@ use std::sync::Arc;
 
 use std::convert::Infallible;
 
+use axum::Router;
 use axum::extract::{DefaultBodyLimit, Request};
 use axum::http::{Method, Uri};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use axum::{Router, ServiceExt};
 use tokio::net::TcpListener;
 use tower::{Service, ServiceBuilder};
 use tower_http::catch_panic::CatchPanicLayer;
@@ -207,22 +207,104 @@ fn panic_response(panic: Box<dyn Any + Send + 'static>) -> Response {
 }
 
 /// Serves until the listener fails.
-/// `state` is the default sandbox; others are made through `/_mock/sandboxes`.
+/// Serves until the listener fails. `state` is the default sandbox; others
+/// are made through `/_mock/sandboxes`.
 pub async fn serve(listener: TcpListener, state: Arc<AppState>) -> std::io::Result<()> {
-    let _tasks = Tasks::start(&state);
-    let server = Arc::new(Server::new(state));
-    axum::serve(listener, app(server).into_make_service()).await
+    serve_until(listener, state, std::future::pending()).await
 }
 
-/// Serves until `shutdown` resolves, then finishes the requests in flight.
+/// Serves until `shutdown` resolves, then stops accepting and lets the
+/// connections finish what they are answering.
+///
+/// Each connection is HTTP/1.1 with a deadline for a request's head
+/// (`--header-timeout`): a client that sends half a header, or keeps an idle
+/// connection open, is closed when it passes. At most `--max-connections`
+/// are open at once; one more is answered `503` in the API's error shape
+/// and closed, so the server always keeps descriptors to work with.
 pub async fn serve_until(
     listener: TcpListener,
     state: Arc<AppState>,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
+    use hyper_util::rt::{TokioIo, TokioTimer};
+    use hyper_util::server::graceful::GracefulShutdown;
+    use hyper_util::service::TowerToHyperService;
+
     let _tasks = Tasks::start(&state);
-    let server = Arc::new(Server::new(state));
-    axum::serve(listener, app(server).into_make_service())
-        .with_graceful_shutdown(shutdown)
-        .await
+    let settings = state.settings.clone();
+    let service = app(Arc::new(Server::new(state)));
+    let mut http = hyper::server::conn::http1::Builder::new();
+    http.timer(TokioTimer::new())
+        .header_read_timeout(settings.header_timeout);
+    let open = Arc::new(tokio::sync::Semaphore::new(settings.max_connections));
+    let graceful = GracefulShutdown::new();
+    tokio::pin!(shutdown);
+    loop {
+        let stream = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok((stream, _)) => stream,
+                Err(e) => {
+                    // Out of descriptors or a connection reset while queued:
+                    // wait a moment rather than spin, as axum::serve does.
+                    tracing::warn!("accept failed: {e}");
+                    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+                    continue;
+                }
+            },
+            () = &mut shutdown => break,
+        };
+        let Ok(permit) = Arc::clone(&open).try_acquire_owned() else {
+            tokio::spawn(refuse(stream, settings.max_connections));
+            continue;
+        };
+        let service = service.clone();
+        let hyper_service = TowerToHyperService::new(tower::service_fn(
+            move |request: Request<hyper::body::Incoming>| {
+                let mut service = service.clone();
+                async move { service.call(request.map(axum::body::Body::new)).await }
+            },
+        ));
+        let connection = graceful.watch(http.serve_connection(TokioIo::new(stream), hyper_service));
+        tokio::spawn(async move {
+            // A client that goes away or passes the header deadline ends here.
+            let _ = connection.await;
+            drop(permit);
+        });
+    }
+    drop(listener);
+    graceful.shutdown().await;
+    Ok(())
+}
+
+/// The answer to a connection past `--max-connections`: a `503` in the
+/// API's error shape, then the connection is closed.
+async fn refuse(mut stream: tokio::net::TcpStream, max: usize) {
+    use tokio::io::AsyncWriteExt;
+    let id = crate::http::context::generate();
+    let message = format!(
+        "This server holds {max} connections, the most it takes (--max-connections); \
+         retry shortly"
+    );
+    let body = serde_json::json!({
+        "success": false,
+        "error": message,
+        "code": "SERVICE_UNAVAILABLE",
+        "message": message,
+        "retryable": true,
+        "requestId": id,
+    })
+    .to_string();
+    let head = format!(
+        "HTTP/1.1 503 Service Unavailable\r\ncontent-type: application/json\r\n\
+         content-length: {}\r\nretry-after: 1\r\nx-request-id: {id}\r\n\
+         connection: close\r\n\r\n",
+        body.len()
+    );
+    let write = async {
+        stream.write_all(head.as_bytes()).await?;
+        stream.write_all(body.as_bytes()).await?;
+        stream.shutdown().await
+    };
+    let _ = tokio::time::timeout(std::time::Duration::from_secs(1), write).await;
+    tracing::warn!(max, "a connection past --max-connections was answered 503");
 }

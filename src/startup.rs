@@ -179,7 +179,7 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     if let Some(count) = config.generate {
         source.push_str(&format!(" + {count} generated (seed {})", config.seed));
     }
-    let banner_facts = Facts::of(&store, source);
+    let banner_facts = Facts::of(&store, source, !config.no_control_plane);
     let signer = match &config.page_secret {
         Some(secret) => PageSigner::from_secret(secret),
         None => PageSigner::random(),
@@ -199,6 +199,8 @@ async fn serve(config: Config) -> anyhow::Result<()> {
         webhook_retries: config.webhook_retries,
         webhook_backoff: config.webhook_backoff,
         webhook_allow_public: config.webhook_allow_public,
+        header_timeout: config.header_timeout,
+        max_connections: config.max_connections as usize,
         processing_time: config.processing_time,
         sync_timeout: config.sync_timeout,
         file_limits: FileLimits {
@@ -286,6 +288,8 @@ struct Facts {
     workspaces: usize,
     runs: usize,
     keys: Vec<KeyLine>,
+    /// Whether `/_mock/ui` is served (the control plane is on).
+    demo_page: bool,
 }
 
 struct KeyLine {
@@ -298,7 +302,7 @@ struct KeyLine {
 }
 
 impl Facts {
-    fn of(store: &Store, source: String) -> Self {
+    fn of(store: &Store, source: String, demo_page: bool) -> Self {
         let keys = store
             .keys()
             .iter()
@@ -328,6 +332,7 @@ impl Facts {
             workspaces: store.workspace_count(),
             runs: store.run_count(),
             keys,
+            demo_page,
         }
     }
 }
@@ -357,6 +362,9 @@ fn banner(bound: SocketAddr, facts: &Facts) -> String {
         plural(facts.runs, "processor run")
     );
     let _ = writeln!(out, "  version: {}", env!("CARGO_PKG_VERSION"));
+    if facts.demo_page {
+        let _ = writeln!(out, "  demo page: {base}/_mock/ui");
+    }
     if facts.keys.is_empty() {
         let _ = writeln!(
             out,

@@ -56,6 +56,11 @@ pub struct Settings {
     pub webhook_backoff: std::time::Duration,
     /// Deliver to any address, not only loopback and private ones.
     pub webhook_allow_public: bool,
+    /// How long a connection may take to send a request's head, or stay
+    /// idle between requests (`--header-timeout`).
+    pub header_timeout: std::time::Duration,
+    /// Most connections open at once (`--max-connections`).
+    pub max_connections: usize,
 }
 
 impl Default for Settings {
@@ -75,6 +80,8 @@ impl Default for Settings {
             webhook_retries: 5,
             webhook_backoff: std::time::Duration::from_secs(1),
             webhook_allow_public: false,
+            header_timeout: std::time::Duration::from_secs(30),
+            max_connections: 1000,
             processing_time: std::time::Duration::from_secs(2),
             sync_timeout: std::time::Duration::from_secs(300),
             file_limits: FileLimits {

@@ -7,6 +7,7 @@ mod errors;
 mod files;
 mod helpers;
 mod lifecycle;
+mod limits;
 mod list;
 mod paging;
 mod processors;

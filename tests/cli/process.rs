@@ -21,6 +21,11 @@ async fn the_banner_names_the_address_the_keys_and_a_curl_line_that_works() {
         format!("  version: {}", env!("CARGO_PKG_VERSION")),
         "{banner}"
     );
+    assert_eq!(
+        server.banner[3],
+        format!("  demo page: {}/_mock/ui", server.base),
+        "{banner}"
+    );
     for key in [
         "sk_test_acme",
         "sk_test_globex",
@@ -183,6 +188,11 @@ async fn bad_configuration_fails_at_start_with_a_message() {
         (&["--rate-limit", "0/s"], &[], "--rate-limit"),
         (&["--rate-limit", "fast"], &[], "--rate-limit"),
         (&["--generate", "lots"], &[], "--generate"),
+        (&["--webhook-backoff", "soon"], &[], "--webhook-backoff"),
+        (&["--webhook-retries", "some"], &[], "--webhook-retries"),
+        (&["--max-connections", "0"], &[], "--max-connections"),
+        (&["--header-timeout", "forever"], &[], "--header-timeout"),
+        (&["--max-sandboxes", "many"], &[], "--max-sandboxes"),
     ];
     for (args, envs, needle) in cases {
         let (code, _, stderr) = run_to_exit(args, envs).await;
