@@ -36,7 +36,8 @@ pub struct JournalEntry {
     /// served by `GET /_mock/requests/{requestId}` only.
     #[serde(skip)]
     pub request_body: Option<Bytes>,
-    /// The answer's body, when at most `BODY_KEPT` bytes.
+    /// The answer's body, when at most `BODY_KEPT` bytes, for anything but
+    /// a successful GET.
     #[serde(skip)]
     pub response_body: Option<Bytes>,
 }

@@ -286,14 +286,18 @@ async function openRequest(id) {
   state.selectedRequest = id;
   for (const tr of $("request-table").tBodies[0].rows) tr.setAttribute("aria-selected", "false");
   const entry = await control(`/requests/${encodeURIComponent(id)}`);
-  const pretty = (v) => (v === undefined ? "(not kept: empty, not JSON, or over 64 KiB)" : JSON.stringify(v, null, 2));
+  const pretty = (v, what) => (v === undefined ? `(not kept: ${what})` : JSON.stringify(v, null, 2));
   $("request-detail").replaceChildren(
     el("h3", {}, `${entry.method} ${entry.path} → ${entry.status}`),
     el("p", { class: "muted" }, `${entry.requestId} · ${entry.durationMs} ms · key ${entry.keyName ?? "—"}`),
     el("h3", {}, "Request body"),
-    el("pre", {}, pretty(entry.requestBody)),
+    el("pre", {}, pretty(entry.requestBody, "none sent, not JSON, or over 64 KiB")),
     el("h3", {}, "Answer"),
-    el("pre", {}, pretty(entry.responseBody)),
+    el(
+      "pre",
+      {},
+      pretty(entry.responseBody, entry.method === "GET" && entry.status < 400 ? "a successful GET's answer is what the API serves again" : "over 64 KiB"),
+    ),
   );
 }
 

@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 
 use axum::body::{Body, Bytes};
 use axum::extract::{Request, State};
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::{HeaderValue, Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use tracing::Instrument;
@@ -78,6 +78,7 @@ pub async fn track(
         caller: RefCell::default(),
         sandbox: Arc::clone(&state),
         observer,
+        answer: RefCell::default(),
     };
     // What the journal keeps of the request: a small JSON body, read here
     // and handed on unchanged.
@@ -87,7 +88,7 @@ pub async fn track(
     };
     // Events logged while serving (at debug level) carry the request's id.
     let span = tracing::debug_span!("request", request_id = %id);
-    let (mut response, note) = CONTEXT
+    let (mut response, (note, answer)) = CONTEXT
         .scope(context, async {
             let injected = match (api, chosen) {
                 (true, Ok(_)) if observer => None,
@@ -102,7 +103,8 @@ pub async fn track(
                 None => next.run(request).await,
             };
             let note = CONTEXT.with(|c| c.caller.borrow().clone());
-            (response, note)
+            let answer = CONTEXT.with(|c| c.answer.take());
+            (response, (note, answer))
         })
         .instrument(span)
         .await;
@@ -120,9 +122,15 @@ pub async fn track(
         });
     }
     if journaled {
-        let (kept, response_body) = match state.journal_keeps_bodies() {
-            true => keep_response_body(response).await,
-            false => (response, None),
+        // A successful GET's answer is not kept: it is what the API serves
+        // again, and keeping a thousand pages alive costs the hot path about
+        // a tenth of its rate (measured; BENCHMARKS.md).
+        let worth = method != Method::GET || status >= 400;
+        let (kept, response_body) = match (state.journal_keeps_bodies() && worth, answer) {
+            (false, _) => (response, None),
+            (true, Some(bytes)) if bytes.len() <= BODY_KEPT => (response, Some(bytes)),
+            (true, Some(_)) => (response, None),
+            (true, None) => keep_response_body(response).await,
         };
         response = kept;
         let mut entry = JournalEntry::new(method.to_string(), path, query, status, id, note, took);

@@ -37,6 +37,7 @@ pub const DELETED_MESSAGE: &str = "Document processor run data has been successf
 
 fn json_response(body: impl Into<Bytes>) -> Response {
     let body: Bytes = body.into();
+    crate::http::context::keep_answer(&body);
     ([(header::CONTENT_TYPE, "application/json")], body).into_response()
 }
 

@@ -781,14 +781,31 @@ async fn the_journal_keeps_small_bodies_and_leaves_the_demo_pages_requests_out()
     assert_eq!(entry["requestBody"], body);
     assert_eq!(entry["responseBody"]["code"], "NOT_FOUND");
     assert_eq!(entry["responseBody"]["requestId"], id.as_str());
-    // A GET has no body; its answer is kept.
+    // A successful GET keeps neither; a failed one keeps its answer.
     let res = app.list(KEY_A, &[("maxPageSize", "1")]).await;
+    let id = res.headers()["x-request-id"].to_str().unwrap().to_owned();
+    let entry = app
+        .mock_ok(Method::GET, &format!("/requests/{id}"), None)
+        .await;
+    assert!(entry.get("requestBody").is_none(), "{entry}");
+    assert!(entry.get("responseBody").is_none(), "{entry}");
+    let res = app.list(KEY_A, &[("status", "DONE")]).await;
     let id = res.headers()["x-request-id"].to_str().unwrap().to_owned();
     let served: Value = res.json().await.unwrap();
     let entry = app
         .mock_ok(Method::GET, &format!("/requests/{id}"), None)
         .await;
-    assert!(entry.get("requestBody").is_none(), "{entry}");
+    assert_eq!(entry["responseBody"], served);
+    // A created run's answer is kept as it was sent.
+    let body = json!({"processorId": "ex_inv", "rawText": "x"});
+    let res = app
+        .api(Method::POST, KEY_A, "/processor_runs", Some(&body))
+        .await;
+    let id = res.headers()["x-request-id"].to_str().unwrap().to_owned();
+    let served: Value = res.json().await.unwrap();
+    let entry = app
+        .mock_ok(Method::GET, &format!("/requests/{id}"), None)
+        .await;
     assert_eq!(entry["responseBody"], served);
     let listed = app.mock_ok(Method::GET, "/requests", None).await;
     assert!(listed["requests"][0].get("responseBody").is_none());
