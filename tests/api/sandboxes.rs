@@ -20,9 +20,15 @@ async fn app() -> TestApp {
     spawn_app_with_settings(&fixture(), SECRET, settings).await
 }
 
+/// `POST /_mock/sandboxes{query}`, to send as it is or with more.
+fn post_sandbox(app: &TestApp, query: &str) -> reqwest::RequestBuilder {
+    app.client
+        .post(app.url(&format!("/_mock/sandboxes{query}")))
+}
+
 /// `POST /_mock/sandboxes` (with `?name=` and a body if given): status and body.
 async fn make(app: &TestApp, name: Option<&str>, document: Option<&Value>) -> (u16, Value) {
-    let mut request = app.client.post(app.url("/_mock/sandboxes"));
+    let mut request = post_sandbox(app, "");
     if let Some(name) = name {
         request = request.query(&[("name", name)]);
     }
@@ -255,7 +261,7 @@ async fn refusals_name_the_problem_and_make_nothing() {
         ),
     ];
     for (name, body, status, code, needle) in cases {
-        let mut request = app.client.post(app.url("/_mock/sandboxes"));
+        let mut request = post_sandbox(&app, "");
         if let Some(name) = name {
             request = request.query(&[("name", name)]);
         }
@@ -265,32 +271,17 @@ async fn refusals_name_the_problem_and_make_nothing() {
         let res = request.send().await.unwrap();
         assert_error(res, *status, code, needle, &format!("{name:?} {body:?}")).await;
     }
-    let res = app
-        .client
-        .post(app.url("/_mock/sandboxes?nme=x"))
-        .send()
-        .await
-        .unwrap();
+    let res = post_sandbox(&app, "?nme=x").send().await.unwrap();
     assert_error(res, 400, "INVALID_REQUEST", "nme", "unknown parameter").await;
     let listed = app.mock_ok(Method::GET, "/sandboxes", None).await;
     assert_eq!(listed["sandboxes"].as_array().unwrap().len(), 1, "{listed}");
 
     assert_eq!(make(&app, Some("w1"), None).await.0, 201);
-    let res = app
-        .client
-        .post(app.url("/_mock/sandboxes?name=w1"))
-        .send()
-        .await
-        .unwrap();
+    let res = post_sandbox(&app, "?name=w1").send().await.unwrap();
     assert_error(res, 409, "CONFLICT", "`w1` exists", "taken name").await;
     assert_eq!(make(&app, None, None).await.0, 201);
     assert_eq!(make(&app, None, None).await.0, 201);
-    let res = app
-        .client
-        .post(app.url("/_mock/sandboxes"))
-        .send()
-        .await
-        .unwrap();
+    let res = post_sandbox(&app, "").send().await.unwrap();
     assert_error(res, 409, "CONFLICT", "--max-sandboxes", "full").await;
 
     for (method, path, status, code, needle) in [
@@ -377,12 +368,7 @@ async fn the_admin_token_guards_sandboxes_and_none_can_be_made_when_off() {
         ..extend_mock::Settings::default()
     };
     let app = spawn_app_with_settings(&fixture(), SECRET, settings).await;
-    let res = app
-        .client
-        .post(app.url("/_mock/sandboxes"))
-        .send()
-        .await
-        .unwrap();
+    let res = post_sandbox(&app, "").send().await.unwrap();
     assert_error(res, 401, "UNAUTHORIZED", "admin token", "no token").await;
     let res = app
         .client
@@ -392,9 +378,7 @@ async fn the_admin_token_guards_sandboxes_and_none_can_be_made_when_off() {
         .await
         .unwrap();
     assert_error(res, 401, "UNAUTHORIZED", "admin token", "probing names").await;
-    let res = app
-        .client
-        .post(app.url("/_mock/sandboxes"))
+    let res = post_sandbox(&app, "")
         .bearer_auth("admin")
         .send()
         .await
@@ -406,11 +390,6 @@ async fn the_admin_token_guards_sandboxes_and_none_can_be_made_when_off() {
         ..extend_mock::Settings::default()
     };
     let app = spawn_app_with_settings(&fixture(), SECRET, settings).await;
-    let res = app
-        .client
-        .post(app.url("/_mock/sandboxes"))
-        .send()
-        .await
-        .unwrap();
+    let res = post_sandbox(&app, "").send().await.unwrap();
     assert_error(res, 409, "CONFLICT", "--max-sandboxes", "off").await;
 }
