@@ -281,28 +281,21 @@ pub async fn serve_until(
 async fn refuse(mut stream: tokio::net::TcpStream, max: usize) {
     use tokio::io::AsyncWriteExt;
     let id = crate::http::context::generate();
-    let message = format!(
+    let refusal = ApiError::Unavailable(format!(
         "This server holds {max} connections, the most it takes (--max-connections); \
          retry shortly"
-    );
-    let body = serde_json::json!({
-        "success": false,
-        "error": message,
-        "code": "SERVICE_UNAVAILABLE",
-        "message": message,
-        "retryable": true,
-        "requestId": id,
-    })
-    .to_string();
+    ));
+    let body = refusal.body(&id);
     let head = format!(
         "HTTP/1.1 503 Service Unavailable\r\ncontent-type: application/json\r\n\
-         content-length: {}\r\nretry-after: 1\r\nx-request-id: {id}\r\n\
+         content-length: {}\r\nretry-after: {}\r\nx-request-id: {id}\r\n\
          connection: close\r\n\r\n",
-        body.len()
+        body.len(),
+        refusal.retry_after().unwrap_or(1)
     );
     let write = async {
         stream.write_all(head.as_bytes()).await?;
-        stream.write_all(body.as_bytes()).await?;
+        stream.write_all(&body).await?;
         stream.shutdown().await
     };
     let _ = tokio::time::timeout(std::time::Duration::from_secs(1), write).await;

@@ -43,6 +43,9 @@ pub enum ApiError {
     /// 409: a name already taken (sandboxes).
     #[error("{0}")]
     Conflict(String),
+    /// 503 with `Retry-After: 1`: the server is at `--max-connections`.
+    #[error("{0}")]
+    Unavailable(String),
     /// 413: an upload over a size limit; the message names the flag.
     #[error("{0}")]
     TooLarge(String),
@@ -107,6 +110,7 @@ impl ApiError {
             | ApiError::RequestNotFound(_)
             | ApiError::SandboxNotFound(_) => StatusCode::NOT_FOUND,
             ApiError::Conflict(_) => StatusCode::CONFLICT,
+            ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::NotImplemented { .. } => StatusCode::NOT_IMPLEMENTED,
             ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
@@ -143,10 +147,25 @@ impl ApiError {
             || (status.is_server_error() && status != StatusCode::NOT_IMPLEMENTED)
     }
 
-    fn retry_after(&self) -> Option<u64> {
+    /// The error body, as every error answers it.
+    pub fn body(&self, request_id: &str) -> Vec<u8> {
+        let message = self.client_message();
+        serde_json::to_vec(&ErrorBody {
+            success: false,
+            error: &message,
+            code: self.code(),
+            message: &message,
+            retryable: self.retryable(),
+            request_id,
+        })
+        .expect("an error body always serializes")
+    }
+
+    pub fn retry_after(&self) -> Option<u64> {
         match self {
             ApiError::RateLimited { retry_after } => Some(*retry_after),
             ApiError::Injected { retry_after, .. } => *retry_after,
+            ApiError::Unavailable(_) => Some(1),
             _ => None,
         }
     }
@@ -176,16 +195,13 @@ impl IntoResponse for ApiError {
         if let ApiError::Internal(cause) = &self {
             tracing::error!(request_id = %request_id, "internal error: {cause:#}");
         }
-        let message = self.client_message();
-        let body = ErrorBody {
-            success: false,
-            error: &message,
-            code: self.code(),
-            message: &message,
-            retryable: self.retryable(),
-            request_id: &request_id,
-        };
-        let mut response = (self.status(), axum::Json(body)).into_response();
+        let body = self.body(&request_id);
+        let mut response = (
+            self.status(),
+            [(axum::http::header::CONTENT_TYPE, "application/json")],
+            body,
+        )
+            .into_response();
         if let Some(seconds) = self.retry_after() {
             response
                 .headers_mut()
