@@ -38,7 +38,9 @@ const REQUEST_BODY: &str = "request body";
 const BODY_LIMIT: usize = 512 * 1024 * 1024;
 
 pub fn router(state: &Arc<AppState>) -> Router<Arc<Server>> {
-    let health = Router::new().route("/health", get(health));
+    let health = Router::new()
+        .route("/health", get(health))
+        .route("/openapi.json", get(openapi));
     if !state.settings.control_plane {
         return health;
     }
@@ -80,7 +82,11 @@ pub fn admin_refusal(state: &AppState, path: &str, headers: &HeaderMap) -> Optio
     let expected = state.settings.admin_token.as_deref()?;
     // The page's own files hold no data; the page asks for the token and
     // sends it with every request it makes.
-    if path == "/_mock/health" || path == "/_mock/ui" || path.starts_with("/_mock/ui/") {
+    if path == "/_mock/health"
+        || path == "/_mock/openapi.json"
+        || path == "/_mock/ui"
+        || path.starts_with("/_mock/ui/")
+    {
         return None;
     }
     let single = headers.get_all(header::AUTHORIZATION).iter().count() == 1;
@@ -109,6 +115,16 @@ async fn health(Sandbox(state): Sandbox) -> Json<Value> {
         "version": env!("CARGO_PKG_VERSION"),
         "processorRuns": runs,
     }))
+}
+
+/// The OpenAPI 3.1 document of everything extend-mock serves, made by
+/// `openapi/generate.py` from the official SDK's models and compiled in.
+pub const OPENAPI: &str = include_str!("../openapi/openapi.json");
+
+/// `GET /_mock/openapi.json`: served like `/health`, to anyone, even with
+/// the control plane off (it describes the server, it changes nothing).
+async fn openapi() -> Response {
+    ([(header::CONTENT_TYPE, "application/json")], OPENAPI).into_response()
 }
 
 fn counts(state: &AppState) -> Value {

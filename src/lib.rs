@@ -226,13 +226,52 @@ pub async fn serve_until(
     state: Arc<AppState>,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
+    let service = app(Arc::new(Server::new(Arc::clone(&state))));
+    serve_service(listener, state, service, shutdown).await
+}
+
+/// `serve_until` with the whole service wrapped in the embedder's own tower
+/// layers (a test suite's response check, a recorder): `wrap` gets the
+/// service boxed and answers the one to serve.
+pub async fn serve_until_wrapped<S>(
+    listener: TcpListener,
+    state: Arc<AppState>,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+    wrap: impl FnOnce(BoxedService) -> S,
+) -> std::io::Result<()>
+where
+    S: Service<Request, Response = Response, Error = Infallible, Future: Send>
+        + Clone
+        + Send
+        + 'static,
+{
+    let service = wrap(BoxedService::new(app(Arc::new(Server::new(Arc::clone(
+        &state,
+    ))))));
+    serve_service(listener, state, service, shutdown).await
+}
+
+/// The service `serve_until_wrapped` hands its `wrap`.
+pub type BoxedService = tower::util::BoxCloneSyncService<Request, Response, Infallible>;
+
+async fn serve_service<S>(
+    listener: TcpListener,
+    state: Arc<AppState>,
+    service: S,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()>
+where
+    S: Service<Request, Response = Response, Error = Infallible, Future: Send>
+        + Clone
+        + Send
+        + 'static,
+{
     use hyper_util::rt::{TokioIo, TokioTimer};
     use hyper_util::server::graceful::GracefulShutdown;
     use hyper_util::service::TowerToHyperService;
 
     let _tasks = Tasks::start(&state);
     let settings = state.settings.clone();
-    let service = app(Arc::new(Server::new(state)));
     let mut http = hyper::server::conn::http1::Builder::new();
     http.timer(TokioTimer::new())
         .header_read_timeout(settings.header_timeout);

@@ -5,8 +5,10 @@
 //! `x-extend-mock-ui` so they stay out of the journal and the faults.
 
 use axum::extract::Path;
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
+
+use crate::http::error::ApiError;
 
 const PAGE: &str = include_str!("../ui/index.html");
 const SCRIPT: &str = include_str!("../ui/app.js");
@@ -45,6 +47,10 @@ pub async fn asset(Path(name): Path<String>) -> Response {
     match name.as_str() {
         "app.js" => serve(SCRIPT, "text/javascript; charset=utf-8"),
         "app.css" => serve(STYLE, "text/css; charset=utf-8"),
-        _ => (StatusCode::NOT_FOUND, "no such file").into_response(),
+        _ => ApiError::NotFound {
+            method: "GET".into(),
+            path: format!("/_mock/ui/{name}"),
+        }
+        .into_response(),
     }
 }

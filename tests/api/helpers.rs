@@ -8,6 +8,8 @@ use reqwest::{Method, Response};
 use serde_json::{Value, json};
 use tokio::net::TcpListener;
 
+use crate::openapi::{SchemaCheck, Violations};
+
 pub const SECRET: &str = "test-page-secret";
 pub const VERSION: &str = "2026-02-09";
 
@@ -31,11 +33,21 @@ pub struct TestApp {
     pub client: reqwest::Client,
     pub state: Arc<AppState>,
     server: tokio::task::JoinHandle<std::io::Result<()>>,
+    /// Responses that broke the OpenAPI document (`openapi.rs`).
+    violations: Violations,
 }
 
 impl Drop for TestApp {
     fn drop(&mut self) {
         self.server.abort();
+        let violations = self.violations.lock().unwrap();
+        if !std::thread::panicking() {
+            assert!(
+                violations.is_empty(),
+                "responses that break openapi/openapi.json:\n{}",
+                violations.join("\n")
+            );
+        }
     }
 }
 
@@ -57,12 +69,20 @@ pub async fn spawn_app_with_settings(fixture: &Value, secret: &str, settings: Se
     );
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
-    let server = tokio::spawn(extend_mock::serve(listener, Arc::clone(&state)));
+    let violations = Violations::default();
+    let check = Arc::clone(&violations);
+    let server = tokio::spawn(extend_mock::serve_until_wrapped(
+        listener,
+        Arc::clone(&state),
+        std::future::pending(),
+        move |service| SchemaCheck::new(service, check),
+    ));
     TestApp {
         base,
         client: reqwest::Client::new(),
         state,
         server,
+        violations,
     }
 }
 

@@ -9,6 +9,7 @@ mod helpers;
 mod lifecycle;
 mod limits;
 mod list;
+mod openapi;
 mod paging;
 mod processors;
 mod properties;

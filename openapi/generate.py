@@ -1,0 +1,698 @@
+"""Writes openapi/openapi.json: the OpenAPI 3.1 document of everything
+extend-mock serves.
+
+The API operations' response schemas are the official Python SDK's own
+models (extend-ai, the version pinned in sdk-tests/python/requirements.txt),
+turned into JSON Schema by pydantic; the request bodies, parameters and the
+control plane (`/_mock/`) are written here, from what the server accepts.
+`cargo test` holds every response of the HTTP test suite to the document
+(tests/api/openapi.rs) and checks the served copy is this file.
+
+    python openapi/generate.py          # rewrite openapi/openapi.json
+    python openapi/generate.py --check  # exit 1 if the file is stale
+"""
+
+import importlib
+import json
+import pathlib
+import sys
+
+import extend_ai.version
+
+HERE = pathlib.Path(__file__).resolve().parent
+OUT = HERE / "openapi.json"
+REF = "#/components/schemas/{model}"
+
+# operation response -> the SDK model that reads it
+SDK = {
+    "ProcessorRunListResponse": "extend_ai.processor_run.types.processor_run_list_response",
+    "ProcessorRunCreateResponse": "extend_ai.processor_run.types.processor_run_create_response",
+    "ProcessorRunGetResponse": "extend_ai.processor_run.types.processor_run_get_response",
+    "ProcessorRunDeleteResponse": "extend_ai.processor_run.types.processor_run_delete_response",
+    "ProcessorRunCancelResponse": "extend_ai.processor_run.types.processor_run_cancel_response",
+    "LegacyListProcessorsResponse": "extend_ai.types.legacy_list_processors_response",
+    "ProcessorCreateResponse": "extend_ai.processor.types.processor_create_response",
+    "ProcessorUpdateResponse": "extend_ai.processor.types.processor_update_response",
+    "ProcessorVersionListResponse": "extend_ai.processor_version.types.processor_version_list_response",
+    "ProcessorVersionCreateResponse": "extend_ai.processor_version.types.processor_version_create_response",
+    "ProcessorVersionGetResponse": "extend_ai.processor_version.types.processor_version_get_response",
+    "File": "extend_ai.types.file",
+    "FilesListResponse": "extend_ai.files.types.files_list_response",
+    "FilesDeleteResponse": "extend_ai.files.types.files_delete_response",
+    "WebhookEndpoint": "extend_ai.types.webhook_endpoint",
+    "WebhookEndpointCreate": "extend_ai.types.webhook_endpoint_create",
+    "WebhookEndpointsListResponse": "extend_ai.webhook_endpoints.types.webhook_endpoints_list_response",
+    "WebhookEndpointsDeleteResponse": "extend_ai.webhook_endpoints.types.webhook_endpoints_delete_response",
+}
+
+
+def tighten(node):
+    """The SDK's models allow undeclared fields (`extra="allow"`); extend-mock
+    answers none, and says so: every object closed. pydantic's `title`s say
+    nothing the field name does not, so they go."""
+    if isinstance(node, dict):
+        out = {k: tighten(v) for k, v in node.items() if not (k == "title" and isinstance(v, str))}
+        if out.get("additionalProperties") is True and "properties" in out:
+            out["additionalProperties"] = False
+        return out
+    if isinstance(node, list):
+        return [tighten(v) for v in node]
+    return node
+
+
+def sdk_schemas():
+    schemas = {}
+    for name, module in SDK.items():
+        model = getattr(importlib.import_module(module), name)
+        schema = model.model_json_schema(ref_template=REF)
+        for def_name, definition in schema.pop("$defs", {}).items():
+            definition = tighten(definition)
+            if schemas.setdefault(def_name, definition) != definition:
+                sys.exit(f"two SDK models define {def_name} differently")
+        schemas[name] = tighten(schema)
+    return schemas
+
+
+def ref(name):
+    return {"$ref": REF.format(model=name)}
+
+
+def obj(properties, required=(), extra=False, description=None):
+    schema = {"type": "object", "properties": properties, "additionalProperties": extra}
+    if required:
+        schema["required"] = list(required)
+    if description:
+        schema["description"] = description
+    return schema
+
+
+STRING = {"type": "string"}
+NONEMPTY = {"type": "string", "minLength": 1}
+INT = {"type": "integer", "minimum": 0}
+BOOL = {"type": "boolean"}
+ANY_OBJECT = {"type": "object"}
+NULLABLE_STRING = {"type": ["string", "null"]}
+
+RUN_STATUS = ["PENDING", "PROCESSING", "PROCESSED", "FAILED", "CANCELLED"]
+PROCESSOR_TYPE = ["EXTRACT", "CLASSIFY", "SPLITTER"]
+RUN_SOURCE = [
+    "ADMIN", "BATCH_PROCESSOR_RUN", "PLAYGROUND", "WORKFLOW_CONFIGURATION",
+    "WORKFLOW_RUN", "STUDIO", "API",
+]
+API_VERSIONS = ["2024-12-23", "2025-04-21", "2026-02-09"]
+WEBHOOK_EVENTS = None  # filled from the SDK's enum below
+
+
+def mock_schemas():
+    counts = {
+        "success": {"const": True},
+        "organizations": INT,
+        "workspaces": INT,
+        "apiKeys": INT,
+        "processorRuns": INT,
+        "processors": INT,
+        "files": INT,
+    }
+    api_key = obj(
+        {
+            "token": STRING,
+            "name": STRING,
+            "scope": {"enum": ["workspace", "organization"]},
+            "workspaceId": STRING,
+            "organizationId": STRING,
+            "defaultApiVersion": STRING,
+        },
+        ["token", "scope"],
+    )
+    fault = obj(
+        {
+            "method": STRING,
+            "path": STRING,
+            "status": {"type": "integer", "minimum": 100, "maximum": 599},
+            "delayMs": {"type": "integer", "minimum": 0, "maximum": 120000},
+            "retryAfter": INT,
+            "count": {"type": "integer", "minimum": 1},
+        },
+    )
+    rule = obj(
+        {
+            "processorId": NONEMPTY,
+            "fileNameContains": NONEMPTY,
+            "output": ANY_OBJECT,
+            "failureReason": NONEMPTY,
+            "failureMessage": STRING,
+            "hold": BOOL,
+        },
+        description="One or both matchers (processorId, fileNameContains) and one outcome "
+        "(output, failureReason, hold).",
+    )
+    attempt = {"type": "object", "additionalProperties": True}
+    delivery = {
+        "type": "object",
+        "properties": {
+            "id": STRING,
+            "endpointId": STRING,
+            "eventId": STRING,
+            "eventType": STRING,
+            "runId": NULLABLE_STRING,
+            "state": {"enum": ["pending", "delivered", "failed"]},
+            "attempts": {"type": "array", "items": attempt},
+        },
+        "required": ["id", "endpointId", "eventId", "eventType", "state", "attempts"],
+        "additionalProperties": True,
+    }
+    journal_entry = {
+        "type": "object",
+        "properties": {
+            "sequence": INT,
+            "time": {"type": "string", "format": "date-time"},
+            "method": STRING,
+            "path": STRING,
+            "query": NULLABLE_STRING,
+            "status": {"type": "integer"},
+            "requestId": STRING,
+            "keyName": NULLABLE_STRING,
+            "workspaceId": NULLABLE_STRING,
+            "durationMs": {"type": "number"},
+        },
+        "required": ["sequence", "time", "method", "path", "status", "requestId"],
+        "additionalProperties": True,
+    }
+    return {
+        "Error": obj(
+            {
+                "success": {"const": False},
+                "error": STRING,
+                "code": {
+                    "enum": [
+                        "INVALID_REQUEST", "UNAUTHORIZED", "FORBIDDEN", "FILE_TOO_LARGE",
+                        "NOT_FOUND", "CONFLICT", "METHOD_NOT_ALLOWED", "RATE_LIMIT_EXCEEDED",
+                        "SERVICE_UNAVAILABLE", "NOT_IMPLEMENTED", "INTERNAL_ERROR",
+                    ]
+                },
+                "message": STRING,
+                "retryable": BOOL,
+                "requestId": STRING,
+            },
+            ["success", "error", "code", "message", "retryable", "requestId"],
+            description="Every error extend-mock answers, API and control plane alike.",
+        ),
+        "MockHealth": obj(
+            {"status": {"const": "ok"}, "version": STRING, "processorRuns": INT},
+            ["status", "version", "processorRuns"],
+        ),
+        "MockFixtureDocument": {
+            "type": "object",
+            "description": "A fixture document (README, \"Fixtures\"): organizations, apiKeys, "
+            "processorRuns, processors, files and webhookEndpoints.",
+            "properties": {
+                "organizations": {"type": "array", "items": ANY_OBJECT},
+                "apiKeys": {"type": "array", "items": ANY_OBJECT},
+                "processorRuns": {"type": "array", "items": ANY_OBJECT},
+                "processors": {"type": "array", "items": ANY_OBJECT},
+                "files": {"type": "array", "items": ANY_OBJECT},
+                "webhookEndpoints": {"type": "array", "items": ANY_OBJECT},
+            },
+            "additionalProperties": False,
+        },
+        "MockCounts": obj(counts, list(counts)),
+        "MockAdded": obj({**counts, "added": INT}, [*counts, "added"]),
+        "MockReset": obj(
+            {**counts, "reset": {"type": "array", "items": STRING}}, [*counts, "reset"]
+        ),
+        "MockCleared": obj({"success": {"const": True}, "cleared": INT}, ["success", "cleared"]),
+        "MockApiKey": api_key,
+        "MockSandbox": obj(
+            {**counts, "sandbox": STRING, "apiKeys": {"type": "array", "items": ref("MockApiKey")}},
+            [*counts, "sandbox"],
+        ),
+        "MockSandboxes": obj(
+            {"success": {"const": True}, "sandboxes": {"type": "array", "items": ref("MockSandbox")}},
+            ["success", "sandboxes"],
+        ),
+        "MockSandboxDropped": obj(
+            {"success": {"const": True}, "dropped": STRING}, ["success", "dropped"]
+        ),
+        "MockRuleSpec": rule,
+        "MockRule": {
+            **rule,
+            "properties": {**rule["properties"], "id": STRING},
+            "required": ["id"],
+        },
+        "MockRules": obj(
+            {"success": {"const": True}, "rules": {"type": "array", "items": ref("MockRule")}},
+            ["success", "rules"],
+        ),
+        "MockRuleAdded": obj(
+            {"success": {"const": True}, "rule": ref("MockRule")}, ["success", "rule"]
+        ),
+        "MockFaultSpec": fault,
+        "MockFault": {
+            **fault,
+            "properties": {**fault["properties"], "id": INT},
+            "required": ["id"],
+            "additionalProperties": True,
+        },
+        "MockFaults": obj(
+            {"faults": {"type": "array", "items": ref("MockFault")}}, ["faults"]
+        ),
+        "MockDelivery": delivery,
+        "MockDeliveries": obj(
+            {
+                "deliveries": {"type": "array", "items": ref("MockDelivery")},
+                "dropped": INT,
+                "capacity": INT,
+            },
+            ["deliveries", "dropped", "capacity"],
+        ),
+        "MockTestEvent": obj({"endpointId": NONEMPTY, "runId": NONEMPTY}, ["endpointId"]),
+        "MockTestDeliveries": obj(
+            {"success": {"const": True}, "deliveries": {"type": "array", "items": ref("MockDelivery")}},
+            ["success", "deliveries"],
+        ),
+        "MockJournalEntry": journal_entry,
+        "MockJournal": obj(
+            {
+                "requests": {"type": "array", "items": ref("MockJournalEntry")},
+                "dropped": INT,
+                "capacity": INT,
+            },
+            ["requests", "dropped", "capacity"],
+        ),
+        "MockFinishRun": obj({"output": ANY_OBJECT, "credits": {"type": "number"}}),
+        "MockFailRun": obj({"failureReason": NONEMPTY, "failureMessage": STRING}),
+        "MockAddRuns": obj(
+            {"processorRuns": {"type": "array", "items": ANY_OBJECT}}, ["processorRuns"]
+        ),
+    }
+
+
+def request_schemas():
+    advanced = {
+        "type": "object",
+        "properties": {
+            "headers": {"type": "object", "additionalProperties": STRING},
+            "payload": obj({"format": {"enum": ["json"]}}),
+        },
+    }
+    events = {"type": "array", "items": ref("WebhookEndpointEventType"), "minItems": 1}
+    return {
+        "CreateProcessorRunRequest": obj(
+            {
+                "processorId": NONEMPTY,
+                "version": STRING,
+                "file": obj(
+                    {"fileUrl": {"type": "string", "format": "uri"}, "fileId": NONEMPTY, "fileName": STRING}
+                ),
+                "rawText": STRING,
+                "sync": BOOL,
+                "priority": {"type": "integer", "minimum": 1, "maximum": 100},
+                "metadata": ANY_OBJECT,
+                "config": ANY_OBJECT,
+            },
+            ["processorId"],
+            extra=True,
+            description="`file` or `rawText`. Unknown fields are ignored, as the API does.",
+        ),
+        "CreateProcessorRequest": obj(
+            {
+                "name": NONEMPTY,
+                "type": {"enum": PROCESSOR_TYPE},
+                "cloneProcessorId": NONEMPTY,
+                "config": ANY_OBJECT,
+            },
+            ["name", "type"],
+            extra=True,
+        ),
+        "UpdateProcessorRequest": obj({"name": NONEMPTY, "config": ANY_OBJECT}, extra=True),
+        "PublishProcessorVersionRequest": obj(
+            {"releaseType": {"enum": ["major", "minor"]}, "description": STRING, "config": ANY_OBJECT},
+            ["releaseType"],
+            extra=True,
+        ),
+        "CreateWebhookEndpointRequest": obj(
+            {
+                "url": {"type": "string", "format": "uri"},
+                "name": NONEMPTY,
+                "enabledEvents": events,
+                "apiVersion": {"enum": API_VERSIONS},
+                "status": ref("WebhookEndpointStatus"),
+                "advancedOptions": advanced,
+            },
+            ["url", "name", "enabledEvents", "apiVersion"],
+            extra=True,
+        ),
+        "UpdateWebhookEndpointRequest": obj(
+            {
+                "url": {"type": "string", "format": "uri"},
+                "name": NONEMPTY,
+                "enabledEvents": events,
+                "status": ref("WebhookEndpointStatus"),
+                "advancedOptions": advanced,
+            },
+            extra=True,
+            description="`apiVersion` cannot be changed: give it and the answer is 400.",
+        ),
+    }
+
+
+def header(name, schema, required, description):
+    return {"name": name, "in": "header", "required": required, "schema": schema, "description": description}
+
+
+def query(name, schema, description=None):
+    p = {"name": name, "in": "query", "required": False, "schema": schema}
+    if description:
+        p["description"] = description
+    return p
+
+
+def path_param(name, description=None):
+    p = {"name": name, "in": "path", "required": True, "schema": NONEMPTY}
+    if description:
+        p["description"] = description
+    return p
+
+
+API_HEADERS = [
+    header("x-extend-api-version", {"enum": API_VERSIONS}, True, "The API version. Keys made before "
+           "2025-04-21 carry a default and may leave it out."),
+    header("x-extend-workspace-id", NONEMPTY, False, "The workspace, for an organization key."),
+]
+PAGING = [
+    query("sortBy", {"enum": ["createdAt", "updatedAt"]}),
+    query("sortDir", {"enum": ["asc", "desc"]}),
+    query("nextPageToken", NONEMPTY, "The `nextPageToken` of the page before, with the same filters."),
+    query("maxPageSize", {"type": "integer", "minimum": 1, "maximum": 1000}),
+]
+
+
+def json_body(schema_name, required=True):
+    return {"required": required, "content": {"application/json": {"schema": ref(schema_name)}}}
+
+
+def answer(schema_name, description="OK"):
+    return {"description": description, "content": {"application/json": {"schema": ref(schema_name)}}}
+
+
+ERRORS = {"default": {"$ref": "#/components/responses/Error"}}
+
+
+def op(op_id, summary, ok, tags, params=(), body=None, status="200", extra_responses=None):
+    operation = {
+        "operationId": op_id,
+        "summary": summary,
+        "tags": tags,
+        "responses": {status: ok, **(extra_responses or {}), **ERRORS},
+    }
+    if params:
+        operation["parameters"] = list(params)
+    if body:
+        operation["requestBody"] = body
+    return operation
+
+
+def api(op_id, summary, schema_name, params=(), body=None, status="200", links=None):
+    ok = answer(schema_name)
+    if links:
+        ok["links"] = links
+    operation = op(op_id, summary, ok, [op_id.split("_")[0]], [*API_HEADERS, *params], body, status)
+    operation["security"] = [{"bearer": []}]
+    return operation
+
+
+def mock(op_id, summary, ok, params=(), body=None, status="200"):
+    operation = op(op_id, summary, ok, ["control plane"], params, body, status)
+    operation["security"] = [{}, {"admin": []}]
+    return operation
+
+
+def paths():
+    run_id = path_param("id", "A processor run's id (`exr_…` or `dpr_…`).")
+    proc_id = path_param("id", "A processor's id.")
+    link_run = {
+        "GetCreatedRun": {"operationId": "processorRuns_get", "parameters": {"id": "$response.body#/processorRun/id"}},
+        "CancelCreatedRun": {"operationId": "processorRuns_cancel", "parameters": {"id": "$response.body#/processorRun/id"}},
+        "DeleteCreatedRun": {"operationId": "processorRuns_delete", "parameters": {"id": "$response.body#/processorRun/id"}},
+    }
+    link_processor = {
+        "UpdateCreatedProcessor": {"operationId": "processors_update", "parameters": {"id": "$response.body#/processor/id"}},
+        "PublishCreatedProcessor": {"operationId": "processors_publish", "parameters": {"id": "$response.body#/processor/id"}},
+        "ListCreatedProcessorVersions": {"operationId": "processors_versions", "parameters": {"id": "$response.body#/processor/id"}},
+    }
+    link_file = {
+        "GetUploadedFile": {"operationId": "files_get", "parameters": {"id": "$response.body#/id"}},
+        "DeleteUploadedFile": {"operationId": "files_delete", "parameters": {"id": "$response.body#/id"}},
+    }
+    link_endpoint = {
+        "GetCreatedEndpoint": {"operationId": "webhookEndpoints_get", "parameters": {"id": "$response.body#/id"}},
+        "UpdateCreatedEndpoint": {"operationId": "webhookEndpoints_update", "parameters": {"id": "$response.body#/id"}},
+        "DeleteCreatedEndpoint": {"operationId": "webhookEndpoints_delete", "parameters": {"id": "$response.body#/id"}},
+    }
+    run_filters = [
+        query("status", {"enum": RUN_STATUS}),
+        query("processorId", NONEMPTY),
+        query("processorType", {"enum": PROCESSOR_TYPE}),
+        query("sourceId", NONEMPTY),
+        query("source", {"enum": RUN_SOURCE}),
+        query("fileNameContains", NONEMPTY),
+    ]
+    runs = {
+        "get": api("processorRuns_list", "List processor runs", "ProcessorRunListResponse", [*run_filters, *PAGING]),
+        "post": api("processorRuns_create", "Create a processor run", "ProcessorRunCreateResponse",
+                    body=json_body("CreateProcessorRunRequest"), links=link_run),
+    }
+    run = {
+        "get": api("processorRuns_get", "Get a processor run", "ProcessorRunGetResponse", [run_id]),
+        "delete": api("processorRuns_delete", "Delete a processor run", "ProcessorRunDeleteResponse", [run_id]),
+    }
+    cancel = {"post": api("processorRuns_cancel", "Cancel a processor run", "ProcessorRunCancelResponse", [run_id])}
+    out = {
+        "/processor_runs": runs,
+        "/processor_runs/{id}": run,
+        "/processor_runs/{id}/cancel": cancel,
+        "/processors": {
+            "get": api("processors_list", "List processors", "LegacyListProcessorsResponse",
+                       [query("type", {"enum": PROCESSOR_TYPE}), *PAGING]),
+            "post": api("processors_create", "Create a processor", "ProcessorCreateResponse",
+                        body=json_body("CreateProcessorRequest"), links=link_processor),
+        },
+        "/processors/{id}": {
+            "post": api("processors_update", "Update a processor's draft", "ProcessorUpdateResponse", [proc_id],
+                        body=json_body("UpdateProcessorRequest")),
+        },
+        "/processors/{id}/versions": {
+            "get": api("processors_versions", "List a processor's versions", "ProcessorVersionListResponse", [proc_id]),
+        },
+        "/processors/{id}/publish": {
+            "post": api("processors_publish", "Publish a processor version", "ProcessorVersionCreateResponse",
+                        [proc_id], body=json_body("PublishProcessorVersionRequest")),
+        },
+        "/processors/{id}/versions/{versionId}": {
+            "get": api("processors_version", "Get a processor version", "ProcessorVersionGetResponse",
+                       [proc_id, path_param("versionId", "A version's id, or `draft`.")]),
+        },
+        "/files/upload": {
+            "post": api("files_upload", "Upload a file", "File", body={
+                "required": True,
+                "content": {"multipart/form-data": {"schema": obj(
+                    {"file": {"type": "string", "contentMediaType": "application/octet-stream"}},
+                    ["file"], extra=True)}},
+            }, links=link_file),
+        },
+        "/files": {
+            "get": api("files_list", "List files", "FilesListResponse",
+                       [query("nameContains", NONEMPTY), query("sortDir", {"enum": ["asc", "desc"]}),
+                        PAGING[2], PAGING[3]]),
+        },
+        "/files/{id}": {
+            "get": api("files_get", "Get a file", "File", [path_param("id")]),
+            "delete": api("files_delete", "Delete a file", "FilesDeleteResponse", [path_param("id")]),
+        },
+        "/webhook_endpoints": {
+            "get": api("webhookEndpoints_list", "List webhook endpoints", "WebhookEndpointsListResponse",
+                       [query("status", ref("WebhookEndpointStatus")), query("sortDir", {"enum": ["asc", "desc"]}),
+                        PAGING[2], PAGING[3]]),
+            "post": api("webhookEndpoints_create", "Create a webhook endpoint", "WebhookEndpointCreate",
+                        body=json_body("CreateWebhookEndpointRequest"), links=link_endpoint),
+        },
+        "/webhook_endpoints/{id}": {
+            "get": api("webhookEndpoints_get", "Get a webhook endpoint", "WebhookEndpoint", [path_param("id")]),
+            "post": api("webhookEndpoints_update", "Update a webhook endpoint", "WebhookEndpoint", [path_param("id")],
+                        body=json_body("UpdateWebhookEndpointRequest")),
+            "delete": api("webhookEndpoints_delete", "Delete a webhook endpoint", "WebhookEndpointsDeleteResponse",
+                          [path_param("id")]),
+        },
+    }
+    # The same run operations under /v1/, as older SDKs call them.
+    for path in ["/processor_runs", "/processor_runs/{id}", "/processor_runs/{id}/cancel"]:
+        out["/v1" + path] = {
+            method: {**operation, "operationId": operation["operationId"] + "V1"}
+            for method, operation in out[path].items()
+        }
+        for operation in out["/v1" + path].values():
+            operation.pop("responses")
+            operation["responses"] = {
+                k: {kk: vv for kk, vv in v.items() if kk != "links"} for k, v in out[path][
+                    next(m for m in out[path] if out[path][m]["operationId"] + "V1" == operation["operationId"])
+                ]["responses"].items()
+            }
+    out["/_download/{id}"] = {
+        "get": {
+            "operationId": "download",
+            "summary": "A file's bytes, through the signed link in its `presignedUrl`",
+            "tags": ["files"],
+            "parameters": [path_param("id"), query("expires", {"type": "integer"}), query("signature", NONEMPTY),
+                           query("sandbox", NONEMPTY)],
+            "responses": {
+                "200": {"description": "The file's bytes, with the file's own content type",
+                        "content": {"*/*": {"schema": {}}}},
+                **ERRORS,
+            },
+        }
+    }
+    run_steer = [path_param("id", "A PROCESSING or PENDING run's id.")]
+    sandbox_header = header("x-extend-mock-sandbox", NONEMPTY, False, "The sandbox this call is for "
+                            "(none: the default state).")
+    out.update({
+        "/_mock/health": {"get": {**mock("mock_health", "Readiness", answer("MockHealth")), "security": [{}]}},
+        "/_mock/openapi.json": {"get": {**mock("mock_openapi", "This document",
+                                               {"description": "OpenAPI 3.1", "content": {"application/json": {"schema": ANY_OBJECT}}}),
+                                        "security": [{}]}},
+        "/_mock/fixtures": {
+            "get": mock("mock_fixtures_get", "The state as a fixture document", answer("MockFixtureDocument")),
+            "put": mock("mock_fixtures_put", "Replace the state with a fixture document", answer("MockCounts"),
+                        body=json_body("MockFixtureDocument")),
+        },
+        "/_mock/processor_runs": {
+            "post": mock("mock_runs_add", "Add runs", answer("MockAdded"), body=json_body("MockAddRuns"), status="201"),
+        },
+        "/_mock/processor_runs/{id}/finish": {
+            "post": mock("mock_run_finish", "Finish a run now (PROCESSED)", answer("ProcessorRunGetResponse"),
+                         run_steer, body=json_body("MockFinishRun", required=False)),
+        },
+        "/_mock/processor_runs/{id}/fail": {
+            "post": mock("mock_run_fail", "Fail a run now", answer("ProcessorRunGetResponse"), run_steer,
+                         body=json_body("MockFailRun", required=False)),
+        },
+        "/_mock/processor_runs/{id}/hold": {
+            "post": mock("mock_run_hold", "Keep a run PROCESSING until ended otherwise",
+                         answer("ProcessorRunGetResponse"), run_steer),
+        },
+        "/_mock/rules": {
+            "get": mock("mock_rules_list", "The rules", answer("MockRules")),
+            "post": mock("mock_rules_add", "Add a rule", answer("MockRuleAdded"), body=json_body("MockRuleSpec"),
+                         status="201"),
+            "delete": mock("mock_rules_clear", "Clear the rules", answer("MockCleared")),
+        },
+        "/_mock/reset": {
+            "post": mock("mock_reset", "Reset", answer("MockReset"), [query("what", STRING,
+                         "Comma-separated: state, journal, faults, deliveries, rules, or all.")]),
+        },
+        "/_mock/webhooks/deliveries": {
+            "get": mock("mock_deliveries_list", "Webhook deliveries", answer("MockDeliveries"),
+                        [query(n, NONEMPTY) for n in ["endpointId", "eventId", "eventType", "runId"]]
+                        + [query("state", {"enum": ["pending", "delivered", "failed"]})]),
+            "delete": mock("mock_deliveries_clear", "Forget the deliveries", answer("MockCleared")),
+        },
+        "/_mock/webhooks/deliveries/{id}": {
+            "get": mock("mock_delivery_get", "One delivery, with its body", answer("MockDelivery"), [path_param("id")]),
+        },
+        "/_mock/webhooks/deliveries/{id}/redeliver": {
+            "post": mock("mock_delivery_redeliver", "Send a delivery's event again", answer("MockDelivery"),
+                         [path_param("id")], status="201"),
+        },
+        "/_mock/webhooks/test": {
+            "post": mock("mock_webhooks_test", "Send an endpoint a run's end event now",
+                         answer("MockTestDeliveries"), body=json_body("MockTestEvent"), status="201"),
+        },
+        "/_mock/sandboxes": {
+            "get": mock("mock_sandboxes_list", "The sandboxes", answer("MockSandboxes")),
+            "post": mock("mock_sandboxes_create", "Make a sandbox from a fixture document", answer("MockSandbox"),
+                         [query("name", {"type": "string", "pattern": "^[A-Za-z0-9_-]{1,64}$"})],
+                         body=json_body("MockFixtureDocument", required=False), status="201"),
+        },
+        "/_mock/sandboxes/{name}": {
+            "get": mock("mock_sandbox_get", "One sandbox", answer("MockSandbox"), [path_param("name")]),
+            "delete": mock("mock_sandbox_drop", "Drop a sandbox", answer("MockSandboxDropped"), [path_param("name")]),
+        },
+        "/_mock/requests": {
+            "get": mock("mock_requests_list", "The journal of API requests", answer("MockJournal"),
+                        [query("method", NONEMPTY), query("path", NONEMPTY), query("status", {"type": "integer"}),
+                         query("keyName", NONEMPTY), query("workspaceId", NONEMPTY), query("requestId", NONEMPTY)]),
+            "delete": mock("mock_requests_clear", "Clear the journal", answer("MockCleared")),
+        },
+        "/_mock/requests/{requestId}": {
+            "get": mock("mock_request_get", "One journal entry, with bodies", answer("MockJournalEntry"),
+                        [path_param("requestId")]),
+        },
+        "/_mock/faults": {
+            "get": mock("mock_faults_list", "The faults waiting", answer("MockFaults")),
+            "post": mock("mock_faults_add", "Inject a fault", answer("MockFault"), body=json_body("MockFaultSpec"),
+                         status="201"),
+            "delete": mock("mock_faults_clear", "Clear the faults", answer("MockCleared")),
+        },
+        "/_mock/ui": {
+            "get": {**mock("mock_ui", "The demo page", {"description": "HTML", "content": {"text/html": {"schema": STRING}}}),
+                    "security": [{}]},
+        },
+        "/_mock/ui/{asset}": {
+            "get": {**mock("mock_ui_asset", "The demo page's script and style",
+                           {"description": "The asset", "content": {
+                               "text/javascript": {"schema": STRING}, "text/css": {"schema": STRING}}},
+                           [path_param("asset")]),
+                    "security": [{}]},
+        },
+    })
+    for path, item in out.items():
+        if path.startswith("/_mock/") and path != "/_mock/health":
+            for operation in item.values():
+                operation.setdefault("parameters", []).append(sandbox_header)
+    return out
+
+
+def document():
+    schemas = sdk_schemas()
+    # Endpoints pinned before 2026-02-09 subscribe to the legacy run events,
+    # which the SDK's enum no longer lists (SPEC, webhooks).
+    events = schemas["WebhookEndpointEventType"]
+    events["enum"] = [*events["enum"], "processor_run.processed", "processor_run.failed"]
+    schemas.update(mock_schemas())
+    schemas.update(request_schemas())
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "extend-mock",
+            "version": "0.1.0",
+            "summary": "A local, stateful emulator of the Extend API",
+            "description": "Everything extend-mock serves: the Extend API operations it emulates "
+            f"(response schemas from the official Python SDK, extend-ai {extend_ai.version.__version__}) "
+            "and its control plane under /_mock/. Generated by openapi/generate.py.",
+            "license": {"name": "MIT OR Apache-2.0", "identifier": "MIT OR Apache-2.0"},
+        },
+        "servers": [{"url": "http://127.0.0.1:8080"}],
+        "paths": paths(),
+        "components": {
+            "schemas": dict(sorted(schemas.items())),
+            "responses": {"Error": answer("Error", "An error, in the API's error shape")},
+            "securitySchemes": {
+                "bearer": {"type": "http", "scheme": "bearer", "description": "An API key of the fixtures."},
+                "admin": {"type": "http", "scheme": "bearer",
+                          "description": "The --admin-token, when the server has one."},
+            },
+        },
+    }
+
+
+def main():
+    text = json.dumps(document(), indent=2, sort_keys=False) + "\n"
+    if "--check" in sys.argv:
+        if OUT.read_text() != text:
+            sys.exit("openapi/openapi.json is stale: run python openapi/generate.py")
+        return
+    OUT.write_text(text)
+    print(f"wrote {OUT.relative_to(HERE.parent)} ({len(text)} bytes)")
+
+
+if __name__ == "__main__":
+    main()
