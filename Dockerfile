@@ -15,7 +15,7 @@ COPY fixtures ./fixtures
 # The demo page's files, compiled into the binary.
 COPY ui ./ui
 # The OpenAPI document served at /_mock/openapi.json is compiled in.
-COPY openapi/openapi.json ./openapi/openapi.json
+COPY openapi ./openapi
 # Cargo.toml declares the criterion bench, and cargo reads every declared
 # target's path before building any (tests/cli/image.rs checks this list).
 COPY benches ./benches

@@ -92,6 +92,13 @@ INT = {"type": "integer", "minimum": 0}
 BOOL = {"type": "boolean"}
 ANY_OBJECT = {"type": "object"}
 NULLABLE_STRING = {"type": ["string", "null"]}
+HTTP_URL = {"type": "string", "pattern": "^https?://[^/?#]+/[^?#]*[^/?#]"}
+_BAD = "\\s\\u0000-\\u001f\\u007f-\\u009f"
+WEBHOOK_URL = {
+    "type": "string",
+    "pattern": f"^https?://[^/?#@:\\[\\]{_BAD}]+(:[^/?#@{_BAD}]*)?([/?#][^{_BAD}]*)?$",
+    "description": "http:// or https://, a host, no credentials, spaces or control characters.",
+}
 
 RUN_STATUS = ["PENDING", "PROCESSING", "PROCESSED", "FAILED", "CANCELLED"]
 PROCESSOR_TYPE = ["EXTRACT", "CLASSIFY", "SPLITTER"]
@@ -136,16 +143,30 @@ def mock_schemas():
     )
     rule = obj(
         {
-            "processorId": NONEMPTY,
-            "fileNameContains": NONEMPTY,
+            "processorId": STRING,
+            "fileNameContains": STRING,
             "output": ANY_OBJECT,
-            "failureReason": NONEMPTY,
+            "failureReason": STRING,
             "failureMessage": STRING,
             "hold": BOOL,
         },
         description="One or both matchers (processorId, fileNameContains) and one outcome "
         "(output, failureReason, hold).",
     )
+    not_held = {"hold": {"const": False}}
+    null = {"type": "null"}
+    rule_spec = {
+        **rule,
+        "anyOf": [given("processorId", "string"), given("fileNameContains", "string")],
+        "oneOf": [
+            {"required": ["output"], "properties": {"output": {"type": "object"}, **not_held}},
+            {"required": ["failureReason"], "properties": {"failureReason": STRING, **not_held}},
+            {"required": ["hold"],
+             "properties": {"hold": {"const": True}, "output": null, "failureReason": null}},
+        ],
+        "if": given("failureMessage", "string"),
+        "then": given("failureReason", "string"),
+    }
     attempt = {"type": "object", "additionalProperties": True}
     delivery = {
         "type": "object",
@@ -155,7 +176,7 @@ def mock_schemas():
             "eventId": STRING,
             "eventType": STRING,
             "runId": NULLABLE_STRING,
-            "state": {"enum": ["pending", "delivered", "failed"]},
+            "state": {"enum": ["pending", "delivered", "failed", "dropped"]},
             "attempts": {"type": "array", "items": attempt},
         },
         "required": ["id", "endpointId", "eventId", "eventType", "state", "attempts"],
@@ -233,7 +254,7 @@ def mock_schemas():
         "MockSandboxDropped": obj(
             {"success": {"const": True}, "dropped": STRING}, ["success", "dropped"]
         ),
-        "MockRuleSpec": rule,
+        "MockRuleSpec": rule_spec,
         "MockRule": {
             **rule,
             "properties": {**rule["properties"], "id": STRING},
@@ -292,38 +313,48 @@ def request_schemas():
         "type": "object",
         "properties": {
             "headers": {"type": "object", "additionalProperties": STRING},
-            "payload": obj({"format": {"enum": ["json"]}}),
+            "payload": obj({"format": {"enum": ["json"]}}, ["format"]),
         },
+        "additionalProperties": False,
     }
-    events = {"type": "array", "items": ref("WebhookEndpointEventType"), "minItems": 1}
+    nullable(advanced)
+    events = {"type": "array", "items": ref("WebhookEndpointEventType")}
     return {
-        "CreateProcessorRunRequest": obj(
-            {
-                "processorId": NONEMPTY,
-                "version": STRING,
-                "file": obj(
-                    {"fileUrl": {"type": "string", "format": "uri"}, "fileId": NONEMPTY, "fileName": STRING}
-                ),
-                "rawText": STRING,
-                "sync": BOOL,
-                "priority": {"type": "integer", "minimum": 1, "maximum": 100},
-                "metadata": ANY_OBJECT,
-                "config": ANY_OBJECT,
-            },
-            ["processorId"],
-            extra=True,
-            description="`file` or `rawText`. Unknown fields are ignored, as the API does.",
-        ),
-        "CreateProcessorRequest": obj(
-            {
-                "name": NONEMPTY,
-                "type": {"enum": PROCESSOR_TYPE},
-                "cloneProcessorId": NONEMPTY,
-                "config": ANY_OBJECT,
-            },
-            ["name", "type"],
-            extra=True,
-        ),
+        "CreateProcessorRunRequest": {
+            **obj(
+                {
+                    "processorId": NONEMPTY,
+                    "version": STRING,
+                    "file": {
+                        **obj({"fileUrl": HTTP_URL, "fileId": NONEMPTY, "fileName": STRING}, extra=True),
+                        "oneOf": [given("fileUrl", "string"), given("fileId", "string")],
+                    },
+                    "rawText": {"type": "string", "pattern": "\\S"},
+                    "sync": BOOL,
+                    "priority": {"type": "integer", "minimum": 1, "maximum": 100},
+                    "metadata": ANY_OBJECT,
+                    "config": ANY_OBJECT,
+                },
+                ["processorId"],
+                extra=True,
+                description="`file` or `rawText`. Unknown fields are ignored, as the API does.",
+            ),
+            "oneOf": [given("file", "object"), given("rawText", "string")],
+        },
+        "CreateProcessorRequest": {
+            **obj(
+                {
+                    "name": NONEMPTY,
+                    "type": {"enum": PROCESSOR_TYPE},
+                    "cloneProcessorId": NONEMPTY,
+                    "config": ANY_OBJECT,
+                },
+                ["name", "type"],
+                extra=True,
+                description="`config` or `cloneProcessorId` (or neither: the type's default), not both.",
+            ),
+            "not": {"required": ["config", "cloneProcessorId"]},
+        },
         "UpdateProcessorRequest": obj({"name": NONEMPTY, "config": ANY_OBJECT}, extra=True),
         "PublishProcessorVersionRequest": obj(
             {"releaseType": {"enum": ["major", "minor"]}, "description": STRING, "config": ANY_OBJECT},
@@ -332,7 +363,7 @@ def request_schemas():
         ),
         "CreateWebhookEndpointRequest": obj(
             {
-                "url": {"type": "string", "format": "uri"},
+                "url": WEBHOOK_URL,
                 "name": NONEMPTY,
                 "enabledEvents": events,
                 "apiVersion": {"enum": API_VERSIONS},
@@ -344,7 +375,7 @@ def request_schemas():
         ),
         "UpdateWebhookEndpointRequest": obj(
             {
-                "url": {"type": "string", "format": "uri"},
+                "url": WEBHOOK_URL,
                 "name": NONEMPTY,
                 "enabledEvents": events,
                 "status": ref("WebhookEndpointStatus"),
@@ -354,6 +385,26 @@ def request_schemas():
             description="`apiVersion` cannot be changed: give it and the answer is 400.",
         ),
     }
+
+
+def nullable(schema, keep=()):
+    """A request body as serde reads it: an optional field (`Option`) may
+    also be `null`, which means absent. `keep` names those that may not."""
+    required = set(schema.get("required", ()))
+    for name, prop in schema.get("properties", {}).items():
+        if name in required or name in keep:
+            continue
+        plain = not any(k in prop for k in ("enum", "const", "oneOf", "anyOf", "not"))
+        if isinstance(prop.get("type"), str) and plain:
+            schema["properties"][name] = {**prop, "type": [prop["type"], "null"]}
+        else:
+            schema["properties"][name] = {"anyOf": [prop, {"type": "null"}]}
+    return schema
+
+
+def given(name, kind):
+    """`name` is there and not `null` (serde reads `null` as absent)."""
+    return {"required": [name], "properties": {name: {"type": kind}}}
 
 
 def header(name, schema, required, description):
@@ -377,7 +428,7 @@ def path_param(name, description=None):
 API_HEADERS = [
     header("x-extend-api-version", {"enum": API_VERSIONS}, True, "The API version. Keys made before "
            "2025-04-21 carry a default and may leave it out."),
-    header("x-extend-workspace-id", NONEMPTY, False, "The workspace, for an organization key."),
+    header("x-extend-workspace-id", STRING, False, "The workspace, for an organization key."),
 ]
 PAGING = [
     query("sortBy", {"enum": ["createdAt", "updatedAt"]}),
@@ -455,7 +506,7 @@ def paths():
         query("processorType", {"enum": PROCESSOR_TYPE}),
         query("sourceId", NONEMPTY),
         query("source", {"enum": RUN_SOURCE}),
-        query("fileNameContains", NONEMPTY),
+        query("fileNameContains", STRING),
     ]
     runs = {
         "get": api("processorRuns_list", "List processor runs", "ProcessorRunListResponse", [*run_filters, *PAGING]),
@@ -496,13 +547,14 @@ def paths():
             "post": api("files_upload", "Upload a file", "File", body={
                 "required": True,
                 "content": {"multipart/form-data": {"schema": obj(
-                    {"file": {"type": "string", "contentMediaType": "application/octet-stream"}},
+                    {"file": {"description": "The file's bytes: any content (its type comes from them "
+                              "and its name)"}},
                     ["file"], extra=True)}},
             }, links=link_file),
         },
         "/files": {
             "get": api("files_list", "List files", "FilesListResponse",
-                       [query("nameContains", NONEMPTY), query("sortDir", {"enum": ["asc", "desc"]}),
+                       [query("nameContains", STRING), query("sortDir", {"enum": ["asc", "desc"]}),
                         PAGING[2], PAGING[3]]),
         },
         "/files/{id}": {
@@ -552,8 +604,6 @@ def paths():
         }
     }
     run_steer = [path_param("id", "A PROCESSING or PENDING run's id.")]
-    sandbox_header = header("x-extend-mock-sandbox", NONEMPTY, False, "The sandbox this call is for "
-                            "(none: the default state).")
     out.update({
         "/_mock/health": {"get": {**mock("mock_health", "Readiness", answer("MockHealth")), "security": [{}]}},
         "/_mock/openapi.json": {"get": {**mock("mock_openapi", "This document",
@@ -591,8 +641,8 @@ def paths():
         },
         "/_mock/webhooks/deliveries": {
             "get": mock("mock_deliveries_list", "Webhook deliveries", answer("MockDeliveries"),
-                        [query(n, NONEMPTY) for n in ["endpointId", "eventId", "eventType", "runId"]]
-                        + [query("state", {"enum": ["pending", "delivered", "failed"]})]),
+                        [query(n, STRING) for n in ["endpointId", "eventId", "eventType", "runId"]]
+                        + [query("state", {"enum": ["pending", "delivered", "failed", "dropped"]})]),
             "delete": mock("mock_deliveries_clear", "Forget the deliveries", answer("MockCleared")),
         },
         "/_mock/webhooks/deliveries/{id}": {
@@ -608,18 +658,28 @@ def paths():
         },
         "/_mock/sandboxes": {
             "get": mock("mock_sandboxes_list", "The sandboxes", answer("MockSandboxes")),
-            "post": mock("mock_sandboxes_create", "Make a sandbox from a fixture document", answer("MockSandbox"),
+            "post": mock("mock_sandboxes_create", "Make a sandbox from a fixture document", {
+                **answer("MockSandbox"),
+                "links": {
+                    "GetSandbox": {"operationId": "mock_sandbox_get",
+                                   "parameters": {"sandbox": "$response.body#/sandbox"}},
+                    "DropSandbox": {"operationId": "mock_sandbox_drop",
+                                    "parameters": {"sandbox": "$response.body#/sandbox"}},
+                },
+            },
                          [query("name", {"type": "string", "pattern": "^[A-Za-z0-9_-]{1,64}$"})],
                          body=json_body("MockFixtureDocument", required=False), status="201"),
         },
-        "/_mock/sandboxes/{name}": {
-            "get": mock("mock_sandbox_get", "One sandbox", answer("MockSandbox"), [path_param("name")]),
-            "delete": mock("mock_sandbox_drop", "Drop a sandbox", answer("MockSandboxDropped"), [path_param("name")]),
+        "/_mock/sandboxes/{sandbox}": {
+            "get": mock("mock_sandbox_get", "One sandbox", answer("MockSandbox"), [path_param("sandbox")]),
+            "delete": mock("mock_sandbox_drop", "Drop a sandbox", answer("MockSandboxDropped"),
+                           [path_param("sandbox")]),
         },
         "/_mock/requests": {
             "get": mock("mock_requests_list", "The journal of API requests", answer("MockJournal"),
-                        [query("method", NONEMPTY), query("path", NONEMPTY), query("status", {"type": "integer"}),
-                         query("keyName", NONEMPTY), query("workspaceId", NONEMPTY), query("requestId", NONEMPTY)]),
+                        [query("method", STRING), query("path", STRING),
+                         query("status", {"type": "integer", "minimum": 0, "maximum": 65535}),
+                         query("keyName", STRING), query("workspaceId", STRING), query("requestId", STRING)]),
             "delete": mock("mock_requests_clear", "Clear the journal", answer("MockCleared")),
         },
         "/_mock/requests/{requestId}": {
@@ -644,10 +704,6 @@ def paths():
                     "security": [{}]},
         },
     })
-    for path, item in out.items():
-        if path.startswith("/_mock/") and path != "/_mock/health":
-            for operation in item.values():
-                operation.setdefault("parameters", []).append(sandbox_header)
     return out
 
 
@@ -657,8 +713,18 @@ def document():
     # which the SDK's enum no longer lists (SPEC, webhooks).
     events = schemas["WebhookEndpointEventType"]
     events["enum"] = [*events["enum"], "processor_run.processed", "processor_run.failed"]
-    schemas.update(mock_schemas())
-    schemas.update(request_schemas())
+    mock = mock_schemas()
+    for name in ["MockFixtureDocument", "MockFinishRun", "MockFailRun", "MockTestEvent"]:
+        nullable(mock[name])
+    nullable(mock["MockRuleSpec"], keep=["hold"])
+    nullable(mock["MockFaultSpec"], keep=["count"])
+    schemas.update(mock)
+    requests = request_schemas()
+    for schema in requests.values():
+        nullable(schema)
+
+    nullable(requests["CreateProcessorRunRequest"]["properties"]["file"]["anyOf"][0])
+    schemas.update(requests)
     return {
         "openapi": "3.1.0",
         "info": {
@@ -667,7 +733,10 @@ def document():
             "summary": "A local, stateful emulator of the Extend API",
             "description": "Everything extend-mock serves: the Extend API operations it emulates "
             f"(response schemas from the official Python SDK, extend-ai {extend_ai.version.__version__}) "
-            "and its control plane under /_mock/. Generated by openapi/generate.py.",
+            "and its control plane under /_mock/. Generated by openapi/generate.py.\n\n"
+            "A control-plane call is for the default state, or for the sandbox its "
+            "`x-extend-mock-sandbox` header names (README, \"Sandboxes\"); an API call finds its "
+            "sandbox by its key.",
             "license": {"name": "MIT OR Apache-2.0", "identifier": "MIT OR Apache-2.0"},
         },
         "servers": [{"url": "http://127.0.0.1:8080"}],

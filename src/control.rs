@@ -117,14 +117,14 @@ async fn health(Sandbox(state): Sandbox) -> Json<Value> {
     }))
 }
 
-/// The OpenAPI 3.1 document of everything extend-mock serves, made by
-/// `openapi/generate.py` from the official SDK's models and compiled in.
-pub const OPENAPI: &str = include_str!("../openapi/openapi.json");
-
 /// `GET /_mock/openapi.json`: served like `/health`, to anyone, even with
 /// the control plane off (it describes the server, it changes nothing).
 async fn openapi() -> Response {
-    ([(header::CONTENT_TYPE, "application/json")], OPENAPI).into_response()
+    (
+        [(header::CONTENT_TYPE, "application/json")],
+        crate::openapi::DOCUMENT,
+    )
+        .into_response()
 }
 
 fn counts(state: &AppState) -> Value {
@@ -221,6 +221,10 @@ fn end_run(
         let run = store
             .get(&workspace, id)
             .map_err(|_| ApiError::RunNotFound(id.to_owned()))?;
+        if let Some(output) = &change.output {
+            crate::openapi::check_output(run.processor_type, output)
+                .map_err(|e| ApiError::InvalidRequest(format!("{REQUEST_BODY}: output: {e}")))?;
+        }
         if !matches!(run.status, RunStatus::Processing | RunStatus::Pending) {
             return Err(ApiError::InvalidRequest(format!(
                 "Processor run `{id}` is {}; only a PROCESSING or PENDING run can be {verb}",
@@ -345,6 +349,12 @@ fn delivery_filter(raw: Option<&str>) -> Result<impl Fn(&Delivery) -> bool, ApiE
             return Err(ApiError::InvalidRequest(format!(
                 "Unknown query parameter `{name}`; deliveries filter by endpointId, eventId, \
                  eventType, runId and state"
+            )));
+        }
+        if name == "state" && !["pending", "delivered", "failed", "dropped"].contains(&&*value) {
+            return Err(ApiError::InvalidRequest(format!(
+                "Invalid query parameter `state`: `{value}` is not pending, delivered, failed or \
+                 dropped"
             )));
         }
         wanted.push((name.into_owned(), value.into_owned()));

@@ -101,6 +101,9 @@ impl Rules {
         if spec.failure_message.is_some() && spec.failure_reason.is_none() {
             return Err("`failureMessage` goes with `failureReason`".into());
         }
+        if let Some(output) = &spec.output {
+            crate::openapi::check_output(None, output).map_err(|e| format!("output: {e}"))?;
+        }
         self.added += 1;
         let rule = Rule {
             id: format!("rule_{}", self.added),

@@ -23,4 +23,6 @@ pub use paging::{Order, PagedResource, PagingRules, Position};
 pub use processor::{DRAFT, Processor, ProcessorVersion, VersionNumber};
 pub use run::{JsonObject, ProcessorRun, RunDetails, Usage};
 pub use tenancy::{ApiKey, Organization, Workspace};
-pub use webhook::{AdvancedOptions, PayloadFormat, WebhookEndpoint, check_url, host_of, is_local};
+pub use webhook::{
+    AdvancedOptions, PayloadFormat, WebhookEndpoint, check_url, host_of, is_local, object_or_null,
+};

@@ -67,6 +67,17 @@ impl RunDetails {
     /// a config of the run's type, files with the `File` fields it requires.
     /// The error names the field (`config.type`, `files[0].metadata`).
     pub fn check(&self, run_type: Option<ProcessorType>) -> Result<(), String> {
+        let outputs = [
+            ("output", &self.output),
+            ("initialOutput", &self.initial_output),
+            ("reviewedOutput", &self.reviewed_output),
+        ];
+        for (field, output) in outputs {
+            if let Some(output) = output {
+                crate::openapi::check_output(run_type, output)
+                    .map_err(|e| format!("{field}: {e}"))?;
+            }
+        }
         if let Some(config) = &self.config {
             let declared = config
                 .get("type")

@@ -38,8 +38,37 @@ pub struct AdvancedOptions {
     /// Sent with every delivery (besides the signature headers, which win).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub headers: Option<BTreeMap<String, String>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "object_or_null"
+    )]
     pub payload: Option<PayloadOptions>,
+}
+
+/// An optional object field, read as an object or `null` only: serde would
+/// otherwise read a struct from a JSON array (`[null, null]`) too.
+pub fn object_or_null<'de, D, T>(deserializer: D) -> Result<Option<T>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: serde::de::DeserializeOwned,
+{
+    use serde::de::Error;
+    match serde_json::Value::deserialize(deserializer)? {
+        serde_json::Value::Null => Ok(None),
+        value @ serde_json::Value::Object(_) => serde_json::from_value(value)
+            .map(Some)
+            .map_err(D::Error::custom),
+        other => Err(D::Error::custom(format!(
+            "invalid type: {}, expected an object",
+            match other {
+                serde_json::Value::Array(_) => "array",
+                serde_json::Value::String(_) => "string",
+                serde_json::Value::Number(_) => "number",
+                _ => "boolean",
+            }
+        ))),
+    }
 }
 
 /// The API's `WebhookPayloadOptions`: inline JSON, or (`url`) a signed link

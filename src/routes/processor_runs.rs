@@ -149,8 +149,9 @@ pub struct CreateRun {
     file: Option<FileInput>,
     raw_text: Option<String>,
     sync: Option<bool>,
-    #[allow(dead_code)]
-    priority: Option<i64>,
+    /// Checked (a whole number from 1 to 100, as the API documents) and
+    /// otherwise unused: nothing here queues.
+    priority: Option<serde_json::Number>,
     metadata: Option<JsonObject>,
     config: Option<JsonObject>,
 }
@@ -359,6 +360,15 @@ pub async fn create(
     body: Result<axum::body::Bytes, BytesRejection>,
 ) -> Result<Response, ApiError> {
     let request: CreateRun = json_body(body)?;
+    if let Some(priority) = &request.priority {
+        let whole = priority.as_f64().filter(|p| p.fract() == 0.0);
+        if !whole.is_some_and(|p| (1.0..=100.0).contains(&p)) {
+            return Err(invalid_field(
+                "priority",
+                format!("`{priority}` is not a whole number from 1 to 100"),
+            ));
+        }
+    }
     let sync = request.sync.unwrap_or(false);
     let ws = caller.workspace_id.as_str();
     let Planned { run, end } = plan_run(&state, ws, request)?;

@@ -14,7 +14,7 @@ use serde_json::{Value, json};
 
 use crate::domain::{
     AdvancedOptions, ApiVersion, EndpointStatus, EventType, PagedResource, PayloadFormat, Position,
-    WebhookEndpoint, check_url,
+    WebhookEndpoint, check_url, object_or_null,
 };
 use crate::http::auth::Caller;
 use crate::http::body::{invalid_field, json_body, non_empty};
@@ -55,6 +55,7 @@ struct Create {
     enabled_events: Option<Vec<EventType>>,
     api_version: Option<String>,
     status: Option<EndpointStatus>,
+    #[serde(default, deserialize_with = "object_or_null")]
     advanced_options: Option<AdvancedOptions>,
 }
 
@@ -65,6 +66,7 @@ struct Update {
     name: Option<String>,
     enabled_events: Option<Vec<EventType>>,
     status: Option<EndpointStatus>,
+    #[serde(default, deserialize_with = "object_or_null")]
     advanced_options: Option<AdvancedOptions>,
     api_version: Option<Value>,
 }

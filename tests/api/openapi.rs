@@ -25,7 +25,7 @@ use tower::Service;
 use crate::helpers::{KEY_A, VERSION, fixture, spawn_app};
 
 static DOCUMENT: LazyLock<Value> = LazyLock::new(|| {
-    serde_json::from_str(extend_mock::control::OPENAPI).expect("the OpenAPI document is JSON")
+    serde_json::from_str(extend_mock::openapi::DOCUMENT).expect("the OpenAPI document is JSON")
 });
 
 /// Compiled once per schema for the whole test binary.
