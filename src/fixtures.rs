@@ -59,6 +59,59 @@ impl fmt::Display for FixtureError {
 
 impl std::error::Error for FixtureError {}
 
+/// Most of a parse error kept: serde quotes the value at fault, and a
+/// 400 MB string must not come back as a 400 MB message.
+const CLIP: usize = 480;
+
+/// `text` cut to its first and last `most / 2` characters when longer, with
+/// what was left out said between them.
+pub fn clip(text: String, most: usize) -> String {
+    let count = text.chars().count();
+    if count <= most {
+        return text;
+    }
+    let head: String = text.chars().take(most / 2).collect();
+    let tail: String = text.chars().skip(count - most / 2).collect();
+    format!("{head}… ({} characters left out) …{tail}", count - most)
+}
+
+/// The longest JSON string a document may hold. serde quotes a value it
+/// cannot take in its error, so a huge string would cost several times its
+/// size to refuse; this refuses it for the cost of one scan.
+const MAX_STRING: usize = 96 << 20;
+
+/// Where the first string longer than `most` bytes starts, and its length,
+/// in JSON text (escapes counted as written). Only a text longer than `most`
+/// can hold one, so smaller ones are not scanned.
+fn longest_string_over(bytes: &[u8], most: usize) -> Option<(usize, usize)> {
+    if bytes.len() <= most {
+        return None;
+    }
+    let mut at = 0;
+    while let Some(open) = memchr::memchr(b'"', &bytes[at..]).map(|i| at + i) {
+        let mut end = open + 1;
+        loop {
+            match memchr::memchr2(b'"', b'\\', &bytes[end..]) {
+                None => return None,
+                Some(i) if bytes[end + i] == b'\\' => end += i + 2,
+                Some(i) => {
+                    end += i;
+                    break;
+                }
+            }
+            if end >= bytes.len() {
+                return None;
+            }
+        }
+        let length = end - open - 1;
+        if length > most {
+            return Some((open, length));
+        }
+        at = end + 1;
+    }
+    None
+}
+
 /// Parses one document. `source` names it in errors (a file path, or "request body").
 pub fn parse_document(source: &str, text: &str) -> Result<Document, FixtureError> {
     parse_json(source, text.as_bytes())
@@ -69,8 +122,8 @@ pub fn parse_document(source: &str, text: &str) -> Result<Document, FixtureError
 pub fn parse_json<T: DeserializeOwned>(source: &str, bytes: &[u8]) -> Result<T, FixtureError> {
     let fail = |path: String, reason: String| FixtureError {
         source: source.to_owned(),
-        path,
-        reason,
+        path: clip(path, CLIP),
+        reason: clip(reason, CLIP),
     };
     // Every document and body is a JSON object. Serde would also read a struct
     // from an array of its fields in order, so `[]` would be an empty document.
@@ -83,6 +136,16 @@ pub fn parse_json<T: DeserializeOwned>(source: &str, bytes: &[u8]) -> Result<T, 
             ));
         }
         _ => {}
+    }
+    if let Some((at, length)) = longest_string_over(bytes, MAX_STRING) {
+        return Err(fail(
+            String::new(),
+            format!(
+                "a string of {length} bytes at byte {at}; the longest a document takes is {} MiB \
+                 (a 50 MiB file's content in base64 is 67 MiB)",
+                MAX_STRING >> 20
+            ),
+        ));
     }
     let mut de = serde_json::Deserializer::from_slice(bytes);
     let value = serde_path_to_error::deserialize(&mut de)
@@ -229,6 +292,25 @@ pub fn export(store: &Store) -> Document {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn a_string_past_the_longest_is_refused_before_parsing() {
+        let long = "a".repeat(40);
+        let text = format!(r#"{{"apiKeys": [], "x": "b\\\"{long}", "y": "{long}"}}"#);
+        assert_eq!(longest_string_over(text.as_bytes(), 30), Some((21, 45)));
+        assert_eq!(longest_string_over(text.as_bytes(), 50), None);
+        assert_eq!(longest_string_over(br#"{"a": "\""#, 3), None);
+    }
+
+    #[test]
+    fn a_huge_value_at_fault_is_quoted_in_part() {
+        let text = format!(r#"{{"processorRuns": "{}"}}"#, "a".repeat(1_000_000));
+        let error = parse_document("request body", &text).unwrap_err();
+        let message = error.to_string();
+        assert!(message.len() < 1000, "{} bytes", message.len());
+        assert!(message.contains("characters left out"), "{message}");
+        assert!(message.contains("expected a sequence"), "{message}");
+    }
     use super::*;
 
     #[test]

@@ -173,7 +173,9 @@ impl ApiError {
     fn client_message(&self) -> String {
         match self {
             ApiError::Internal(_) => "Internal error".to_owned(),
-            other => other.to_string(),
+            // Messages quote what the client sent; none is sent back whole
+            // past a few hundred characters.
+            other => crate::fixtures::clip(other.to_string(), 4096),
         }
     }
 }
