@@ -154,6 +154,13 @@ pub struct Config {
           value_parser = clap::value_parser!(u32).range(1..))]
     pub max_connections: u32,
 
+    /// Most control-plane bodies over 1 MiB (fixture documents, runs, sandboxes)
+    /// read at once; more wait their turn. Each costs about its size in memory
+    /// while it is parsed.
+    #[arg(long, env = "EXTEND_MOCK_MAX_LARGE_BODIES", default_value_t = 2, value_name = "N",
+          value_parser = clap::value_parser!(u32).range(1..))]
+    pub max_large_bodies: u32,
+
     /// Most requests kept in the journal (GET /_mock/requests); older ones are dropped.
     #[arg(long, env = "EXTEND_MOCK_JOURNAL_SIZE", default_value_t = 1000)]
     pub journal_size: usize,

@@ -7,8 +7,9 @@ use std::sync::Arc;
 
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
-use axum::extract::{DefaultBodyLimit, Path, Query, RawQuery, State};
+use axum::extract::{DefaultBodyLimit, Path, Query, RawQuery, Request, State};
 use axum::http::{HeaderMap, StatusCode, header};
+use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
@@ -37,7 +38,8 @@ const REQUEST_BODY: &str = "request body";
 /// Large enough for a fixture document of a few hundred thousand runs.
 const BODY_LIMIT: usize = 512 * 1024 * 1024;
 
-pub fn router(state: &Arc<AppState>) -> Router<Arc<Server>> {
+pub fn router(server: &Arc<Server>) -> Router<Arc<Server>> {
+    let state = &server.default;
     let health = Router::new()
         .route("/health", get(health))
         .route("/openapi.json", get(openapi));
@@ -69,8 +71,90 @@ pub fn router(state: &Arc<AppState>) -> Router<Arc<Server>> {
             "/faults",
             get(list_faults).post(add_fault).delete(clear_faults),
         )
-        .layer(DefaultBodyLimit::max(BODY_LIMIT));
+        .layer(DefaultBodyLimit::max(BODY_LIMIT))
+        .layer(axum::middleware::from_fn_with_state(
+            Arc::clone(server),
+            large_body_turn,
+        ));
     health.merge(admin)
+}
+
+/// A body up to this size is read as it comes; a larger one waits its turn.
+const LARGE_BODY: u64 = 1024 * 1024;
+
+/// Bodies over `LARGE_BODY` (or of unknown length) are read one turn at a
+/// time (`--max-large-bodies` at once), into one buffer of their declared
+/// size rather than one that grows by doubling and a copy at the end, and
+/// the turn is held until the answer is made (parsing and building take
+/// their own memory). So a few large fixture documents at once cost about
+/// their size each, and no more of them are in memory than there are turns.
+async fn large_body_turn(
+    State(server): State<Arc<Server>>,
+    request: Request,
+    next: Next,
+) -> Response {
+    use axum::body::HttpBody;
+
+    let declared = request
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    let chunked = request.headers().contains_key(header::TRANSFER_ENCODING);
+    let large = match declared {
+        Some(length) => length > LARGE_BODY,
+        None => chunked,
+    };
+    if !large {
+        return next.run(request).await;
+    }
+    if declared.is_some_and(|length| length > BODY_LIMIT as u64) {
+        return too_large().into_response();
+    }
+    let Ok(_turn) = Arc::clone(&server.large_bodies).acquire_owned().await else {
+        return next.run(request).await;
+    };
+    let (parts, mut body) = request.into_parts();
+    let mut bytes = Vec::with_capacity(declared.map_or(LARGE_BODY as usize, |n| n as usize));
+    while let Some(frame) =
+        std::future::poll_fn(|cx| std::pin::Pin::new(&mut body).poll_frame(cx)).await
+    {
+        let Ok(frame) = frame else {
+            return ApiError::InvalidRequest(format!(
+                "{REQUEST_BODY}: the connection ended before the whole body arrived"
+            ))
+            .into_response();
+        };
+        if let Ok(data) = frame.into_data() {
+            if bytes.len() + data.len() > BODY_LIMIT {
+                return too_large().into_response();
+            }
+            bytes.extend_from_slice(&data);
+        }
+    }
+    let request = Request::from_parts(parts, axum::body::Body::from(bytes));
+    let response = next.run(request).await;
+    release_memory();
+    response
+}
+
+/// A large body and what was parsed from it are freed by now: hand their
+/// memory back to the system at once, rather than whenever the allocator
+/// next tidies up (with mimalloc that can wait for the next busy moment;
+/// measured in BENCHMARKS.md, "Large bodies").
+fn release_memory() {
+    #[cfg(feature = "mimalloc")]
+    // SAFETY: `mi_collect` takes no pointers and may be called from any thread.
+    unsafe {
+        libmimalloc_sys::mi_collect(true)
+    }
+}
+
+fn too_large() -> ApiError {
+    ApiError::TooLarge(format!(
+        "{REQUEST_BODY}: larger than the control plane takes ({} MiB)",
+        BODY_LIMIT >> 20
+    ))
 }
 
 /// With `--admin-token`, every control path but health needs it as a bearer

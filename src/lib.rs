@@ -125,7 +125,7 @@ pub fn app(
                 .post(routes::webhook_endpoints::update)
                 .delete(routes::webhook_endpoints::delete),
         )
-        .nest("/_mock", control::router(state))
+        .nest("/_mock", control::router(&server))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .with_state(Arc::clone(&server));

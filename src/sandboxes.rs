@@ -40,6 +40,9 @@ pub struct Server {
     count: AtomicUsize,
     /// Numbers the names of sandboxes made without one (`sbx_1`, `sbx_2`…).
     next: AtomicU64,
+    /// Turns for reading a large control-plane body, shared by every
+    /// sandbox (`--max-large-bodies`): memory is the server's, not a sandbox's.
+    pub large_bodies: Arc<tokio::sync::Semaphore>,
 }
 
 struct Sandbox {
@@ -77,11 +80,15 @@ impl Tasks {
 
 impl Server {
     pub fn new(default: Arc<AppState>) -> Self {
+        let large_bodies = Arc::new(tokio::sync::Semaphore::new(
+            default.settings.max_large_bodies,
+        ));
         Server {
             default,
             sandboxes: RwLock::new(BTreeMap::new()),
             count: AtomicUsize::new(0),
             next: AtomicU64::new(1),
+            large_bodies,
         }
     }
 

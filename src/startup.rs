@@ -201,6 +201,7 @@ async fn serve(config: Config) -> anyhow::Result<()> {
         webhook_allow_public: config.webhook_allow_public,
         header_timeout: config.header_timeout,
         max_connections: config.max_connections as usize,
+        max_large_bodies: config.max_large_bodies as usize,
         processing_time: config.processing_time,
         sync_timeout: config.sync_timeout,
         file_limits: FileLimits {

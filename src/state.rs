@@ -61,6 +61,8 @@ pub struct Settings {
     pub header_timeout: std::time::Duration,
     /// Most connections open at once (`--max-connections`).
     pub max_connections: usize,
+    /// Most large control-plane bodies read at once (`--max-large-bodies`).
+    pub max_large_bodies: usize,
 }
 
 impl Default for Settings {
@@ -82,6 +84,7 @@ impl Default for Settings {
             webhook_allow_public: false,
             header_timeout: std::time::Duration::from_secs(30),
             max_connections: 1000,
+            max_large_bodies: 2,
             processing_time: std::time::Duration::from_secs(2),
             sync_timeout: std::time::Duration::from_secs(300),
             file_limits: FileLimits {

@@ -108,3 +108,127 @@ async fn past_the_connection_cap_one_more_is_answered_503_and_closed() {
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
 }
+
+/// A fixture document of `size` bytes: the test fixture, padded with spaces.
+fn padded_document(size: usize) -> Vec<u8> {
+    let mut bytes = fixture().to_string().into_bytes();
+    assert!(bytes.len() < size);
+    bytes.resize(size, b' ');
+    bytes
+}
+
+#[tokio::test]
+async fn large_control_plane_bodies_take_turns_and_small_ones_do_not_wait() {
+    let settings = extend_mock::Settings {
+        max_large_bodies: 1,
+        ..extend_mock::Settings::default()
+    };
+    let app = spawn_app_with_settings(&fixture(), SECRET, settings).await;
+    let size = 2 * 1024 * 1024;
+    let document = padded_document(size);
+
+    // The first large body holds the one turn: its head and half of it sent.
+    let mut first = connect(&app).await;
+    first
+        .write_all(
+            format!(
+                "PUT /_mock/fixtures HTTP/1.1\r\nHost: x\r\ncontent-type: application/json\r\n\
+                 content-length: {size}\r\nconnection: close\r\n\r\n"
+            )
+            .as_bytes(),
+        )
+        .await
+        .unwrap();
+    first.write_all(&document[..size / 2]).await.unwrap();
+    tokio::time::sleep(Duration::from_millis(200)).await;
+
+    // A second large body waits for it, whole as it is.
+    let client = app.client.clone();
+    let url = app.url("/_mock/fixtures");
+    let second_body = document.clone();
+    let second = tokio::spawn(async move {
+        client
+            .put(url)
+            .header("content-type", "application/json")
+            .body(second_body)
+            .send()
+            .await
+            .unwrap()
+            .status()
+    });
+    // A small body and the API go on meanwhile.
+    let rule = app
+        .mock(
+            reqwest::Method::POST,
+            "/rules",
+            Some(&serde_json::json!({"processorId": "ex_cls", "hold": true})),
+        )
+        .await;
+    assert_eq!(rule.status(), 201);
+    app.list_ok(KEY_A, &[]).await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert!(
+        !second.is_finished(),
+        "a second large body did not wait its turn"
+    );
+
+    // The first one ends; then the second gets its turn.
+    first.write_all(&document[size / 2..]).await.unwrap();
+    let answered = read_to_close(&mut first).await;
+    assert!(answered.starts_with("HTTP/1.1 200"), "{answered}");
+    assert_eq!(second.await.unwrap(), 200);
+}
+
+#[tokio::test]
+async fn a_large_body_past_the_limit_is_413_before_it_is_read() {
+    let app = app(Duration::from_secs(30), 100).await;
+    let mut stream = connect(&app).await;
+    // Declared past 512 MiB: refused from the head alone, nothing sent after it.
+    stream
+        .write_all(
+            b"PUT /_mock/fixtures HTTP/1.1\r\nHost: x\r\ncontent-type: application/json\r\n\
+              content-length: 600000000\r\nconnection: close\r\n\r\n",
+        )
+        .await
+        .unwrap();
+    let answered = read_to_close(&mut stream).await;
+    assert!(answered.starts_with("HTTP/1.1 413"), "{answered}");
+    let body: Value = serde_json::from_str(answered.split("\r\n\r\n").nth(1).unwrap()).unwrap();
+    assert_eq!(body["code"], "FILE_TOO_LARGE");
+    assert!(
+        body["message"].as_str().unwrap().contains("512 MiB"),
+        "{body}"
+    );
+}
+
+#[tokio::test]
+async fn a_large_body_of_unknown_length_is_read_whole_in_its_turn() {
+    let app = app(Duration::from_secs(30), 100).await;
+    let document = padded_document(3 * 1024 * 1024);
+    let mut stream = connect(&app).await;
+    stream
+        .write_all(
+            b"PUT /_mock/fixtures HTTP/1.1\r\nHost: x\r\ncontent-type: application/json\r\n\
+              transfer-encoding: chunked\r\nconnection: close\r\n\r\n",
+        )
+        .await
+        .unwrap();
+    for chunk in document.chunks(256 * 1024) {
+        stream
+            .write_all(format!("{:x}\r\n", chunk.len()).as_bytes())
+            .await
+            .unwrap();
+        stream.write_all(chunk).await.unwrap();
+        stream.write_all(b"\r\n").await.unwrap();
+    }
+    stream.write_all(b"0\r\n\r\n").await.unwrap();
+    let answered = read_to_close(&mut stream).await;
+    assert!(answered.starts_with("HTTP/1.1 200"), "{answered}");
+    assert_eq!(
+        app.state_document().await["processorRuns"]
+            .as_array()
+            .unwrap()
+            .len(),
+        8
+    );
+}
