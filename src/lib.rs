@@ -304,6 +304,8 @@ where
                 async move { service.call(request.map(axum::body::Body::new)).await }
             },
         ));
+        // hyper's own answer to a request it cannot read, in the API's shape.
+        let stream = crate::http::unreadable::ErrorShaped::new(stream);
         let connection = graceful.watch(http.serve_connection(TokioIo::new(stream), hyper_service));
         tokio::spawn(async move {
             // A client that goes away or passes the header deadline ends here.

@@ -61,6 +61,13 @@ pub enum ApiError {
     Forbidden(String),
     #[error("{method} is not allowed on {path}")]
     MethodNotAllowed { method: String, path: String },
+    /// 400, 414 or 431: a request the HTTP layer could not read (hyper
+    /// answers it before any route; `http::unreadable` reshapes that answer).
+    #[error(
+        "The request could not be read as HTTP/1.1 ({0}); nothing was done. Check the request \
+         line and headers"
+    )]
+    Unreadable(StatusCode),
     /// 429 from the per-key limit (`--rate-limit`).
     #[error("Rate limit exceeded for this API key; retry after {retry_after} s")]
     RateLimited { retry_after: u64 },
@@ -117,6 +124,7 @@ impl ApiError {
             ApiError::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
             ApiError::Injected { status, .. } => *status,
+            ApiError::Unreadable(status) => *status,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -142,6 +150,9 @@ impl ApiError {
 
     /// What the API says a client may retry: rate limits and server errors.
     pub fn retryable(&self) -> bool {
+        if matches!(self, ApiError::Unreadable(_)) {
+            return false;
+        }
         let status = self.status();
         status == StatusCode::TOO_MANY_REQUESTS
             || (status.is_server_error() && status != StatusCode::NOT_IMPLEMENTED)

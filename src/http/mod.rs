@@ -11,4 +11,5 @@ pub mod envelope;
 pub mod error;
 pub mod query;
 pub mod request_log;
+pub mod unreadable;
 pub mod wire;

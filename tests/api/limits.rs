@@ -232,3 +232,36 @@ async fn a_large_body_of_unknown_length_is_read_whole_in_its_turn() {
         8
     );
 }
+
+#[tokio::test]
+async fn a_request_the_http_layer_cannot_read_is_answered_in_the_apis_shape() {
+    let app = app(Duration::from_secs(30), 100).await;
+    let long_header = format!("GET / HTTP/1.1\r\nHost: x\r\nx-big: {}\r\n\r\n", "a".repeat(600_000));
+    for (request, status) in [
+        (b"GET /processor_runs HTTP/1.1\r\nHost: x\r\nno colon here\r\n\r\n".to_vec(), 400),
+        (b"BR\x00KEN\r\n\r\n".to_vec(), 400),
+        (long_header.into_bytes(), 431),
+    ] {
+        let mut stream = connect(&app).await;
+        stream.write_all(&request).await.unwrap();
+        let answered = read_to_close(&mut stream).await;
+        let (head, body) = answered.split_once("\r\n\r\n").unwrap();
+        assert!(head.starts_with(&format!("HTTP/1.1 {status} ")), "{head}");
+        assert!(head.contains("content-type: application/json"), "{head}");
+        let id = head
+            .lines()
+            .find_map(|l| l.strip_prefix("x-request-id: "))
+            .expect("an x-request-id");
+        let body: Value = serde_json::from_str(body).unwrap();
+        assert_eq!(body["success"], false);
+        assert_eq!(body["code"], "INVALID_REQUEST");
+        assert_eq!(body["retryable"], false);
+        assert_eq!(body["requestId"], id);
+        assert!(
+            body["message"].as_str().unwrap().contains("could not be read as HTTP/1.1"),
+            "{body}"
+        );
+    }
+    // The connection loop is unharmed: a good request right after.
+    app.list_ok(KEY_A, &[]).await;
+}
