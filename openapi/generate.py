@@ -110,6 +110,14 @@ API_VERSIONS = ["2024-12-23", "2025-04-21", "2026-02-09"]
 WEBHOOK_EVENTS = None  # filled from the SDK's enum below
 
 
+def kept_list(field, item):
+    """A bounded list the server keeps: its items, how many were pushed out, the bound."""
+    return obj(
+        {field: {"type": "array", "items": ref(item)}, "dropped": INT, "capacity": INT},
+        [field, "dropped", "capacity"],
+    )
+
+
 def mock_schemas():
     counts = {
         "success": {"const": True},
@@ -278,28 +286,14 @@ def mock_schemas():
             {"faults": {"type": "array", "items": ref("MockFault")}}, ["faults"]
         ),
         "MockDelivery": delivery,
-        "MockDeliveries": obj(
-            {
-                "deliveries": {"type": "array", "items": ref("MockDelivery")},
-                "dropped": INT,
-                "capacity": INT,
-            },
-            ["deliveries", "dropped", "capacity"],
-        ),
+        "MockDeliveries": kept_list("deliveries", "MockDelivery"),
         "MockTestEvent": obj({"endpointId": NONEMPTY, "runId": NONEMPTY}, ["endpointId"]),
         "MockTestDeliveries": obj(
             {"success": {"const": True}, "deliveries": {"type": "array", "items": ref("MockDelivery")}},
             ["success", "deliveries"],
         ),
         "MockJournalEntry": journal_entry,
-        "MockJournal": obj(
-            {
-                "requests": {"type": "array", "items": ref("MockJournalEntry")},
-                "dropped": INT,
-                "capacity": INT,
-            },
-            ["requests", "dropped", "capacity"],
-        ),
+        "MockJournal": kept_list("requests", "MockJournalEntry"),
         "MockFinishRun": obj({"output": ANY_OBJECT, "credits": {"type": "number"}}),
         "MockFailRun": obj({"failureReason": NONEMPTY, "failureMessage": STRING}),
         "MockAddRuns": obj(

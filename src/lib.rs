@@ -234,18 +234,12 @@ pub async fn serve_until(
 /// `serve_until` with the whole service wrapped in the embedder's own tower
 /// layers (a test suite's response check, a recorder): `wrap` gets the
 /// service boxed and answers the one to serve.
-pub async fn serve_until_wrapped<S>(
+pub async fn serve_until_wrapped<S: Served>(
     listener: TcpListener,
     state: Arc<AppState>,
     shutdown: impl Future<Output = ()> + Send + 'static,
     wrap: impl FnOnce(BoxedService) -> S,
-) -> std::io::Result<()>
-where
-    S: Service<Request, Response = Response, Error = Infallible, Future: Send>
-        + Clone
-        + Send
-        + 'static,
-{
+) -> std::io::Result<()> {
     let service = wrap(BoxedService::new(app(Arc::new(Server::new(Arc::clone(
         &state,
     ))))));
@@ -255,18 +249,27 @@ where
 /// The service `serve_until_wrapped` hands its `wrap`.
 pub type BoxedService = tower::util::BoxCloneSyncService<Request, Response, Infallible>;
 
-async fn serve_service<S>(
+/// What the connection loop serves: the app, or the app in an embedder's
+/// own layers (`serve_until_wrapped`).
+pub trait Served:
+    Service<Request, Response = Response, Error = Infallible, Future: Send> + Clone + Send + 'static
+{
+}
+
+impl<S> Served for S where
+    S: Service<Request, Response = Response, Error = Infallible, Future: Send>
+        + Clone
+        + Send
+        + 'static
+{
+}
+
+async fn serve_service<S: Served>(
     listener: TcpListener,
     state: Arc<AppState>,
     service: S,
     shutdown: impl Future<Output = ()> + Send + 'static,
-) -> std::io::Result<()>
-where
-    S: Service<Request, Response = Response, Error = Infallible, Future: Send>
-        + Clone
-        + Send
-        + 'static,
-{
+) -> std::io::Result<()> {
     use hyper_util::rt::{TokioIo, TokioTimer};
     use hyper_util::server::graceful::GracefulShutdown;
     use hyper_util::service::TowerToHyperService;
