@@ -236,9 +236,15 @@ async fn a_large_body_of_unknown_length_is_read_whole_in_its_turn() {
 #[tokio::test]
 async fn a_request_the_http_layer_cannot_read_is_answered_in_the_apis_shape() {
     let app = app(Duration::from_secs(30), 100).await;
-    let long_header = format!("GET / HTTP/1.1\r\nHost: x\r\nx-big: {}\r\n\r\n", "a".repeat(600_000));
+    let long_header = format!(
+        "GET / HTTP/1.1\r\nHost: x\r\nx-big: {}\r\n\r\n",
+        "a".repeat(600_000)
+    );
     for (request, status) in [
-        (b"GET /processor_runs HTTP/1.1\r\nHost: x\r\nno colon here\r\n\r\n".to_vec(), 400),
+        (
+            b"GET /processor_runs HTTP/1.1\r\nHost: x\r\nno colon here\r\n\r\n".to_vec(),
+            400,
+        ),
         (b"BR\x00KEN\r\n\r\n".to_vec(), 400),
         (long_header.into_bytes(), 431),
     ] {
@@ -258,7 +264,10 @@ async fn a_request_the_http_layer_cannot_read_is_answered_in_the_apis_shape() {
         assert_eq!(body["retryable"], false);
         assert_eq!(body["requestId"], id);
         assert!(
-            body["message"].as_str().unwrap().contains("could not be read as HTTP/1.1"),
+            body["message"]
+                .as_str()
+                .unwrap()
+                .contains("could not be read as HTTP/1.1"),
             "{body}"
         );
     }
