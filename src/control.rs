@@ -116,9 +116,20 @@ async fn large_body_turn(
     };
     let (parts, mut body) = request.into_parts();
     let mut bytes = Vec::with_capacity(declared.map_or(LARGE_BODY as usize, |n| n as usize));
-    while let Some(frame) =
-        std::future::poll_fn(|cx| std::pin::Pin::new(&mut body).poll_frame(cx)).await
-    {
+    // A client that stops sending must not keep the turn: the same deadline
+    // as for a request's head, between one piece of the body and the next.
+    let patience = server.default.settings.header_timeout;
+    loop {
+        let next_frame = std::future::poll_fn(|cx| std::pin::Pin::new(&mut body).poll_frame(cx));
+        let Ok(frame) = tokio::time::timeout(patience, next_frame).await else {
+            return ApiError::InvalidRequest(format!(
+                "{REQUEST_BODY}: nothing arrived for {} s (--header-timeout); a large body \
+                 must keep coming",
+                patience.as_secs_f64()
+            ))
+            .into_response();
+        };
+        let Some(frame) = frame else { break };
         let Ok(frame) = frame else {
             return ApiError::InvalidRequest(format!(
                 "{REQUEST_BODY}: the connection ended before the whole body arrived"

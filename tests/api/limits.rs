@@ -274,3 +274,40 @@ async fn a_request_the_http_layer_cannot_read_is_answered_in_the_apis_shape() {
     // The connection loop is unharmed: a good request right after.
     app.list_ok(KEY_A, &[]).await;
 }
+
+#[tokio::test]
+async fn a_large_body_that_stops_coming_gives_its_turn_back() {
+    let settings = extend_mock::Settings {
+        max_large_bodies: 1,
+        header_timeout: Duration::from_millis(400),
+        ..extend_mock::Settings::default()
+    };
+    let app = spawn_app_with_settings(&fixture(), SECRET, settings).await;
+    let size = 2 * 1024 * 1024;
+    let document = padded_document(size);
+    let mut stalled = connect(&app).await;
+    stalled
+        .write_all(
+            format!(
+                "PUT /_mock/fixtures HTTP/1.1\r\nHost: x\r\ncontent-type: application/json\r\n\
+                 content-length: {size}\r\nconnection: close\r\n\r\n"
+            )
+            .as_bytes(),
+        )
+        .await
+        .unwrap();
+    stalled.write_all(&document[..1024]).await.unwrap();
+    // It holds the only turn, then stops: answered 400, and the turn is free.
+    let answered = read_to_close(&mut stalled).await;
+    assert!(answered.starts_with("HTTP/1.1 400"), "{answered}");
+    assert!(answered.contains("--header-timeout"), "{answered}");
+    let next = app
+        .client
+        .put(app.url("/_mock/fixtures"))
+        .header("content-type", "application/json")
+        .body(document)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(next.status(), 200);
+}
