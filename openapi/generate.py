@@ -472,28 +472,23 @@ def mock(op_id, summary, ok, params=(), body=None, status="200"):
     return operation
 
 
+def links(pointer, **operations):
+    """OpenAPI links: each named one calls its operation with `id` read at `pointer`."""
+    return {name: {"operationId": op, "parameters": {"id": pointer}} for name, op in operations.items()}
+
+
 def paths():
     run_id = path_param("id", "A processor run's id (`exr_…` or `dpr_…`).")
     proc_id = path_param("id", "A processor's id.")
-    link_run = {
-        "GetCreatedRun": {"operationId": "processorRuns_get", "parameters": {"id": "$response.body#/processorRun/id"}},
-        "CancelCreatedRun": {"operationId": "processorRuns_cancel", "parameters": {"id": "$response.body#/processorRun/id"}},
-        "DeleteCreatedRun": {"operationId": "processorRuns_delete", "parameters": {"id": "$response.body#/processorRun/id"}},
-    }
-    link_processor = {
-        "UpdateCreatedProcessor": {"operationId": "processors_update", "parameters": {"id": "$response.body#/processor/id"}},
-        "PublishCreatedProcessor": {"operationId": "processors_publish", "parameters": {"id": "$response.body#/processor/id"}},
-        "ListCreatedProcessorVersions": {"operationId": "processors_versions", "parameters": {"id": "$response.body#/processor/id"}},
-    }
-    link_file = {
-        "GetUploadedFile": {"operationId": "files_get", "parameters": {"id": "$response.body#/id"}},
-        "DeleteUploadedFile": {"operationId": "files_delete", "parameters": {"id": "$response.body#/id"}},
-    }
-    link_endpoint = {
-        "GetCreatedEndpoint": {"operationId": "webhookEndpoints_get", "parameters": {"id": "$response.body#/id"}},
-        "UpdateCreatedEndpoint": {"operationId": "webhookEndpoints_update", "parameters": {"id": "$response.body#/id"}},
-        "DeleteCreatedEndpoint": {"operationId": "webhookEndpoints_delete", "parameters": {"id": "$response.body#/id"}},
-    }
+    link_run = links("$response.body#/processorRun/id", GetCreatedRun="processorRuns_get",
+                     CancelCreatedRun="processorRuns_cancel", DeleteCreatedRun="processorRuns_delete")
+    link_processor = links("$response.body#/processor/id", UpdateCreatedProcessor="processors_update",
+                           PublishCreatedProcessor="processors_publish",
+                           ListCreatedProcessorVersions="processors_versions")
+    link_file = links("$response.body#/id", GetUploadedFile="files_get", DeleteUploadedFile="files_delete")
+    link_endpoint = links("$response.body#/id", GetCreatedEndpoint="webhookEndpoints_get",
+                          UpdateCreatedEndpoint="webhookEndpoints_update",
+                          DeleteCreatedEndpoint="webhookEndpoints_delete")
     run_filters = [
         query("status", {"enum": RUN_STATUS}),
         query("processorId", NONEMPTY),

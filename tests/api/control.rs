@@ -790,22 +790,14 @@ async fn the_journal_keeps_small_bodies_and_leaves_the_demo_pages_requests_out()
     assert!(entry.get("requestBody").is_none(), "{entry}");
     assert!(entry.get("responseBody").is_none(), "{entry}");
     let res = app.list(KEY_A, &[("status", "DONE")]).await;
-    let id = res.headers()["x-request-id"].to_str().unwrap().to_owned();
-    let served: Value = res.json().await.unwrap();
-    let entry = app
-        .mock_ok(Method::GET, &format!("/requests/{id}"), None)
-        .await;
+    let (served, entry) = served_and_kept(&app, res).await;
     assert_eq!(entry["responseBody"], served);
     // A created run's answer is kept as it was sent.
     let body = json!({"processorId": "ex_inv", "rawText": "x"});
     let res = app
         .api(Method::POST, KEY_A, "/processor_runs", Some(&body))
         .await;
-    let id = res.headers()["x-request-id"].to_str().unwrap().to_owned();
-    let served: Value = res.json().await.unwrap();
-    let entry = app
-        .mock_ok(Method::GET, &format!("/requests/{id}"), None)
-        .await;
+    let (served, entry) = served_and_kept(&app, res).await;
     assert_eq!(entry["responseBody"], served);
     let listed = app.mock_ok(Method::GET, "/requests", None).await;
     assert!(listed["requests"][0].get("responseBody").is_none());
@@ -830,4 +822,14 @@ async fn the_journal_keeps_small_bodies_and_leaves_the_demo_pages_requests_out()
         503,
         "the fault was kept for the code under test"
     );
+}
+
+/// An answer's body, and the journal's entry for it (by its `x-request-id`).
+async fn served_and_kept(app: &TestApp, res: reqwest::Response) -> (Value, Value) {
+    let id = res.headers()["x-request-id"].to_str().unwrap().to_owned();
+    let served: Value = res.json().await.unwrap();
+    let entry = app
+        .mock_ok(Method::GET, &format!("/requests/{id}"), None)
+        .await;
+    (served, entry)
 }

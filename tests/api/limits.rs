@@ -109,6 +109,23 @@ async fn past_the_connection_cap_one_more_is_answered_503_and_closed() {
     }
 }
 
+/// A connection that has sent the head of a `PUT /_mock/fixtures` whose
+/// body is `size` bytes, and none of the body yet.
+async fn start_fixture_put(app: &TestApp, size: usize) -> TcpStream {
+    let mut stream = connect(app).await;
+    stream
+        .write_all(
+            format!(
+                "PUT /_mock/fixtures HTTP/1.1\r\nHost: x\r\ncontent-type: application/json\r\n\
+                 content-length: {size}\r\nconnection: close\r\n\r\n"
+            )
+            .as_bytes(),
+        )
+        .await
+        .unwrap();
+    stream
+}
+
 /// A fixture document of `size` bytes: the test fixture, padded with spaces.
 fn padded_document(size: usize) -> Vec<u8> {
     let mut bytes = fixture().to_string().into_bytes();
@@ -128,17 +145,7 @@ async fn large_control_plane_bodies_take_turns_and_small_ones_do_not_wait() {
     let document = padded_document(size);
 
     // The first large body holds the one turn: its head and half of it sent.
-    let mut first = connect(&app).await;
-    first
-        .write_all(
-            format!(
-                "PUT /_mock/fixtures HTTP/1.1\r\nHost: x\r\ncontent-type: application/json\r\n\
-                 content-length: {size}\r\nconnection: close\r\n\r\n"
-            )
-            .as_bytes(),
-        )
-        .await
-        .unwrap();
+    let mut first = start_fixture_put(&app, size).await;
     first.write_all(&document[..size / 2]).await.unwrap();
     tokio::time::sleep(Duration::from_millis(200)).await;
 
@@ -285,17 +292,7 @@ async fn a_large_body_that_stops_coming_gives_its_turn_back() {
     let app = spawn_app_with_settings(&fixture(), SECRET, settings).await;
     let size = 2 * 1024 * 1024;
     let document = padded_document(size);
-    let mut stalled = connect(&app).await;
-    stalled
-        .write_all(
-            format!(
-                "PUT /_mock/fixtures HTTP/1.1\r\nHost: x\r\ncontent-type: application/json\r\n\
-                 content-length: {size}\r\nconnection: close\r\n\r\n"
-            )
-            .as_bytes(),
-        )
-        .await
-        .unwrap();
+    let mut stalled = start_fixture_put(&app, size).await;
     stalled.write_all(&document[..1024]).await.unwrap();
     // It holds the only turn, then stops: answered 400, and the turn is free.
     let answered = read_to_close(&mut stalled).await;
