@@ -5,7 +5,10 @@ use std::sync::{Arc, LazyLock};
 
 use serde_json::value::RawValue;
 
-use super::extraction::Node;
+use super::extraction::{
+    MAX_ENUM_CHOICE_BYTES, MAX_ENUM_CHOICES, MAX_PROPERTY_NAME, MAX_SCHEMA_DEPTH, MAX_SCHEMA_NODES,
+    Node,
+};
 use crate::domain::{JsonObject, ProcessorType};
 
 /// What a processor reads, from its name: the schema or classifications its
@@ -189,7 +192,10 @@ pub fn check_config(
     match processor_type {
         ProcessorType::Extract => match config.get("schema") {
             None | Some(serde_json::Value::Null) => Ok(()),
-            Some(schema) => check_schema(schema, ".schema", true),
+            Some(schema) => {
+                let mut nodes = 0;
+                check_schema(schema, ".schema", 0, &mut nodes)
+            }
         },
         ProcessorType::Classify => check_classifications(config, "classifications"),
         ProcessorType::Splitter => check_classifications(config, "splitClassifications"),
@@ -220,11 +226,39 @@ fn check_classifications(config: &JsonObject, key: &str) -> Result<(), (String, 
     Ok(())
 }
 
-fn check_schema(schema: &serde_json::Value, at: &str, root: bool) -> Result<(), (String, String)> {
+/// `depth` is how many `properties`/`items` lie above `schema` (0 at the
+/// root); `nodes` counts the subschemas seen so far. The bounds are the
+/// output maker's (`extraction::MAX_SCHEMA_DEPTH` and the rest).
+fn check_schema(
+    schema: &serde_json::Value,
+    at: &str,
+    depth: usize,
+    nodes: &mut usize,
+) -> Result<(), (String, String)> {
     let fail = |field: String, reason: String| Err((field, reason));
+    let root = depth == 0;
     let Some(object) = schema.as_object() else {
         return fail(at.to_owned(), "must be a JSON Schema object".into());
     };
+    if depth > MAX_SCHEMA_DEPTH {
+        return fail(
+            at.to_owned(),
+            format!(
+                "nests deeper than {MAX_SCHEMA_DEPTH} levels of `properties` and `items`, \
+                 the most extend-mock fills in"
+            ),
+        );
+    }
+    *nodes += 1;
+    if *nodes > MAX_SCHEMA_NODES {
+        return fail(
+            at.to_owned(),
+            format!(
+                "the schema holds more than {MAX_SCHEMA_NODES} fields (properties and items \
+                 in all), the most extend-mock fills in"
+            ),
+        );
+    }
     for key in object.keys() {
         if !SCHEMA_KEYWORDS.contains(&key.as_str()) {
             return fail(
@@ -264,16 +298,54 @@ fn check_schema(schema: &serde_json::Value, at: &str, root: bool) -> Result<(), 
             return fail(format!("{at}.properties"), "must be an object".into());
         };
         for (name, sub) in properties {
-            check_schema(sub, &format!("{at}.properties.{name}"), false)?;
+            if name.len() > MAX_PROPERTY_NAME {
+                let start: String = name.chars().take(32).collect();
+                return fail(
+                    format!("{at}.properties"),
+                    format!(
+                        "the property name `{start}…` is {} bytes long; names may be at most \
+                         {MAX_PROPERTY_NAME}",
+                        name.len()
+                    ),
+                );
+            }
+            check_schema(sub, &format!("{at}.properties.{name}"), depth + 1, nodes)?;
         }
     }
     if let Some(items) = object.get("items") {
-        check_schema(items, &format!("{at}.items"), false)?;
+        check_schema(items, &format!("{at}.items"), depth + 1, nodes)?;
     }
-    if let Some(choices) = object.get("enum")
-        && choices.as_array().is_none_or(|c| c.is_empty())
-    {
-        return fail(format!("{at}.enum"), "must be a non-empty array".into());
+    if let Some(choices) = object.get("enum") {
+        let Some(choices) = choices.as_array().filter(|c| !c.is_empty()) else {
+            return fail(format!("{at}.enum"), "must be a non-empty array".into());
+        };
+        if choices.len() > MAX_ENUM_CHOICES {
+            return fail(
+                format!("{at}.enum"),
+                format!(
+                    "has {} choices; extend-mock takes at most {MAX_ENUM_CHOICES}",
+                    choices.len()
+                ),
+            );
+        }
+        for (i, choice) in choices.iter().enumerate() {
+            let plain = matches!(
+                choice,
+                serde_json::Value::String(_)
+                    | serde_json::Value::Number(_)
+                    | serde_json::Value::Bool(_)
+                    | serde_json::Value::Null
+            );
+            if !plain || choice.to_string().len() > MAX_ENUM_CHOICE_BYTES {
+                return fail(
+                    format!("{at}.enum[{i}]"),
+                    format!(
+                        "must be a string, number, boolean or null of at most \
+                         {MAX_ENUM_CHOICE_BYTES} bytes"
+                    ),
+                );
+            }
+        }
     }
     Ok(())
 }

@@ -19,11 +19,30 @@ use serde_json::Value;
 
 use crate::store::RunView;
 
+/// How much of a schema the emulator fills in. `check_config` refuses a
+/// schema past any of them with a 400 naming it; `Node::compile` stops at
+/// them too, so a schema that reached the store some other way (a run's
+/// pinned config) still makes a bounded value. Together with
+/// `EXTRA_LEAVES` they bound every derived output: a 563-byte schema of
+/// arrays nested 18 deep once made 873 MB (hostile-inputs F1).
+pub const MAX_SCHEMA_DEPTH: usize = 10;
+/// Subschemas in all (each property, each `items`, the root).
+pub const MAX_SCHEMA_NODES: usize = 1000;
+/// Bytes of one property name: every leaf's metadata key repeats its path.
+pub const MAX_PROPERTY_NAME: usize = 128;
+/// Choices of one `enum`, and the bytes of one choice as JSON.
+pub const MAX_ENUM_CHOICES: usize = 200;
+pub const MAX_ENUM_CHOICE_BYTES: usize = 256;
+/// Leaves a derived value may hold beyond its schema's smallest instance
+/// (every array with one item): arrays stop growing once they are spent.
+pub const EXTRA_LEAVES: usize = 2000;
+
 /// What to make for one field of the schema.
 #[derive(Debug)]
 pub enum Node {
     Object(Vec<(Arc<str>, Node)>),
-    Array(Box<Node>),
+    /// The item, and the leaves its smallest instance holds.
+    Array(Box<Node>, usize),
     Choice(Vec<Value>),
     Number(NumberKind),
     Integer(IntegerKind),
@@ -68,15 +87,38 @@ impl Node {
     /// The JSON Schema keywords understood: `type` (a name, or a list whose
     /// first non-null name is used), `properties`, `items`, `enum`, `format:
     /// date`. Anything else is read as a string.
+    /// Past `MAX_SCHEMA_DEPTH` a field is read as a string, and past
+    /// `MAX_SCHEMA_NODES` properties are left out.
     pub fn compile(schema: &Value) -> Node {
-        Node::compile_field(schema, "")
+        let mut nodes = MAX_SCHEMA_NODES;
+        Node::compile_field(schema, "", 0, &mut nodes)
     }
 
-    fn compile_field(schema: &Value, name: &str) -> Node {
-        if let Some(choices) = schema.get("enum").and_then(Value::as_array)
-            && !choices.is_empty()
-        {
-            return Node::Choice(choices.clone());
+    /// The leaves of the smallest value of this node: every array with one
+    /// item.
+    pub fn least_leaves(&self) -> usize {
+        match self {
+            Node::Object(fields) => fields.iter().map(|(_, f)| f.least_leaves()).sum(),
+            Node::Array(_, leaves) => *leaves,
+            _ => 1,
+        }
+    }
+
+    fn compile_field(schema: &Value, name: &str, depth: usize, nodes: &mut usize) -> Node {
+        *nodes = nodes.saturating_sub(1);
+        if let Some(choices) = schema.get("enum").and_then(Value::as_array) {
+            let fitting: Vec<Value> = choices
+                .iter()
+                .filter(|c| c.to_string().len() <= MAX_ENUM_CHOICE_BYTES)
+                .take(MAX_ENUM_CHOICES)
+                .cloned()
+                .collect();
+            if !fitting.is_empty() {
+                return Node::Choice(fitting);
+            }
+        }
+        if depth > MAX_SCHEMA_DEPTH {
+            return Node::Text(TextKind::Other);
         }
         let kind = match schema.get("type") {
             Some(Value::String(t)) => t.as_str(),
@@ -96,19 +138,29 @@ impl Node {
                     .get("properties")
                     .and_then(Value::as_object)
                     .map(|properties| {
-                        properties
-                            .iter()
-                            .map(|(key, sub)| {
-                                (Arc::from(key.as_str()), Node::compile_field(sub, key))
-                            })
-                            .collect()
+                        let mut fields = Vec::with_capacity(properties.len());
+                        for (key, sub) in properties {
+                            if *nodes == 0 {
+                                break;
+                            }
+                            if key.len() > MAX_PROPERTY_NAME {
+                                continue;
+                            }
+                            let field = Node::compile_field(sub, key, depth + 1, nodes);
+                            fields.push((Arc::from(key.as_str()), field));
+                        }
+                        fields
                     })
                     .unwrap_or_default(),
             ),
-            "array" => Node::Array(Box::new(match schema.get("items") {
-                Some(items) => Node::compile_field(items, name),
-                None => Node::Text(TextKind::Other),
-            })),
+            "array" => {
+                let item = match schema.get("items") {
+                    Some(items) => Node::compile_field(items, name, depth + 1, nodes),
+                    None => Node::Text(TextKind::Other),
+                };
+                let leaves = item.least_leaves();
+                Node::Array(Box::new(item), leaves)
+            }
             "number" if has(&["rate", "percent"]) => Node::Number(NumberKind::Rate),
             "number" if has(&["quantity"]) => Node::Number(NumberKind::Quantity),
             "number" => Node::Number(NumberKind::Amount),
@@ -357,8 +409,9 @@ pub fn extraction(
     pages: u32,
     rng: &mut ChaCha8Rng,
 ) -> Extraction {
+    let mut extra = EXTRA_LEAVES;
     let mut value = match plan {
-        Some(node @ Node::Object(_)) => generate(node, run, rng),
+        Some(node @ Node::Object(_)) => generate(node, run, rng, &mut extra),
         _ => Field::Object(Vec::new()),
     };
     balance_totals(&mut value);
@@ -371,17 +424,31 @@ pub fn extraction(
     }
 }
 
-fn generate(node: &Node, run: &RunView<'_>, rng: &mut ChaCha8Rng) -> Field {
+/// A value for `node`. `extra` is what is left of `EXTRA_LEAVES`: an
+/// array's items past its first are paid for from it, at their smallest
+/// size, before they are made, so the whole value never holds more than the
+/// schema's smallest instance plus `EXTRA_LEAVES` leaves, however its arrays
+/// nest.
+fn generate(node: &Node, run: &RunView<'_>, rng: &mut ChaCha8Rng, extra: &mut usize) -> Field {
     match node {
         Node::Object(fields) => Field::Object(
             fields
                 .iter()
-                .map(|(key, sub)| (Arc::clone(key), generate(sub, run, rng)))
+                .map(|(key, sub)| (Arc::clone(key), generate(sub, run, rng, extra)))
                 .collect(),
         ),
-        Node::Array(items) => {
-            let count = rng.random_range(1..=4);
-            Field::Array((0..count).map(|_| generate(items, run, rng)).collect())
+        Node::Array(items, item_leaves) => {
+            // Drawn as before the budget (an `i32`), so the values of every
+            // schema within it are what they always were.
+            let drawn = rng.random_range(1..=4i32) as usize;
+            let affordable = 1 + *extra / (*item_leaves).max(1);
+            let count = drawn.min(affordable);
+            *extra -= (count - 1) * item_leaves;
+            Field::Array(
+                (0..count)
+                    .map(|_| generate(items, run, rng, extra))
+                    .collect(),
+            )
         }
         Node::Choice(choices) => Field::Choice(choices[rng.random_range(0..choices.len())].clone()),
         Node::Number(kind) => Field::Number(match kind {
