@@ -286,7 +286,16 @@ def mock_schemas():
             {"faults": {"type": "array", "items": ref("MockFault")}}, ["faults"]
         ),
         "MockDelivery": delivery,
-        "MockDeliveries": kept_list("deliveries", "MockDelivery"),
+        "MockDeliveries": {
+            **kept_list("deliveries", "MockDelivery"),
+            "properties": {
+                **kept_list("deliveries", "MockDelivery")["properties"],
+                "pending": INT,
+                "overflowed": INT,
+                "nextAfter": NONEMPTY,
+            },
+            "required": ["deliveries", "dropped", "capacity", "pending", "overflowed"],
+        },
         "MockTestEvent": obj({"endpointId": NONEMPTY, "runId": NONEMPTY}, ["endpointId"]),
         "MockTestDeliveries": obj(
             {"success": {"const": True}, "deliveries": {"type": "array", "items": ref("MockDelivery")}},
@@ -631,7 +640,11 @@ def paths():
         "/_mock/webhooks/deliveries": {
             "get": mock("mock_deliveries_list", "Webhook deliveries", answer("MockDeliveries"),
                         [query(n, STRING) for n in ["endpointId", "eventId", "eventType", "runId"]]
-                        + [query("state", {"enum": ["pending", "delivered", "failed", "dropped"]})]),
+                        + [query("state", {"enum": ["pending", "delivered", "failed", "dropped"]}),
+                           query("limit", {"type": "integer", "minimum": 1, "maximum": 1000},
+                                 "Deliveries on a page, 100 by default."),
+                           query("after", {"type": "string", "pattern": "^dlv_[0-9]{1,18}$"},
+                                 "The last delivery of the page before: its `nextAfter`.")]),
             "delete": mock("mock_deliveries_clear", "Forget the deliveries", answer("MockCleared")),
         },
         "/_mock/webhooks/deliveries/{id}": {

@@ -137,6 +137,14 @@ pub struct Config {
           value_name = "DURATION", value_parser = parse_duration)]
     pub webhook_backoff: std::time::Duration,
 
+    /// Most webhook deliveries waiting to be sent (first attempt or retry),
+    /// all endpoints of a sandbox together; past it the oldest waiting one
+    /// is dropped (state `dropped`, with the reason), so receivers that
+    /// never answer cannot make the server hold every event for ever.
+    #[arg(long, env = "EXTEND_MOCK_WEBHOOK_MAX_PENDING", default_value_t = 10_000,
+          value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    pub webhook_max_pending: u32,
+
     /// Send webhooks to any address; by default only to loopback and private
     /// ones (where a test harness listens).
     #[arg(long, env = "EXTEND_MOCK_WEBHOOK_ALLOW_PUBLIC")]

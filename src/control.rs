@@ -443,7 +443,7 @@ fn delivery_filter(raw: Option<&str>) -> Result<impl Fn(&Delivery) -> bool, ApiE
         if !["endpointId", "eventId", "eventType", "runId", "state"].contains(&name.as_ref()) {
             return Err(ApiError::InvalidRequest(format!(
                 "Unknown query parameter `{name}`; deliveries filter by endpointId, eventId, \
-                 eventType, runId and state"
+                 eventType, runId and state, and page with limit and after"
             )));
         }
         if name == "state" && !["pending", "delivered", "failed", "dropped"].contains(&&*value) {
@@ -465,19 +465,71 @@ fn delivery_filter(raw: Option<&str>) -> Result<impl Fn(&Delivery) -> bool, ApiE
     })
 }
 
-/// `GET /_mock/webhooks/deliveries`: every delivery kept, oldest first,
-/// with its attempts.
+/// Deliveries a page of `GET /_mock/webhooks/deliveries` holds unless
+/// `limit` says otherwise, and the most it may say.
+const DELIVERY_PAGE: usize = 100;
+const DELIVERY_PAGE_MAX: usize = 1000;
+
+/// `?limit=` and `?after=dlv_N` of the deliveries list, taken out of the
+/// query before the filters read it.
+fn delivery_page(raw: Option<&str>) -> Result<(usize, u64, String), ApiError> {
+    let mut limit = DELIVERY_PAGE;
+    let mut after = 0;
+    let mut rest = form_urlencoded::Serializer::new(String::new());
+    for (name, value) in form_urlencoded::parse(raw.unwrap_or("").as_bytes()) {
+        match name.as_ref() {
+            "limit" => {
+                limit = value
+                    .parse()
+                    .ok()
+                    .filter(|n| (1..=DELIVERY_PAGE_MAX).contains(n))
+                    .ok_or_else(|| {
+                        ApiError::InvalidRequest(format!(
+                            "Invalid query parameter `limit`: `{value}` is not a whole number \
+                             from 1 to {DELIVERY_PAGE_MAX}"
+                        ))
+                    })?;
+            }
+            "after" => {
+                after = value
+                    .strip_prefix("dlv_")
+                    .and_then(|n| n.parse().ok())
+                    .ok_or_else(|| {
+                        ApiError::InvalidRequest(format!(
+                            "Invalid query parameter `after`: `{value}` is not a delivery id \
+                             (`dlv_` and a number); pass the page's `nextAfter`"
+                        ))
+                    })?;
+            }
+            _ => {
+                rest.append_pair(&name, &value);
+            }
+        }
+    }
+    Ok((limit, after, rest.finish()))
+}
+
+/// `GET /_mock/webhooks/deliveries`: the deliveries kept, oldest first, with
+/// their attempts, a page at a time (`limit`, 100 by default; `after` the
+/// last id of the page before, which `nextAfter` gives).
 async fn list_deliveries(
     Sandbox(state): Sandbox,
     RawQuery(raw): RawQuery,
 ) -> Result<Json<Value>, ApiError> {
-    let keep = delivery_filter(raw.as_deref())?;
-    let (deliveries, dropped) = state.webhooks.list(keep);
-    Ok(Json(json!({
+    let (limit, after, filters) = delivery_page(raw.as_deref())?;
+    let keep = delivery_filter(Some(&filters))?;
+    let (deliveries, more, counts) = state.webhooks.page(keep, after, limit);
+    let mut answer = json!({
         "deliveries": deliveries,
-        "dropped": dropped,
+        "dropped": counts.forgotten,
         "capacity": crate::webhooks::outbox::KEPT,
-    })))
+        "pending": counts.pending,
+        "overflowed": counts.overflowed,
+    });
+    if more && let Some(last) = deliveries.last() {
+        answer["nextAfter"] = json!(last.id);
+    }
+    Ok(Json(answer))
 }
 
 /// One delivery, with the body it sends (`body`, as JSON).

@@ -45,6 +45,45 @@ pub struct JournalEntry {
 /// Largest body a journal entry keeps (of the request, of the answer).
 pub const BODY_KEPT: usize = 64 * 1024;
 
+/// Keys whose values the journal never keeps: a webhook endpoint's signing
+/// secret is shown once, to its maker, and nowhere after (hostile-inputs F7).
+pub const SECRET_KEYS: &[&str] = &["signingSecret"];
+
+/// What is written in place of a secret.
+pub const REDACTED: &str = "[redacted]";
+
+/// `body` with the value of every `SECRET_KEYS` key, at any depth, replaced
+/// by `REDACTED`. A body that names none (almost every one: a byte search
+/// tells) is handed back untouched; one that is not JSON is not kept at all,
+/// since what it hides cannot be found.
+pub fn redact_secrets(body: Bytes) -> Option<Bytes> {
+    let names = SECRET_KEYS
+        .iter()
+        .any(|key| memchr::memmem::find(&body, key.as_bytes()).is_some());
+    if !names {
+        return Some(body);
+    }
+    let mut value: serde_json::Value = serde_json::from_slice(&body).ok()?;
+    redact_value(&mut value);
+    serde_json::to_vec(&value).ok().map(Bytes::from)
+}
+
+fn redact_value(value: &mut serde_json::Value) {
+    match value {
+        serde_json::Value::Object(map) => {
+            for (key, sub) in map.iter_mut() {
+                if SECRET_KEYS.contains(&key.as_str()) {
+                    *sub = serde_json::Value::String(REDACTED.into());
+                } else {
+                    redact_value(sub);
+                }
+            }
+        }
+        serde_json::Value::Array(items) => items.iter_mut().for_each(redact_value),
+        _ => {}
+    }
+}
+
 impl JournalEntry {
     pub fn new(
         method: String,

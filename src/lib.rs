@@ -14,6 +14,7 @@ pub mod healthcheck;
 pub mod http;
 pub mod journal;
 pub mod lifecycle;
+pub mod links;
 pub mod openapi;
 
 pub mod domain;

@@ -43,6 +43,11 @@ pub struct Server {
     /// Turns for reading a large control-plane body, shared by every
     /// sandbox (`--max-large-bodies`): memory is the server's, not a sandbox's.
     pub large_bodies: Arc<tokio::sync::Semaphore>,
+    /// What the demo page marks its own requests with (`x-extend-mock-ui`):
+    /// random per server and written into the page it serves, so only the
+    /// page is exempt from the journal, faults and `--rate-limit`; a test
+    /// client sending the header gets no exemption (hostile-inputs F10).
+    pub ui_key: String,
 }
 
 struct Sandbox {
@@ -89,7 +94,33 @@ impl Server {
             count: AtomicUsize::new(0),
             next: AtomicU64::new(1),
             large_bodies,
+            ui_key: {
+                use rand::RngExt;
+                let key: u128 = rand::rng().random();
+                format!("{key:032x}")
+            },
         }
+    }
+
+    /// The key the demo page marks its requests with: the admin token when
+    /// the server has one (the page asks for it, and nobody without it may
+    /// go unjournaled), else `ui_key`, which the page is served with.
+    pub fn page_key(&self) -> &str {
+        self.default
+            .settings
+            .admin_token
+            .as_deref()
+            .unwrap_or(&self.ui_key)
+    }
+
+    /// Whether a request is the demo page's own: it carries the page's key.
+    pub fn is_ui_request(&self, headers: &HeaderMap) -> bool {
+        let Some(sent) = headers.get(crate::http::envelope::OBSERVER_HEADER) else {
+            return false;
+        };
+        let (sent, key) = (sent.as_bytes(), self.page_key().as_bytes());
+        // Compared in constant time: the key is a secret of sorts.
+        sent.len() == key.len() && sent.iter().zip(key).fold(0, |d, (a, b)| d | (a ^ b)) == 0
     }
 
     /// The sandbox a name means; `default` is the server's own state.
@@ -137,7 +168,9 @@ impl Server {
             .map(|(_, value)| value.into_owned());
         match named {
             None => Ok(Arc::clone(&self.default)),
-            Some(name) => self.get(&name).ok_or(ApiError::SandboxNotFound(name)),
+            Some(name) => self
+                .get(&name)
+                .ok_or_else(crate::routes::files::link_refused),
         }
     }
 
@@ -223,6 +256,7 @@ impl Server {
             .ok_or_else(|| ApiError::SandboxNotFound(name.to_owned()))?;
         self.count.store(sandboxes.len(), Ordering::Release);
         drop(sandboxes);
+        dropped.state.close();
         drop(dropped);
         tracing::info!(sandbox = %name, "sandbox dropped through /_mock/sandboxes");
         Ok(())

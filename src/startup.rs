@@ -197,6 +197,7 @@ async fn serve(config: Config) -> anyhow::Result<()> {
         max_sandboxes: config.max_sandboxes,
         webhook_timeout: config.webhook_timeout,
         webhook_retries: config.webhook_retries,
+        webhook_max_pending: config.webhook_max_pending as usize,
         webhook_backoff: config.webhook_backoff,
         webhook_allow_public: config.webhook_allow_public,
         header_timeout: config.header_timeout,

@@ -2,7 +2,7 @@
 //! for plain memory work, never across an `.await`.
 
 use std::num::NonZeroU32;
-use std::sync::atomic::{AtomicI64, AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 use governor::clock::{Clock, DefaultClock};
@@ -54,6 +54,8 @@ pub struct Settings {
     pub webhook_retries: u32,
     /// The wait before the first retry, doubled for each next (`--webhook-backoff`).
     pub webhook_backoff: std::time::Duration,
+    /// Most deliveries waiting to be sent (`--webhook-max-pending`).
+    pub webhook_max_pending: usize,
     /// Deliver to any address, not only loopback and private ones.
     pub webhook_allow_public: bool,
     /// How long a connection may take to send a request's head, or stay
@@ -80,6 +82,7 @@ impl Default for Settings {
             max_sandboxes: 64,
             webhook_timeout: std::time::Duration::from_secs(10),
             webhook_retries: 5,
+            webhook_max_pending: 10_000,
             webhook_backoff: std::time::Duration::from_secs(1),
             webhook_allow_public: false,
             header_timeout: std::time::Duration::from_secs(30),
@@ -149,6 +152,15 @@ pub struct AppState {
     epoch: AtomicU64,
     /// The sandbox this state is, `None` for the server's own (default) one.
     sandbox: Option<Arc<str>>,
+    /// A random number drawn whenever the state is made or replaced: links
+    /// sign it, so a link outlives neither (see `links`).
+    life: AtomicU64,
+    /// Bytes of uploads being received, counted with the stored files
+    /// against `--max-files-size` (`routes::files`).
+    pub arriving_bytes: AtomicUsize,
+    /// Set when the sandbox is dropped: requests still waiting on one of
+    /// its runs are woken and told (see `Lifecycle::wait_until`).
+    closed: AtomicBool,
     /// Webhook deliveries made and to be made.
     pub webhooks: Outbox,
 }
@@ -169,7 +181,10 @@ impl AppState {
             rules: Mutex::new(Rules::default()),
             epoch: AtomicU64::new(0),
             sandbox: None,
-            webhooks: Outbox::default(),
+            life: AtomicU64::new(rand::rng().random()),
+            closed: AtomicBool::new(false),
+            arriving_bytes: AtomicUsize::new(0),
+            webhooks: Outbox::new(settings.webhook_max_pending),
             settings,
             seed,
             store: RwLock::new(store),
@@ -234,11 +249,28 @@ impl AppState {
         let mut store = self.store_mut();
         *store = next;
         self.epoch.fetch_add(1, Ordering::SeqCst);
+        self.life.store(rand::rng().random(), Ordering::SeqCst);
         self.lifecycle.clear();
         drop(store);
         self.webhooks
             .drop_pending("the state was replaced (reset or new fixtures)");
         self.lifecycle.notify_changed();
+    }
+
+    /// The life of the state the store holds (see `life`).
+    pub fn life(&self) -> u64 {
+        self.life.load(Ordering::SeqCst)
+    }
+
+    /// Marks the sandbox dropped and wakes whoever waits on its runs.
+    pub fn close(&self) {
+        self.closed.store(true, Ordering::SeqCst);
+        self.lifecycle.notify_changed();
+    }
+
+    /// Whether the sandbox was dropped (see `close`).
+    pub fn is_closed(&self) -> bool {
+        self.closed.load(Ordering::SeqCst)
     }
 
     /// Which state the store holds (see `epoch`); read it under the same
@@ -325,6 +357,21 @@ impl AppState {
             id.push(ALPHABET[rng.random_range(0..ALPHABET.len())] as char);
         }
         id
+    }
+
+    /// A secret (a webhook endpoint's signing secret): `prefix` and 32
+    /// characters from the operating system's random source, never from the
+    /// seeded id stream, which another workspace can replay to forge a
+    /// signature (hostile-inputs F5).
+    pub fn new_secret(&self, prefix: &str) -> String {
+        const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+        let mut rng = rand::rng();
+        let mut secret = String::with_capacity(prefix.len() + 32);
+        secret.push_str(prefix);
+        for _ in 0..32 {
+            secret.push(ALPHABET[rng.random_range(0..ALPHABET.len())] as char);
+        }
+        secret
     }
 
     /// Adds runs all-or-nothing (see `Store::add_runs`), under the write lock.

@@ -2,13 +2,17 @@
 //! compiled into the binary (no build step, no CDN), so it works offline and
 //! in the Docker image. It reads and steers the server through the same API
 //! and control plane a test suite uses, marking its own requests with
-//! `x-extend-mock-ui` so they stay out of the journal and the faults.
+//! `x-extend-mock-ui: <the server's ui_key>` so they stay out of the
+//! journal and the faults.
 
-use axum::extract::Path;
+use std::sync::Arc;
+
+use axum::extract::{Path, State};
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 
 use crate::http::error::ApiError;
+use crate::sandboxes::Server;
 
 const PAGE: &str = include_str!("../ui/index.html");
 const SCRIPT: &str = include_str!("../ui/app.js");
@@ -23,7 +27,7 @@ const POLICY: &str = "default-src 'none'; script-src 'self'; style-src 'self'; \
 /// The total size of the page's files, as the README states it.
 pub const ASSET_BYTES: usize = PAGE.len() + SCRIPT.len() + STYLE.len();
 
-fn serve(body: &'static str, content_type: &'static str) -> Response {
+fn serve(body: impl IntoResponse, content_type: &'static str) -> Response {
     let mut response = body.into_response();
     let headers = response.headers_mut();
     headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
@@ -39,8 +43,23 @@ fn serve(body: &'static str, content_type: &'static str) -> Response {
     response
 }
 
-pub async fn page() -> Response {
-    serve(PAGE, "text/html; charset=utf-8")
+/// The page, with the server's `ui_key` in a `<meta>` for the script to
+/// mark its requests with; none with `--admin-token` (the page, which is
+/// served without it, then marks them with the token it asks for).
+pub async fn page(State(server): State<Arc<Server>>) -> Response {
+    let key = match server.default.settings.admin_token {
+        Some(_) => "",
+        None => &server.ui_key,
+    };
+    let marked = PAGE.replacen(
+        "<meta charset=\"utf-8\">",
+        &format!(
+            "<meta charset=\"utf-8\">\n<meta name=\"extend-mock-ui\" content=\"{}\">",
+            key
+        ),
+        1,
+    );
+    serve(marked, "text/html; charset=utf-8")
 }
 
 pub async fn asset(Path(name): Path<String>) -> Response {

@@ -1,13 +1,18 @@
 // The extend-mock demo page. Plain script, no dependencies: it talks to the
 // server it came from through the API (with a workspace key of the chosen
 // sandbox) and the control plane, and marks every request with
-// `x-extend-mock-ui` so the journal shows only the code under demo.
+// `x-extend-mock-ui` (the key the server wrote into the page) so the journal
+// shows only the code under demo.
 // It polls (every POLL_MS, while the tab is visible): each view is one cheap
 // request for a page the server computes, works through any proxy, and needs
 // no server-side stream.
 "use strict";
 
 const POLL_MS = 1500;
+// Only a request carrying the key of the server that served this page (or,
+// when the server has an admin token, that token) is the page's own; anything
+// else is journaled, faulted and rate limited.
+const UI_KEY = document.querySelector('meta[name="extend-mock-ui"]')?.content || "";
 const VERSION = "2026-02-09";
 const $ = (id) => document.getElementById(id);
 
@@ -36,7 +41,7 @@ class Refused extends Error {
 }
 
 async function call(url, options, headers) {
-  const init = { method: options.method || "GET", headers: { "x-extend-mock-ui": "1", ...headers } };
+  const init = { method: options.method || "GET", headers: { "x-extend-mock-ui": state.admin || UI_KEY, ...headers } };
   if (options.body !== undefined) {
     init.headers["content-type"] = "application/json";
     init.body = JSON.stringify(options.body);

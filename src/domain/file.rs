@@ -105,22 +105,53 @@ pub fn detect_type(name: &str, content: &[u8]) -> Option<FileType> {
     }
 }
 
+/// The most pages a file is taken to have, whatever it claims: what is made
+/// per page (a `contents` entry, a parse chunk, a split) stays bounded. A
+/// 49 MiB upload of nothing but `/Type /Page` once claimed 4,670,929 pages
+/// and each read built an object per page (hostile-inputs F2).
+pub const MAX_PAGES: u32 = 2000;
+
 /// Pages: a PDF's page objects counted (`/Type /Page`, not `/Pages`), which
 /// is cheap and right for the PDFs test suites upload; 1 for anything else
 /// or a PDF whose pages cannot be found that way (compressed object streams).
+/// At most `MAX_PAGES`; the count stops there, so a read of the file costs
+/// the same past it.
 pub fn page_count(file_type: Option<FileType>, content: &[u8]) -> u32 {
     if file_type != Some(FileType::Pdf) {
         return 1;
     }
-    let mut pages = 0u32;
+    let mut pages = 0;
     for at in memchr::memmem::find_iter(content, b"/Type") {
         let rest = &content[at + 5..];
         let rest = &rest[rest.iter().take_while(|b| b.is_ascii_whitespace()).count()..];
         if rest.starts_with(b"/Page") && !rest[5..].starts_with(b"s") {
             pages += 1;
+            if pages == MAX_PAGES {
+                break;
+            }
         }
     }
     pages.max(1)
+}
+
+/// The longest file name taken, in bytes: a name goes into a download's
+/// `Content-Disposition` header, which clients refuse past a few KB
+/// (hostile-inputs F12). The same bound as most file systems'.
+pub const MAX_FILE_NAME: usize = 255;
+
+/// A file name as an upload, a run's input or a fixture gives it: at most
+/// `MAX_FILE_NAME` bytes, no control characters.
+pub fn check_file_name(name: &str) -> Result<(), String> {
+    if name.len() > MAX_FILE_NAME {
+        return Err(format!(
+            "is {} bytes long; file names may be at most {MAX_FILE_NAME} bytes",
+            name.len()
+        ));
+    }
+    if name.chars().any(char::is_control) {
+        return Err("must not hold control characters".into());
+    }
+    Ok(())
 }
 
 /// A file in a fixture document: the content as text (`content`) or as
@@ -165,6 +196,15 @@ impl TryFrom<FixtureFile> for StoredFile {
             ),
             (None, None) => Bytes::new(),
         };
+        check_file_name(&f.name).map_err(|e| ("name".to_owned(), e))?;
+        if let Some(pages) = f.page_count
+            && !(1..=MAX_PAGES).contains(&pages)
+        {
+            return Err((
+                "pageCount".into(),
+                format!("{pages} is not from 1 to {MAX_PAGES}, the most pages a file may have"),
+            ));
+        }
         let detected = detect_type(&f.name, &content);
         let file_type = f.file_type.or(detected);
         Ok(StoredFile {

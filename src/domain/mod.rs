@@ -17,12 +17,15 @@ pub use enums::{
     ApiVersion, EndpointStatus, EventType, FileType, KeyScope, ProcessorType, RunSource, RunStatus,
     SortBy, SortDir,
 };
-pub use file::{FixtureFile, StoredFile, detect_type, page_count};
+pub use file::{
+    FixtureFile, MAX_FILE_NAME, MAX_PAGES, StoredFile, check_file_name, detect_type, page_count,
+};
 pub use ids::{MAX_ID_LEN, RunId, check_id};
 pub use paging::{Order, PagedResource, PagingRules, Position};
 pub use processor::{DRAFT, Processor, ProcessorVersion, VersionNumber};
 pub use run::{JsonObject, ProcessorRun, RunDetails, Usage};
 pub use tenancy::{ApiKey, Organization, Workspace};
 pub use webhook::{
-    AdvancedOptions, PayloadFormat, WebhookEndpoint, check_url, host_of, is_local, object_or_null,
+    AdvancedOptions, PayloadFormat, WebhookEndpoint, check_headers, check_url, host_of, is_local,
+    object_or_null,
 };

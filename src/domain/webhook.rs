@@ -107,23 +107,93 @@ impl WebhookEndpoint {
     }
 }
 
-/// An `http`/`https` URL with a host, checked when an endpoint is made or
-/// changed; where it may be sent is checked again on every delivery.
+/// The longest webhook URL taken.
+pub const MAX_URL: usize = 2048;
+
+/// A URL a delivery can be made to, checked when an endpoint is made,
+/// changed or loaded from a fixture: `http://` (deliveries are plain HTTP:
+/// an `https://` endpoint would never be sent to), a host that is a name or
+/// an address as written (no percent-encoding, no IPv6 zone id, no
+/// credentials), a port from 1 to 65535. Where it may be sent is checked
+/// again on every delivery (`is_local`). Hostile-inputs F14 found URLs that
+/// were taken and could never be delivered.
 pub fn check_url(raw: &str) -> Result<(), String> {
-    let rest = raw
-        .strip_prefix("http://")
-        .or_else(|| raw.strip_prefix("https://"))
-        .ok_or("must be an http:// or https:// URL")?;
-    let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
-    let host = host_of(authority);
-    if host.is_empty() {
-        return Err("has no host".into());
+    if raw.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return Err("must not hold spaces or control characters".into());
     }
+    if raw.len() > MAX_URL {
+        return Err(format!("is {} bytes long; at most {MAX_URL}", raw.len()));
+    }
+    let (scheme, rest) = raw.split_once("://").unwrap_or(("", raw));
+    match scheme.to_ascii_lowercase().as_str() {
+        "http" => {}
+        "https" => {
+            return Err(
+                "is https://, and extend-mock delivers webhooks over plain HTTP only, so it \
+                 would never be sent to; register the receiver's http:// URL"
+                    .into(),
+            );
+        }
+        _ => return Err("must be an http:// URL".into()),
+    }
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
     if authority.contains('@') {
         return Err("must not hold credentials (user@host)".into());
     }
-    if raw.chars().any(|c| c.is_whitespace() || c.is_control()) {
-        return Err("must not hold spaces or control characters".into());
+    if authority.contains('%') {
+        return Err("must name its host as written, without percent-encoding or a zone id".into());
+    }
+    if host_of(authority).is_empty() {
+        return Err("has no host".into());
+    }
+    let url = url::Url::parse(raw).map_err(|e| format!("is not a URL a delivery can use: {e}"))?;
+    if url.host().is_none() {
+        return Err("has no host".into());
+    }
+    if url.port() == Some(0) {
+        return Err("port 0 cannot be sent to".into());
+    }
+    Ok(())
+}
+
+/// Headers a delivery sets itself or that frame the message: an endpoint's
+/// `advancedOptions.headers` may not give them.
+const RESERVED_HEADERS: &[&str] = &[
+    "x-extend-request-timestamp",
+    "x-extend-request-signature",
+    "content-type",
+    "content-length",
+    "content-encoding",
+    "transfer-encoding",
+    "host",
+    "connection",
+    "keep-alive",
+    "proxy-connection",
+    "proxy-authenticate",
+    "proxy-authorization",
+    "te",
+    "trailer",
+    "upgrade",
+    "expect",
+];
+
+/// An endpoint's extra headers: valid names and values, none that the
+/// delivery sets itself or that would change how the request is framed.
+/// `Err((header name, reason))`.
+pub fn check_headers(options: &AdvancedOptions) -> Result<(), (String, &'static str)> {
+    for (name, value) in options.headers.iter().flatten() {
+        let fail = |reason| Err((name.clone(), reason));
+        let Ok(parsed) = http::HeaderName::from_bytes(name.as_bytes()) else {
+            return fail("is not a valid header name");
+        };
+        if parsed.as_str().starts_with("x-extend-request-")
+            || RESERVED_HEADERS.contains(&parsed.as_str())
+        {
+            return fail("is set by the delivery itself, or frames the request");
+        }
+        if http::HeaderValue::from_str(value).is_err() {
+            return fail("is not a valid header value");
+        }
     }
     Ok(())
 }
@@ -160,14 +230,22 @@ mod tests {
     #[test]
     fn urls_need_a_scheme_and_a_host() {
         assert!(check_url("http://127.0.0.1:9000/hook").is_ok());
-        assert!(check_url("https://receiver.internal/hook?x=1").is_ok());
+        assert!(check_url("http://receiver.internal/hook?x=1").is_ok());
         assert!(check_url("http://[::1]:80/").is_ok());
-        assert_eq!(
-            check_url("ftp://x/").unwrap_err(),
-            "must be an http:// or https:// URL"
-        );
+        assert!(check_url("HTTP://host.docker.internal:8000/x").is_ok());
+        assert_eq!(check_url("ftp://x/").unwrap_err(), "must be an http:// URL");
         assert_eq!(check_url("http:///path").unwrap_err(), "has no host");
-        assert!(check_url("http://u:p@host/").is_err());
+        for never_sent in [
+            "https://receiver.internal/hook",
+            "http://u:p@host/",
+            "http://127.0.0.1:99999/",
+            "http://127.0.0.1:0/",
+            "http://[fe80::1%25eth0]:80/",
+            "http://a%40b.test/",
+            "http://[::1/",
+        ] {
+            assert!(check_url(never_sent).is_err(), "{never_sent}");
+        }
     }
 
     #[test]

@@ -19,7 +19,7 @@ use crate::faults::{is_control_path, is_steering_call};
 use crate::http::context::{self, CONTEXT, Context, X_REQUEST_ID};
 use crate::http::error::ApiError;
 use crate::http::request_log::{self, RequestLine};
-use crate::journal::{BODY_KEPT, JournalEntry};
+use crate::journal::{BODY_KEPT, JournalEntry, redact_secrets};
 use crate::sandboxes::Server;
 use crate::state::AppState;
 
@@ -58,7 +58,7 @@ pub async fn track(
     let method = request.method().clone();
     let path = request.uri().path().to_owned();
     let api = !is_control_path(&path);
-    let observer = request.headers().contains_key(OBSERVER_HEADER);
+    let observer = server.is_ui_request(request.headers());
     let journaled = !observer && (api || is_steering_call(method.as_str(), &path));
     let query = api
         .then(|| request.uri().query().map(str::to_owned))
@@ -134,8 +134,8 @@ pub async fn track(
         };
         response = kept;
         let mut entry = JournalEntry::new(method.to_string(), path, query, status, id, note, took);
-        entry.request_body = request_body;
-        entry.response_body = response_body;
+        entry.request_body = request_body.and_then(redact_secrets);
+        entry.response_body = response_body.and_then(redact_secrets);
         state.record(entry);
     }
     response

@@ -40,6 +40,12 @@ pub enum ApiError {
     /// 404 for a sandbox a control request or download link names.
     #[error("Sandbox `{0}` not found; GET /_mock/sandboxes lists them")]
     SandboxNotFound(String),
+    /// 404 for a request that waited on a run (`sync: true`) of a sandbox
+    /// that was dropped meanwhile: answered at once, not at the timeout.
+    #[error(
+        "Sandbox `{0}` was dropped while this request waited for its run; the run went with it"
+    )]
+    SandboxDropped(String),
     /// 409: a name already taken (sandboxes).
     #[error("{0}")]
     Conflict(String),
@@ -115,7 +121,8 @@ impl ApiError {
             | ApiError::EndpointNotFound(_)
             | ApiError::DeliveryNotFound(_)
             | ApiError::RequestNotFound(_)
-            | ApiError::SandboxNotFound(_) => StatusCode::NOT_FOUND,
+            | ApiError::SandboxNotFound(_)
+            | ApiError::SandboxDropped(_) => StatusCode::NOT_FOUND,
             ApiError::Conflict(_) => StatusCode::CONFLICT,
             ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,

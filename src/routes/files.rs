@@ -11,13 +11,16 @@ use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Map, Value, json};
 
-use crate::domain::{FileType, PagedResource, Position, StoredFile, Timestamp};
+use crate::domain::{FileType, PagedResource, Position, StoredFile, Timestamp, check_file_name};
 use crate::http::auth::Caller;
 use crate::http::context::Sandbox;
 use crate::http::error::ApiError;
 use crate::http::query::{page_token, parse_file_query};
 use crate::http::wire::catalogue::{write_file_fields, write_file_summary, write_page};
 use crate::http::wire::json;
+use crate::links::LinkScope;
+use crate::state::AppState;
+use std::sync::atomic::Ordering;
 
 const FILE_PREFIX: &str = "file_";
 /// How long a download link works, as the API documents for its own.
@@ -65,11 +68,17 @@ pub async fn upload(
         ))
     })?;
     let limit = state.settings.file_limits.max_file_bytes;
+    let patience = state.settings.header_timeout;
+    // What this upload has received so far counts against the sandbox's
+    // `--max-files-size` together with what is stored, until it is stored
+    // or refused (hostile-inputs F3: 30 stalled uploads once held 1.9 GB
+    // against a 512 MiB limit).
+    let mut arriving = Arriving::new(&state);
     let mut upload: Option<(String, Vec<u8>)> = None;
-    while let Some(mut field) = multipart.next_field().await.map_err(multipart_error)? {
+    while let Some(mut field) = within(patience, multipart.next_field()).await? {
         if field.name() != Some("file") {
             // `password` (for protected PDFs) and anything else: read past it.
-            while field.chunk().await.map_err(multipart_error)?.is_some() {}
+            while within(patience, field.chunk()).await?.is_some() {}
             continue;
         }
         let name = field
@@ -77,13 +86,16 @@ pub async fn upload(
             .filter(|n| !n.trim().is_empty())
             .unwrap_or("upload")
             .to_owned();
+        check_file_name(&name)
+            .map_err(|e| ApiError::InvalidRequest(format!("request body: the file's name {e}")))?;
         let mut content = Vec::new();
-        while let Some(chunk) = field.chunk().await.map_err(multipart_error)? {
+        while let Some(chunk) = within(patience, field.chunk()).await? {
             if content.len() + chunk.len() > limit {
                 return Err(ApiError::TooLarge(format!(
                     "the file is larger than {limit} bytes, the most this server takes (--max-file-size)"
                 )));
             }
+            arriving.add(chunk.len())?;
             content.extend_from_slice(&chunk);
         }
         upload = Some((name, content));
@@ -109,6 +121,60 @@ pub async fn upload(
         .map_err(ApiError::from)?;
     tracing::debug!(key = %caller.key_name, workspace = %caller.workspace_id, file = %id, bytes = size, "uploaded a file");
     Ok(json_response(body))
+}
+
+/// A piece of a multipart body, or a 400 when none comes for `patience`
+/// (`--header-timeout`): a body that stops arriving holds neither the
+/// connection nor the bytes it reserved for ever.
+async fn within<T>(
+    patience: std::time::Duration,
+    next: impl std::future::Future<Output = Result<T, MultipartError>>,
+) -> Result<T, ApiError> {
+    match tokio::time::timeout(patience, next).await {
+        Ok(piece) => piece.map_err(multipart_error),
+        Err(_) => Err(ApiError::InvalidRequest(format!(
+            "request body: nothing arrived for {} s (--header-timeout); an upload must keep \
+             coming",
+            patience.as_secs_f64()
+        ))),
+    }
+}
+
+/// The bytes an upload in progress has reserved in its sandbox's file
+/// budget; given back when it is dropped (stored, refused or abandoned).
+struct Arriving<'a> {
+    state: &'a AppState,
+    bytes: usize,
+}
+
+impl<'a> Arriving<'a> {
+    fn new(state: &'a AppState) -> Self {
+        Arriving { state, bytes: 0 }
+    }
+
+    /// Reserves `more` bytes, or a 413 when the stored files, the uploads
+    /// in progress and these would pass `--max-files-size`.
+    fn add(&mut self, more: usize) -> Result<(), ApiError> {
+        let max = self.state.settings.file_limits.max_total_bytes;
+        let arriving = self.state.arriving_bytes.fetch_add(more, Ordering::SeqCst) + more;
+        self.bytes += more;
+        let stored = self.state.store().total_file_bytes();
+        if stored.saturating_add(arriving) > max {
+            return Err(ApiError::TooLarge(format!(
+                "the server holds {stored} bytes of files and is receiving {arriving}, and takes \
+                 at most {max} in all (--max-files-size); delete files or retry later"
+            )));
+        }
+        Ok(())
+    }
+}
+
+impl Drop for Arriving<'_> {
+    fn drop(&mut self) {
+        self.state
+            .arriving_bytes
+            .fetch_sub(self.bytes, Ordering::SeqCst);
+    }
 }
 
 fn json_response(body: Vec<u8>) -> Response {
@@ -192,13 +258,27 @@ fn base_url(headers: &HeaderMap) -> String {
     format!("{scheme}://{host}")
 }
 
-/// What a download link's signature covers: the file, its sandbox (so a
-/// link cannot be pointed at another one) and the expiry.
-fn link_payload(sandbox: Option<&str>, id: &str, expires: i64) -> String {
-    match sandbox {
-        None => format!("download:{id}:{expires}"),
-        Some(sandbox) => format!("download:{sandbox}:{id}:{expires}"),
+/// What a download link of `file` signs, in this state (see `links`).
+fn link_scope<'a>(state: &'a AppState, file: &'a StoredFile, expires: i64) -> LinkScope<'a> {
+    LinkScope {
+        kind: "download",
+        sandbox: state.sandbox_name(),
+        life: state.life(),
+        workspace_id: &file.workspace_id,
+        id: &file.id,
+        expires,
     }
+}
+
+/// Every link this server did not make, or made for a state, workspace or
+/// file that is gone, gets this one answer: which sandboxes or files exist
+/// is not for a link to tell (hostile-inputs F13).
+pub fn link_refused() -> ApiError {
+    ApiError::Forbidden(
+        "This download link is not valid: it was changed, made by another server, or made \
+         before a reset, or its file is gone; get a new one from GET /files/{id}"
+            .into(),
+    )
 }
 
 pub async fn retrieve(
@@ -219,7 +299,7 @@ pub async fn retrieve(
     let sandbox = state.sandbox_name();
     let signature = state
         .signer
-        .sign_bytes(link_payload(sandbox, &id, expires).as_bytes());
+        .sign_bytes(&link_scope(&state, file, expires).payload());
     let in_sandbox = sandbox.map(|s| format!("sandbox={s}&")).unwrap_or_default();
     let mut body = Vec::with_capacity(512);
     write_file_fields(&mut body, file);
@@ -252,6 +332,35 @@ pub async fn delete(
     Ok(Json(json!({"id": id})))
 }
 
+/// `Content-Disposition: attachment` for any name (RFC 6266): an ASCII
+/// `filename` with anything a quoted string cannot hold replaced, and the
+/// name itself percent-encoded in `filename*` (RFC 8187). A name the header
+/// could not carry once dropped the header, and an HTML file then rendered
+/// on this server's origin (hostile-inputs F9).
+fn attachment(name: &str) -> HeaderValue {
+    let fallback: String = name
+        .chars()
+        .map(|c| match c {
+            ' ' | '!' | '#'..='[' | ']'..='~' => c,
+            _ => '_',
+        })
+        .collect();
+    let mut encoded = String::with_capacity(name.len() * 3);
+    for byte in name.bytes() {
+        match byte {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' => encoded.push(byte as char),
+            b'!' | b'#' | b'$' | b'&' | b'+' | b'-' | b'.' | b'^' | b'_' | b'`' | b'|' | b'~' => {
+                encoded.push(byte as char)
+            }
+            _ => encoded.push_str(&format!("%{byte:02X}")),
+        }
+    }
+    HeaderValue::from_str(&format!(
+        "attachment; filename=\"{fallback}\"; filename*=UTF-8''{encoded}"
+    ))
+    .expect("printable ASCII is a valid header value")
+}
+
 /// The presigned link: no key, as with a real one; the signature (this
 /// server's page secret) and the expiry are the only checks.
 pub async fn download(
@@ -274,26 +383,22 @@ pub async fn download(
                 .into(),
         ));
     };
-    if !state.signer.verify_bytes(
-        link_payload(state.sandbox_name(), &id, expires).as_bytes(),
-        &signature,
-    ) {
-        return Err(ApiError::Forbidden(
-            "This download link was not made by this server, or was changed".into(),
-        ));
-    }
+    let (name, content, kind) = {
+        let store = state.store();
+        let file = store.file_by_id(&id).ok_or_else(link_refused)?;
+        if !state
+            .signer
+            .verify_bytes(&link_scope(&state, file, expires).payload(), &signature)
+        {
+            return Err(link_refused());
+        }
+        (file.name.clone(), file.content.clone(), file.file_type)
+    };
     if Timestamp::now().unix_nanos() / 1_000_000_000 > expires {
         return Err(ApiError::Forbidden(
             "This download link has expired; get a new one from GET /files/{id}".into(),
         ));
     }
-    let (name, content, kind) = {
-        let store = state.store();
-        let file = store
-            .file_by_id(&id)
-            .ok_or_else(|| ApiError::FileNotFound(id.clone()))?;
-        (file.name.clone(), file.content.clone(), file.file_type)
-    };
     let content_type = match kind {
         Some(FileType::Pdf) => "application/pdf",
         Some(FileType::Csv) => "text/csv",
@@ -302,15 +407,19 @@ pub async fn download(
         Some(FileType::Html) => "text/html; charset=utf-8",
         _ => "application/octet-stream",
     };
-    let disposition = format!(
-        "attachment; filename=\"{}\"",
-        name.replace(['"', '\\', '\r', '\n'], "_")
-    );
     let mut response = content.into_response();
     let headers = response.headers_mut();
     headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
-    if let Ok(value) = HeaderValue::from_str(&disposition) {
-        headers.insert(header::CONTENT_DISPOSITION, value);
-    }
+    headers.insert(header::CONTENT_DISPOSITION, attachment(&name));
+    headers.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    // Opened in a browser anyway (a link typed in), an HTML file runs in a
+    // sandbox of its own: no script, no access to this origin's pages.
+    headers.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static("sandbox; default-src 'none'"),
+    );
     Ok(response)
 }

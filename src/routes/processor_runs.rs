@@ -15,7 +15,9 @@ use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use serde_json::Value;
 
-use crate::domain::{DRAFT, JsonObject, ProcessorRun, RunDetails, RunId, RunSource, RunStatus};
+use crate::domain::{
+    DRAFT, JsonObject, ProcessorRun, RunDetails, RunId, RunSource, RunStatus, check_file_name,
+};
 use crate::full_run::check_config;
 use crate::full_run::full_run;
 use crate::http::auth::Caller;
@@ -182,8 +184,21 @@ fn name_from_url(url: &str) -> Option<String> {
     Some(decoded)
 }
 
+/// The most a run's `metadata` may hold, as JSON: the API's documented
+/// 10 KB. It is echoed in every read and webhook of the run.
+pub const MAX_METADATA_BYTES: usize = 10 * 1024;
+
 /// `metadata` as echoed: usage tags kept to `[A-Za-z0-9_-]`, as documented.
 fn clean_metadata(mut metadata: JsonObject) -> Result<JsonObject, ApiError> {
+    let size = serde_json::to_vec(&metadata).map_or(usize::MAX, |json| json.len());
+    if size > MAX_METADATA_BYTES {
+        return Err(invalid_field(
+            "metadata",
+            format!(
+                "is {size} bytes as JSON; a run's metadata may be at most {MAX_METADATA_BYTES}"
+            ),
+        ));
+    }
     if let Some(tags) = metadata.get_mut(USAGE_TAGS) {
         let Some(list) = tags.as_array_mut() else {
             return Err(invalid_field(
@@ -264,7 +279,12 @@ fn plan_run(state: &AppState, workspace_id: &str, request: CreateRun) -> Result<
                         format!("`{url}` is not an http(s) URL with a path"),
                     )
                 })?;
+                let field = match file.file_name {
+                    Some(_) => "file.fileName",
+                    None => "file.fileUrl",
+                };
                 let name = file.file_name.unwrap_or(from_url);
+                check_file_name(&name).map_err(|e| invalid_field(field, e))?;
                 let marker = format!("{url} {name}");
                 (name, None, 1, marker)
             }
@@ -273,6 +293,7 @@ fn plan_run(state: &AppState, workspace_id: &str, request: CreateRun) -> Result<
                     .file(workspace_id, &id)
                     .ok_or_else(|| ApiError::FileNotFound(id.clone()))?;
                 let name = file.file_name.unwrap_or_else(|| stored.name.clone());
+                check_file_name(&name).map_err(|e| invalid_field("file.fileName", e))?;
                 let mut json = Vec::new();
                 write_file_summary(&mut json, stored);
                 let object: JsonObject =
@@ -390,9 +411,14 @@ pub async fn create(
         state
             .lifecycle
             .wait_until(deadline, || {
-                state.store().get(ws, &id).map(|r| r.status) != Ok(RunStatus::Processing)
+                state.is_closed()
+                    || state.store().get(ws, &id).map(|r| r.status) != Ok(RunStatus::Processing)
             })
             .await;
+        if state.is_closed() {
+            let name = state.sandbox_name().unwrap_or(crate::sandboxes::DEFAULT);
+            return Err(ApiError::SandboxDropped(name.to_owned()));
+        }
     }
     full_run_body(&state, ws, &id).map(json_response)
 }

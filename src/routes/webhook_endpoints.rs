@@ -8,20 +8,18 @@ use axum::Json;
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
 use axum::extract::{Path, RawQuery};
-use axum::http::{HeaderName, HeaderValue};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
 use crate::domain::{
     AdvancedOptions, ApiVersion, EndpointStatus, EventType, PagedResource, PayloadFormat, Position,
-    WebhookEndpoint, check_url, object_or_null,
+    WebhookEndpoint, check_headers, check_url, object_or_null,
 };
 use crate::http::auth::Caller;
 use crate::http::body::{invalid_field, json_body, non_empty};
 use crate::http::context::Sandbox;
 use crate::http::error::ApiError;
 use crate::http::query::{page_token, parse_endpoint_query};
-use crate::webhooks::{SIGNATURE_HEADER, TIMESTAMP_HEADER};
 
 const ENDPOINT_PREFIX: &str = "wh_";
 const SECRET_PREFIX: &str = "wss_";
@@ -82,24 +80,9 @@ fn checked_url(url: &str) -> Result<(), ApiError> {
 /// Extra headers must be sendable and must not stand in for the ones the
 /// signature depends on; a signed link for large payloads is not emulated.
 fn checked_options(options: &AdvancedOptions) -> Result<(), ApiError> {
-    for (name, value) in options.headers.iter().flatten() {
-        let field = format!("advancedOptions.headers.{name}");
-        let parsed = HeaderName::from_bytes(name.as_bytes())
-            .map_err(|_| invalid_field(&field, "is not a valid header name"))?;
-        if [
-            TIMESTAMP_HEADER,
-            SIGNATURE_HEADER,
-            "content-type",
-            "content-length",
-            "host",
-        ]
-        .contains(&parsed.as_str())
-        {
-            return Err(invalid_field(&field, "is set by the delivery itself"));
-        }
-        HeaderValue::from_str(value)
-            .map_err(|_| invalid_field(&field, "is not a valid header value"))?;
-    }
+    check_headers(options).map_err(|(name, reason)| {
+        invalid_field(&format!("advancedOptions.headers.{name}"), reason)
+    })?;
     if let Some(payload) = &options.payload
         && payload.format == PayloadFormat::Url
     {
@@ -139,7 +122,7 @@ pub async fn create(
         enabled_events,
         api_version,
         advanced_options: body.advanced_options,
-        signing_secret: state.new_id(SECRET_PREFIX),
+        signing_secret: state.new_secret(SECRET_PREFIX),
         created_at: state.now(),
     };
     let answer = endpoint_json(&endpoint, true);

@@ -42,7 +42,7 @@ use rustc_hash::{FxBuildHasher, FxHashMap};
 use crate::domain::{
     ApiKey, EndpointStatus, JsonObject, KeyScope, Order, Organization, Position, Processor,
     ProcessorRun, ProcessorType, RunDetails, RunId, RunSource, RunStatus, SortBy, SortDir,
-    StoredFile, Timestamp, Usage, WebhookEndpoint, check_url,
+    StoredFile, Timestamp, Usage, WebhookEndpoint, check_headers, check_url,
 };
 use crate::full_run::check_config;
 
@@ -412,6 +412,11 @@ impl Store {
         Ok(())
     }
 
+    /// Bytes of every stored file, all workspaces.
+    pub fn total_file_bytes(&self) -> usize {
+        self.files.total_bytes()
+    }
+
     pub fn file(&self, workspace_id: &str, id: &str) -> Option<&StoredFile> {
         self.files.get(workspace_id, id)
     }
@@ -485,6 +490,11 @@ impl Store {
             ));
         }
         check_url(&endpoint.url).map_err(|reason| invalid("url", reason))?;
+        if let Some(options) = &endpoint.advanced_options {
+            check_headers(options).map_err(|(name, reason)| {
+                invalid(format!("advancedOptions.headers.{name}"), reason)
+            })?;
+        }
         if endpoint.signing_secret.trim().is_empty() {
             return Err(invalid("signingSecret", "must not be empty"));
         }

@@ -804,24 +804,33 @@ async fn the_journal_keeps_small_bodies_and_leaves_the_demo_pages_requests_out()
     let res = app.mock(Method::GET, "/requests/req_nope", None).await;
     assert_error(res, 404, "NOT_FOUND", "req_nope", "unknown request").await;
 
-    // The demo page's requests: not journaled, and they meet no fault.
+    // The demo page's requests (marked with the key the page is served
+    // with): not journaled, and they meet no fault.
     app.mock_ok(Method::DELETE, "/requests", None).await;
-    let fault = json!({"path": "/processor_runs", "status": 503});
+    let fault = json!({"path": "/processor_runs", "status": 503, "count": 2});
     app.mock_ok(Method::POST, "/faults", Some(&fault)).await;
+    let key = app.ui_key().await;
     for _ in 0..3 {
         let res = app
-            .list_with(KEY_A, &[("x-extend-mock-ui", "1")], &[])
+            .list_with(KEY_A, &[("x-extend-mock-ui", key.as_str())], &[])
             .await;
         assert_eq!(res.status(), 200);
     }
     let journal = app.mock_ok(Method::GET, "/requests", None).await;
     assert_eq!(journal["requests"], json!([]));
+    // Anyone else sending the header is a client like any other.
+    let res = app
+        .list_with(KEY_A, &[("x-extend-mock-ui", "1")], &[])
+        .await;
+    assert_eq!(res.status(), 503, "a made-up page key meets the fault");
     let res = app.list(KEY_A, &[]).await;
     assert_eq!(
         res.status(),
         503,
         "the fault was kept for the code under test"
     );
+    let journal = app.mock_ok(Method::GET, "/requests", None).await;
+    assert_eq!(journal["requests"].as_array().unwrap().len(), 2);
 }
 
 /// An answer's body, and the journal's entry for it (by its `x-request-id`).

@@ -79,7 +79,7 @@ async fn upload_read_download_and_delete() {
     assert_eq!(download.headers()["content-type"], "application/pdf");
     assert_eq!(
         download.headers()["content-disposition"],
-        "attachment; filename=\"Invoice 7.pdf\""
+        "attachment; filename=\"Invoice 7.pdf\"; filename*=UTF-8''Invoice%207.pdf"
     );
     assert_eq!(download.bytes().await.unwrap().as_ref(), PDF);
 
@@ -105,7 +105,8 @@ async fn upload_read_download_and_delete() {
     let (status, body) = get_json(&app, KEY_A, &format!("/files/{id}")).await;
     assert_eq!(status, 404);
     assert_eq!(body["message"], format!("File `{id}` not found"));
-    assert_eq!(app.client.get(&url).send().await.unwrap().status(), 404);
+    // The link of a deleted file is refused like any link that is not valid.
+    assert_eq!(app.client.get(&url).send().await.unwrap().status(), 403);
     let (status, _) = get_json(&app, KEY_A, &format!("/files/{id}")).await;
     assert_eq!(status, 404);
     let res = app

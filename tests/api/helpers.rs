@@ -445,6 +445,20 @@ impl TestApp {
         value
     }
 
+    /// The key the demo page marks its own requests with, read from the
+    /// page as a browser gets it.
+    pub async fn ui_key(&self) -> String {
+        let page = self
+            .mock(Method::GET, "/ui", None)
+            .await
+            .text()
+            .await
+            .unwrap();
+        let marker = "<meta name=\"extend-mock-ui\" content=\"";
+        let at = page.find(marker).expect("the page carries its key") + marker.len();
+        page[at..at + page[at..].find('"').unwrap()].to_owned()
+    }
+
     /// The whole state, as `GET /_mock/fixtures` exports it.
     pub async fn state_document(&self) -> Value {
         self.mock_ok(Method::GET, "/fixtures", None).await
@@ -510,6 +524,24 @@ impl TestApp {
     /// An API request that must answer 200, whatever its body's shape.
     pub async fn api_ok_bare(&self, method: Method, key: &str, path: &str) -> Value {
         let res = self.api(method.clone(), key, path, None).await;
+        let status = res.status();
+        let value: Value = res.json().await.unwrap();
+        assert_eq!(status, 200, "{method} {path}: {value}");
+        value
+    }
+}
+
+impl TestApp {
+    /// An API request with a JSON body that must answer 200, whatever its
+    /// body's shape.
+    pub async fn api_ok_bare_with(
+        &self,
+        method: Method,
+        key: &str,
+        path: &str,
+        body: &Value,
+    ) -> Value {
+        let res = self.api(method.clone(), key, path, Some(body)).await;
         let status = res.status();
         let value: Value = res.json().await.unwrap();
         assert_eq!(status, 200, "{method} {path}: {value}");

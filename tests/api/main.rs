@@ -6,6 +6,7 @@ mod control;
 mod errors;
 mod files;
 mod helpers;
+mod hostile;
 mod lifecycle;
 mod limits;
 mod list;
