@@ -25,7 +25,10 @@ pub use configs::{
     DocKind, SCHEMA_KEYWORDS, builtin_config, builtin_for, check_config, derived_config,
 };
 use extraction::Node;
-pub use extraction::{Extraction, Field, LeafNumbers, PAGE_HEIGHT, PAGE_WIDTH, Point};
+pub use extraction::{
+    EXTRA_LEAVES, Extraction, Field, LeafNumbers, MAX_ENUM_CHOICE_BYTES, MAX_ENUM_CHOICES,
+    MAX_PROPERTY_NAME, MAX_SCHEMA_DEPTH, MAX_SCHEMA_NODES, PAGE_HEIGHT, PAGE_WIDTH, Point,
+};
 
 use crate::domain::{JsonObject, ProcessorType, RunStatus, Timestamp, Usage};
 use crate::store::RunView;

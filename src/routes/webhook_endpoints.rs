@@ -22,6 +22,8 @@ use crate::http::error::ApiError;
 use crate::http::query::{page_token, parse_endpoint_query};
 
 const ENDPOINT_PREFIX: &str = "wh_";
+/// Endpoints one workspace may have: every run's end is offered to each.
+pub const MAX_ENDPOINTS: usize = 100;
 const SECRET_PREFIX: &str = "wss_";
 
 /// The API's `WebhookEndpoint`; with `signingSecret` only when made.
@@ -126,7 +128,15 @@ pub async fn create(
         created_at: state.now(),
     };
     let answer = endpoint_json(&endpoint, true);
-    state.change_store(|store| store.add_endpoint(endpoint))?;
+    state.change_store(|store| {
+        if store.endpoints_in(&caller.workspace_id).count() >= MAX_ENDPOINTS {
+            return Err(ApiError::InvalidRequest(format!(
+                "This workspace has {MAX_ENDPOINTS} webhook endpoints, the most extend-mock \
+                 keeps for one workspace; delete one first"
+            )));
+        }
+        store.add_endpoint(endpoint).map_err(ApiError::from)
+    })?;
     tracing::debug!(key = %caller.key_name, workspace = %caller.workspace_id, endpoint = %answer["id"], "made a webhook endpoint");
     Ok(Json(answer))
 }

@@ -544,3 +544,21 @@ async fn metadata_past_the_apis_bound_is_refused() {
     app.api_ok(Method::POST, KEY_A, "/processor_runs", Some(&run))
         .await;
 }
+
+#[tokio::test]
+async fn a_workspace_keeps_at_most_a_hundred_endpoints() {
+    let app = spawn_app(&fixture()).await;
+    let body = json!({"url": "http://127.0.0.1:9/hooks", "name": "n", "enabledEvents": [],
+        "apiVersion": "2026-02-09"});
+    for _ in 0..100 {
+        app.api_ok_bare_with(Method::POST, KEY_A, "/webhook_endpoints", &body)
+            .await;
+    }
+    let message = app
+        .api_err(Method::POST, KEY_A, "/webhook_endpoints", Some(&body), 400)
+        .await;
+    assert!(message.contains("100 webhook endpoints"), "{message}");
+    // Another workspace has its own hundred.
+    app.api_ok_bare_with(Method::POST, KEY_B, "/webhook_endpoints", &body)
+        .await;
+}
