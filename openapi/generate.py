@@ -43,7 +43,22 @@ SDK = {
     "WebhookEndpointCreate": "extend_ai.types.webhook_endpoint_create",
     "WebhookEndpointsListResponse": "extend_ai.webhook_endpoints.types.webhook_endpoints_list_response",
     "WebhookEndpointsDeleteResponse": "extend_ai.webhook_endpoints.types.webhook_endpoints_delete_response",
+    # The current API's extraction family (2026-02-09)
+    "ExtractRunsListResponse": "extend_ai.extract_runs.types.extract_runs_list_response",
+    "ExtractRun": "extend_ai.types.extract_run",
+    "ExtractRunsDeleteResponse": "extend_ai.extract_runs.types.extract_runs_delete_response",
+    "ExtractorsListResponse": "extend_ai.extractors.types.extractors_list_response",
+    "Extractor": "extend_ai.types.extractor",
+    "ExtractorVersionsListResponse": "extend_ai.extractor_versions.types.extractor_versions_list_response",
+    "ExtractorVersion": "extend_ai.types.extractor_version",
 }
+
+# The union branches of a current config (`ExtractRun.config`,
+# `ExtractorVersion.config`). A config is the client's, written back as it
+# was given (less its `type`): its top-level keys stay open, so a config
+# with keys of its own, or a legacy one (`parser`, `fields` with `schema`),
+# still fits a branch.
+CLIENT_CONFIGS = ["ExtractConfigJson", "ExtractConfigLegacy"]
 
 
 def tighten(node):
@@ -70,6 +85,8 @@ def sdk_schemas():
             if schemas.setdefault(def_name, definition) != definition:
                 sys.exit(f"two SDK models define {def_name} differently")
         schemas[name] = tighten(schema)
+    for name in CLIENT_CONFIGS:
+        schemas[name]["additionalProperties"] = True
     return schemas
 
 
@@ -92,12 +109,14 @@ INT = {"type": "integer", "minimum": 0}
 BOOL = {"type": "boolean"}
 ANY_OBJECT = {"type": "object"}
 NULLABLE_STRING = {"type": ["string", "null"]}
+TEXT = {"type": "string", "pattern": "\\S"}
 HTTP_URL = {"type": "string", "pattern": "^https?://[^/?#]+/[^?#]*[^/?#]"}
 _BAD = "\\s\\u0000-\\u001f\\u007f-\\u009f"
 WEBHOOK_URL = {
     "type": "string",
-    "pattern": f"^https?://[^/?#@:\\[\\]{_BAD}]+(:[^/?#@{_BAD}]*)?([/?#][^{_BAD}]*)?$",
-    "description": "http:// or https://, a host, no credentials, spaces or control characters.",
+    "pattern": f"^[hH][tT][tT][pP]://[^/?#@:%\\[\\]{_BAD}]+(:[0-9]{{1,5}})?([/?#][^{_BAD}]*)?$",
+    "description": "http:// (deliveries are plain HTTP), a host as written (no percent-encoding), "
+                   "a port from 1 to 65535, no credentials, spaces or control characters.",
 }
 
 RUN_STATUS = ["PENDING", "PROCESSING", "PROCESSED", "FAILED", "CANCELLED"]
@@ -216,12 +235,16 @@ def mock_schemas():
                     "enum": [
                         "INVALID_REQUEST", "UNAUTHORIZED", "FORBIDDEN", "FILE_TOO_LARGE",
                         "NOT_FOUND", "CONFLICT", "METHOD_NOT_ALLOWED", "RATE_LIMIT_EXCEEDED",
-                        "SERVICE_UNAVAILABLE", "NOT_IMPLEMENTED", "INTERNAL_ERROR",
+                        "SERVICE_UNAVAILABLE", "NOT_IMPLEMENTED", "INTERNAL_ERROR", "TIMEOUT",
                     ]
                 },
                 "message": STRING,
                 "retryable": BOOL,
                 "requestId": STRING,
+                "runId": {
+                    "type": "string",
+                    "description": "A sync call's 504 (`POST /extract`): the run it made, which goes on.",
+                },
             },
             ["success", "error", "code", "message", "retryable", "requestId"],
             description="Every error extend-mock answers, API and control plane alike.",
@@ -387,6 +410,104 @@ def request_schemas():
             extra=True,
             description="`apiVersion` cannot be changed: give it and the answer is 400.",
         ),
+        "CreateExtractRunRequest": extract_run_request(sync=False),
+        "ExtractRequest": extract_run_request(sync=True),
+        "CreateExtractorRequest": {
+            **obj(
+                {
+                    "name": TEXT,
+                    "config": ANY_OBJECT,
+                    "cloneExtractorId": NONEMPTY,
+                    "generate": obj(
+                        {
+                            "files": {
+                                "type": "array",
+                                "items": {
+                                    "type": "object",
+                                    "description": "A sample file: by `url` or by `id` (an uploaded "
+                                    "file's), exactly one of them a string; a string `name` names a "
+                                    "URL's file.",
+                                    "oneOf": [given("url", "string"), given("id", "string")],
+                                },
+                                "minItems": 1,
+                                "maxItems": 5,
+                            },
+                            "instructions": {"description": "Not read: the config is the one of "
+                                             "the document kind the files' names name."},
+                        },
+                        ["files"],
+                        extra=True,
+                    ),
+                },
+                ["name"],
+                extra=True,
+                description="At most one of `config`, `cloneExtractorId` (the draft config of that "
+                "extractor) and `generate` (one inferred from sample files); none: an empty config.",
+            ),
+            "not": {"anyOf": [
+                both(("config", "object"), ("cloneExtractorId", "string")),
+                both(("config", "object"), ("generate", "object")),
+                both(("cloneExtractorId", "string"), ("generate", "object")),
+            ]},
+        },
+        "UpdateExtractorRequest": obj(
+            {"name": TEXT, "config": ANY_OBJECT},
+            extra=True,
+            description="`config` replaces the draft's.",
+        ),
+        "CreateExtractorVersionRequest": obj(
+            {"releaseType": {"enum": ["major", "minor"]}, "description": STRING, "config": ANY_OBJECT},
+            ["releaseType"],
+            extra=True,
+            description="Publishes `config`, or the draft's, as the next major (`2.0`) or minor "
+            "(`1.1`) version.",
+        ),
+    }
+
+
+def extract_run_request(sync):
+    """`POST /extract_runs` (and, less `priority`, the sync `POST /extract`)."""
+    file = nullable({
+        **obj(
+            {"url": HTTP_URL, "id": NONEMPTY, "text": TEXT, "name": STRING},
+            extra=True,
+            description="By `url`, by `id` (an uploaded file's) or as `text` (a `.txt` file): "
+            "exactly one. Other fields (`settings`) are ignored.",
+        ),
+        "oneOf": [given("url", "string"), given("id", "string"), given("text", "string")],
+    })
+    extractor = nullable(obj(
+        {"id": NONEMPTY, "version": STRING, "overrideConfig": ANY_OBJECT},
+        ["id"],
+        extra=True,
+        description="An extractor of the workspace. `version`: `latest` (the default: the newest "
+        "published, else the draft), `draft` or a published number. `overrideConfig`: keys that "
+        "replace the version config's.",
+    ))
+    properties = {
+        "extractor": extractor,
+        "config": ANY_OBJECT,
+        "file": file,
+        "package": {
+            "not": {},
+            "description": "A run over several files: not emulated, answered 501 NOT_IMPLEMENTED.",
+        },
+        "priority": {"type": "integer", "minimum": 1, "maximum": 100},
+        "metadata": {**ANY_OBJECT, "description": "At most 10 KB as JSON."},
+    }
+    if sync:
+        del properties["priority"]
+    return {
+        **obj(
+            properties,
+            ["file"],
+            extra=True,
+            description="One `file`, and `extractor` or an inline `config` (or neither: a config "
+            "inferred from the file's name)."
+            + (" `priority` is ignored." if sync else "")
+            + " Unknown fields are ignored, as the API does.",
+        ),
+        "not": both(("extractor", "object"), ("config", "object")),
     }
 
 
@@ -408,6 +529,11 @@ def nullable(schema, keep=()):
 def given(name, kind):
     """`name` is there and not `null` (serde reads `null` as absent)."""
     return {"required": [name], "properties": {name: {"type": kind}}}
+
+
+def both(*fields):
+    """Every one of `fields` (`(name, kind)`) given: what a body may not have."""
+    return {"allOf": [given(name, kind) for name, kind in fields]}
 
 
 def header(name, schema, required, description):
@@ -466,11 +592,12 @@ def op(op_id, summary, ok, tags, params=(), body=None, status="200", extra_respo
     return operation
 
 
-def api(op_id, summary, schema_name, params=(), body=None, status="200", links=None):
+def api(op_id, summary, schema_name, params=(), body=None, status="200", links=None, extra_responses=None):
     ok = answer(schema_name)
     if links:
         ok["links"] = links
-    operation = op(op_id, summary, ok, [op_id.split("_")[0]], [*API_HEADERS, *params], body, status)
+    operation = op(op_id, summary, ok, [op_id.split("_")[0]], [*API_HEADERS, *params], body, status,
+                   extra_responses)
     operation["security"] = [{"bearer": []}]
     return operation
 
@@ -574,6 +701,7 @@ def paths():
                           [path_param("id")]),
         },
     }
+    out.update(extraction_paths())
     # The same run operations under /v1/, as older SDKs call them.
     for path in ["/processor_runs", "/processor_runs/{id}", "/processor_runs/{id}/cancel"]:
         out["/v1" + path] = {
@@ -707,6 +835,82 @@ def paths():
         },
     })
     return out
+
+
+def extraction_paths():
+    """The current API's extraction family: views of the same runs and
+    processors (an extractor is an EXTRACT processor)."""
+    run_id = path_param("id", "An extract run's id: a run of an extractor, made here or through "
+                        "/processor_runs.")
+    extractor_id = path_param("id", "An extractor's id.")
+    version_id = path_param("versionId", "A version's id, its number (`1.0`), `draft` or `latest`.")
+    link_run = links("$response.body#/id", GetCreatedExtractRun="extractRuns_get",
+                     CancelCreatedExtractRun="extractRuns_cancel", DeleteCreatedExtractRun="extractRuns_delete")
+    link_extractor = {
+        **links("$response.body#/id", GetCreatedExtractor="extractors_get",
+                UpdateCreatedExtractor="extractors_update",
+                ListCreatedExtractorVersions="extractorVersions_list",
+                PublishCreatedExtractorVersion="extractorVersions_create"),
+        "GetCreatedExtractorDraft": {"operationId": "extractorVersions_get",
+                                     "parameters": {"id": "$response.body#/id",
+                                                    "versionId": "$response.body#/draftVersion/id"}},
+    }
+    link_version = {
+        "GetPublishedVersion": {"operationId": "extractorVersions_get",
+                                "parameters": {"id": "$response.body#/extractorId",
+                                               "versionId": "$response.body#/id"}},
+    }
+    package = {"501": answer("Error", "`package`: a run over several files is not emulated")}
+    filters = [
+        query("status", {"enum": RUN_STATUS}),
+        query("extractorId", NONEMPTY),
+        query("batchId", NONEMPTY, "No run is made by a batch here: any batch has none."),
+        query("sourceId", NONEMPTY),
+        query("source", {"enum": RUN_SOURCE}),
+        query("fileNameContains", STRING),
+    ]
+    return {
+        "/extract_runs": {
+            "get": api("extractRuns_list", "List extract runs", "ExtractRunsListResponse", [*filters, *PAGING]),
+            "post": api("extractRuns_create", "Create an extract run", "ExtractRun",
+                        body=json_body("CreateExtractRunRequest"), links=link_run, extra_responses=package),
+        },
+        "/extract_runs/{id}": {
+            "get": api("extractRuns_get", "Get an extract run", "ExtractRun", [run_id]),
+            "delete": api("extractRuns_delete", "Delete an extract run", "ExtractRunsDeleteResponse", [run_id]),
+        },
+        "/extract_runs/{id}/cancel": {
+            "post": api("extractRuns_cancel", "Cancel an extract run", "ExtractRun", [run_id]),
+        },
+        "/extract": {
+            "post": api("extractRuns_extract", "Extract: a run, answered once it has ended", "ExtractRun",
+                        body=json_body("ExtractRequest"), links=link_run, extra_responses={
+                            **package,
+                            "504": answer("Error", "The run did not end within --sync-timeout: it goes "
+                                          "on, and `runId` names it"),
+                        }),
+        },
+        "/extractors": {
+            "get": api("extractors_list", "List extractors", "ExtractorsListResponse", PAGING),
+            "post": api("extractors_create", "Create an extractor", "Extractor",
+                        body=json_body("CreateExtractorRequest"), links=link_extractor),
+        },
+        "/extractors/{id}": {
+            "get": api("extractors_get", "Get an extractor", "Extractor", [extractor_id]),
+            "post": api("extractors_update", "Update an extractor and its draft", "Extractor", [extractor_id],
+                        body=json_body("UpdateExtractorRequest")),
+        },
+        "/extractors/{id}/versions": {
+            "get": api("extractorVersions_list", "List an extractor's versions", "ExtractorVersionsListResponse",
+                       [extractor_id, *PAGING[1:]]),
+            "post": api("extractorVersions_create", "Publish an extractor version", "ExtractorVersion",
+                        [extractor_id], body=json_body("CreateExtractorVersionRequest"), links=link_version),
+        },
+        "/extractors/{id}/versions/{versionId}": {
+            "get": api("extractorVersions_get", "Get an extractor version", "ExtractorVersion",
+                       [extractor_id, version_id]),
+        },
+    }
 
 
 def document():
