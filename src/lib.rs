@@ -6,6 +6,7 @@
 pub mod body_cache;
 pub mod config;
 pub mod control;
+pub mod families;
 pub mod faults;
 pub mod fixtures;
 pub mod full_run;
@@ -126,6 +127,7 @@ pub fn app(
                 .post(routes::webhook_endpoints::update)
                 .delete(routes::webhook_endpoints::delete),
         )
+        .merge(families::router())
         .nest("/_mock", control::router(&server))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
@@ -155,9 +157,6 @@ const NOT_EMULATED: &[&str] = &[
     "edit_templates",
     "evaluation_set_runs",
     "evaluation_sets",
-    "extract",
-    "extract_runs",
-    "extractors",
     "form_detection_runs",
     "parse",
     "parse_runs",

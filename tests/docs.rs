@@ -13,6 +13,9 @@ fn the_readme_quotes_the_examples_verbatim() {
     let readme = read("README.md");
     for example in [
         "examples/curl.sh",
+        "examples/extract.sh",
+        "examples/python/extract_invoice.py",
+        "examples/typescript/extract-invoice.ts",
         "examples/python/list_runs.py",
         "examples/python/test_failed_invoices.py",
         "examples/python/test_run_failure.py",

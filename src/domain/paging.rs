@@ -37,6 +37,15 @@ pub enum PagedResource {
     Processors = 2,
     Files = 3,
     WebhookEndpoints = 4,
+    /// The current API's families: one list of runs and one of processors
+    /// (and their versions) per processor type.
+    ExtractRuns = 5,
+    ClassifyRuns = 6,
+    SplitRuns = 7,
+    Extractors = 8,
+    Classifiers = 9,
+    Splitters = 10,
+    ProcessorVersions = 11,
 }
 
 impl PagedResource {
@@ -45,6 +54,13 @@ impl PagedResource {
         PagedResource::Processors,
         PagedResource::Files,
         PagedResource::WebhookEndpoints,
+        PagedResource::ExtractRuns,
+        PagedResource::ClassifyRuns,
+        PagedResource::SplitRuns,
+        PagedResource::Extractors,
+        PagedResource::Classifiers,
+        PagedResource::Splitters,
+        PagedResource::ProcessorVersions,
     ];
 
     pub fn from_u8(raw: u8) -> Option<Self> {

@@ -24,6 +24,12 @@ pub struct Processor {
     /// Published, oldest first; numbered `1.0`, `1.1`, `2.0`…
     #[serde(default)]
     pub versions: Vec<ProcessorVersion>,
+    /// The workspace's holder of runs made with an inline `config` (no
+    /// extractor, classifier or splitter named): every run belongs to a
+    /// processor, but this one is listed nowhere, and such runs show no
+    /// processor in the current API's objects.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub inline: bool,
 }
 
 /// One version: the draft (`version: "draft"`) or a published one.

@@ -163,6 +163,11 @@ pub const SCHEMA_KEYWORDS: &[&str] = &[
     "maxItems",
     "pattern",
     "$schema",
+    // Extend's own (the SDKs' typed schemas write them): what a field
+    // holds, its display name, its enum values' descriptions.
+    "extend:type",
+    "extend:name",
+    "extend:descriptions",
 ];
 
 const SCHEMA_TYPES: &[&str] = &[

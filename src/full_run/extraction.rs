@@ -37,6 +37,12 @@ pub const MAX_ENUM_CHOICE_BYTES: usize = 256;
 /// (every array with one item): arrays stop growing once they are spent.
 pub const EXTRA_LEAVES: usize = 2000;
 
+/// Extend's own keyword for what a field holds: `date` (a `YYYY-MM-DD`
+/// string), `currency` (`{amount, iso_4217_currency_code}`), `signature`
+/// (`{printed_name, signature_date, is_signed, title_or_role}`). The last two
+/// are objects whose properties the schema lists, and are filled by name.
+pub const EXTEND_TYPE: &str = "extend:type";
+
 /// What to make for one field of the schema.
 #[derive(Debug)]
 pub enum Node {
@@ -80,6 +86,7 @@ pub enum TextKind {
     Person,
     Company,
     Description,
+    Title,
     Other,
 }
 
@@ -107,14 +114,19 @@ impl Node {
     fn compile_field(schema: &Value, name: &str, depth: usize, nodes: &mut usize) -> Node {
         *nodes = nodes.saturating_sub(1);
         if let Some(choices) = schema.get("enum").and_then(Value::as_array) {
+            // The SDKs' typed schemas add `null` to every enum (a field may
+            // be missing from a document); a value is one of the others.
             let fitting: Vec<Value> = choices
                 .iter()
-                .filter(|c| c.to_string().len() <= MAX_ENUM_CHOICE_BYTES)
+                .filter(|c| !c.is_null() && c.to_string().len() <= MAX_ENUM_CHOICE_BYTES)
                 .take(MAX_ENUM_CHOICES)
                 .cloned()
                 .collect();
             if !fitting.is_empty() {
                 return Node::Choice(fitting);
+            }
+            if choices.iter().any(Value::is_null) {
+                return Node::Null;
             }
         }
         if depth > MAX_SCHEMA_DEPTH {
@@ -170,7 +182,8 @@ impl Node {
             "boolean" => Node::Boolean,
             "null" => Node::Null,
             _ => {
-                let is_date = schema.get("format").and_then(Value::as_str) == Some("date");
+                let is_date = schema.get("format").and_then(Value::as_str) == Some("date")
+                    || schema.get(EXTEND_TYPE).and_then(Value::as_str) == Some("date");
                 Node::Text(text_kind(&lower, is_date))
             }
         }
@@ -200,7 +213,11 @@ fn text_kind(name: &str, is_date: bool) -> TextKind {
         TextKind::Address
     } else if has(&["state"]) {
         TextKind::State
+    } else if has(&["title_or_role", "job_title"]) || name == "role" || name.ends_with("_role") {
+        TextKind::Title
     } else if has(&[
+        "printed_name",
+        "signer",
         "employee",
         "recipient",
         "holder",
@@ -288,6 +305,29 @@ impl Field {
             Field::Number(n) => Some(*n),
             Field::Integer(n) => Some(*n as f64),
             _ => None,
+        }
+    }
+
+    /// A money field's amount: a number, or a currency object's `amount`.
+    fn amount(&mut self) -> Option<f64> {
+        match self {
+            Field::Object(_) => self.get_mut("amount").and_then(|a| a.number()),
+            other => other.number(),
+        }
+    }
+
+    /// Sets a money field's amount, keeping its shape: a number stays a
+    /// number, a currency object (`extend:type: currency`) gets its
+    /// `amount`; anything else is left alone.
+    fn set_amount(&mut self, amount: f64) {
+        match self {
+            Field::Number(_) => *self = Field::Number(amount),
+            Field::Object(_) => {
+                if let Some(inner @ Field::Number(_)) = self.get_mut("amount") {
+                    *inner = Field::Number(amount);
+                }
+            }
+            _ => {}
         }
     }
 }
@@ -485,6 +525,15 @@ const DESCRIPTIONS: &[&str] = &[
     "Training workshop",
 ];
 
+const TITLES: &[&str] = &[
+    "Chief Financial Officer",
+    "Accounts Payable Manager",
+    "Authorized Signatory",
+    "Controller",
+    "Operations Director",
+    "Borrower",
+];
+
 /// A string that reads like what the field holds.
 fn text(kind: TextKind, run: &RunView<'_>, rng: &mut ChaCha8Rng) -> Cow<'static, str> {
     let pick = |pool: &'static [String], rng: &mut ChaCha8Rng| {
@@ -518,6 +567,7 @@ fn text(kind: TextKind, run: &RunView<'_>, rng: &mut ChaCha8Rng) -> Cow<'static,
         TextKind::Description => {
             return Cow::Borrowed(DESCRIPTIONS[rng.random_range(0..DESCRIPTIONS.len())]);
         }
+        TextKind::Title => return Cow::Borrowed(TITLES[rng.random_range(0..TITLES.len())]),
         TextKind::Other => format!("Page {} of {}", rng.random_range(1..=3u32), run.file_name),
     })
 }
@@ -573,13 +623,13 @@ fn balance_totals(value: &mut Field) {
                     (Some(q), Some(p)) => {
                         let amount = round(q * p);
                         if let Some(field) = line.get_mut("amount") {
-                            *field = Field::Number(amount);
+                            field.set_amount(amount);
                         }
                         amount
                     }
-                    _ => line
-                        .get_mut("amount")
-                        .and_then(|f| f.number())
+                    _ => ["amount", "price", "total"]
+                        .iter()
+                        .find_map(|key| line.get_mut(key).and_then(|f| f.amount()))
                         .unwrap_or(0.0),
                 };
                 total += amount;
@@ -591,10 +641,10 @@ fn balance_totals(value: &mut Field) {
         return;
     };
     if let Some(field) = value.get_mut("subtotal") {
-        *field = Field::Number(subtotal);
+        field.set_amount(subtotal);
     }
-    let tax = value.get_mut("tax").and_then(|f| f.number()).unwrap_or(0.0);
+    let tax = value.get_mut("tax").and_then(|f| f.amount()).unwrap_or(0.0);
     if let Some(field) = value.get_mut("total") {
-        *field = Field::Number(round(subtotal + tax));
+        field.set_amount(round(subtotal + tax));
     }
 }

@@ -94,6 +94,19 @@ pub fn full_run<'a>(
     processor_type: ProcessorType,
     version_config: Option<&'a Arc<JsonObject>>,
 ) -> FullRun<'a> {
+    full_run_with(run, processor_type, version_config, true)
+}
+
+/// `full_run`, with the output left unmade (`{}`) unless `with_output`:
+/// what a list's summaries need, at a fraction of the cost. Nothing drawn
+/// after the output depends on it (a PROCESSED run draws no failure), so
+/// every other field is the same either way.
+pub fn full_run_with<'a>(
+    run: &RunView<'a>,
+    processor_type: ProcessorType,
+    version_config: Option<&'a Arc<JsonObject>>,
+    with_output: bool,
+) -> FullRun<'a> {
     let pinned = run.details;
     let mut rng = rng_for(run.id);
     let builtin = version_config.and_then(builtin_for);
@@ -111,7 +124,7 @@ pub fn full_run<'a>(
     let (file_id, page_count) = files.first();
     let output = match pinned.and_then(|d| d.output.as_ref()) {
         Some(given) => Output::Given(given),
-        None if run.status != RunStatus::Processed => Output::Empty,
+        None if run.status != RunStatus::Processed || !with_output => Output::Empty,
         None => match processor_type {
             ProcessorType::Extract => {
                 let extraction = match &config {

@@ -31,6 +31,10 @@ pub enum ApiError {
     VersionNotFound(String),
     #[error("File `{0}` not found")]
     FileNotFound(String),
+    /// 404 with its own words (`Extractor `ex_…` not found`): the same
+    /// no-leak rule as runs.
+    #[error("{0}")]
+    Missing(String),
     #[error("Webhook endpoint `{0}` not found")]
     EndpointNotFound(String),
     #[error("Webhook delivery `{0}` not found")]
@@ -58,10 +62,22 @@ pub enum ApiError {
     /// 501: a path of the real API that extend-mock does not emulate.
     #[error(
         "`{method} {path}` is part of the Extend API that extend-mock does not emulate (yet). \
-         Emulated: /processor_runs (list, get, create, cancel, delete), /processors and their \
-         versions, /files, /webhook_endpoints; see the README's Supports"
+         Emulated: /extract_runs, /extract and /extractors (the current API's extraction), \
+         /processor_runs (list, get, create, cancel, delete), /processors and their versions, \
+         /files, /webhook_endpoints; see the README's Supports"
     )]
     NotImplemented { method: String, path: String },
+    /// 504 from a sync call (`POST /extract`…) whose run did not end within
+    /// `--sync-timeout`: the run goes on, and `runId` in the body says which
+    /// to poll (the API's `ApiError.runId`).
+    #[error(
+        "The run did not finish within {seconds} s (--sync-timeout); it goes on: poll it by its \
+         id ({run_id})"
+    )]
+    SyncTimeout { run_id: String, seconds: u64 },
+    /// 501 for a part of a call extend-mock does not emulate (a body field).
+    #[error("{0}")]
+    NotEmulated(String),
     /// 403: a download link that is expired or not signed by this server.
     #[error("{0}")]
     Forbidden(String),
@@ -118,6 +134,7 @@ impl ApiError {
             | ApiError::ProcessorNotFound(_)
             | ApiError::VersionNotFound(_)
             | ApiError::FileNotFound(_)
+            | ApiError::Missing(_)
             | ApiError::EndpointNotFound(_)
             | ApiError::DeliveryNotFound(_)
             | ApiError::RequestNotFound(_)
@@ -126,7 +143,10 @@ impl ApiError {
             ApiError::Conflict(_) => StatusCode::CONFLICT,
             ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
-            ApiError::NotImplemented { .. } => StatusCode::NOT_IMPLEMENTED,
+            ApiError::NotImplemented { .. } | ApiError::NotEmulated(_) => {
+                StatusCode::NOT_IMPLEMENTED
+            }
+            ApiError::SyncTimeout { .. } => StatusCode::GATEWAY_TIMEOUT,
             ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
             ApiError::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
@@ -150,6 +170,7 @@ impl ApiError {
             StatusCode::TOO_MANY_REQUESTS => "RATE_LIMIT_EXCEEDED",
             StatusCode::SERVICE_UNAVAILABLE => "SERVICE_UNAVAILABLE",
             StatusCode::NOT_IMPLEMENTED => "NOT_IMPLEMENTED",
+            StatusCode::GATEWAY_TIMEOUT => "TIMEOUT",
             s if s.is_server_error() => "INTERNAL_ERROR",
             _ => "INVALID_REQUEST",
         }
@@ -157,7 +178,8 @@ impl ApiError {
 
     /// What the API says a client may retry: rate limits and server errors.
     pub fn retryable(&self) -> bool {
-        if matches!(self, ApiError::Unreadable(_)) {
+        // A sync call past its time made its run: retrying makes another.
+        if matches!(self, ApiError::Unreadable(_) | ApiError::SyncTimeout { .. }) {
             return false;
         }
         let status = self.status();
@@ -175,6 +197,10 @@ impl ApiError {
             message: &message,
             retryable: self.retryable(),
             request_id,
+            run_id: match self {
+                ApiError::SyncTimeout { run_id, .. } => Some(run_id),
+                _ => None,
+            },
         })
         .expect("an error body always serializes")
     }
@@ -207,6 +233,8 @@ struct ErrorBody<'a> {
     message: &'a str,
     retryable: bool,
     request_id: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    run_id: Option<&'a str>,
 }
 
 impl IntoResponse for ApiError {

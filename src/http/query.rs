@@ -34,6 +34,12 @@ pub struct ListQuery {
     pub page_size: usize,
     /// Signature, workspace and sort already checked.
     pub after: Option<Position>,
+    /// Which list this is: `/processor_runs` or a family's (its tokens
+    /// are its own).
+    pub resource: PagedResource,
+    /// A family list's `batchId`: no run is made by a batch yet, so any
+    /// value matches nothing.
+    pub batch_id: Option<String>,
 }
 
 fn invalid(name: &str, reason: impl std::fmt::Display) -> ApiError {
@@ -269,6 +275,42 @@ pub fn parse_endpoint_query(
     Ok(EndpointQuery { status, paging })
 }
 
+/// A family's processors (`GET /extractors`: `sortBy` too) or a
+/// processor's versions (`GET /extractors/{id}/versions`: `sortDir` only,
+/// by `createdAt`): the paging parameters alone.
+pub fn parse_catalogue_query(
+    raw: Option<&str>,
+    with_sort_by: bool,
+    resource: PagedResource,
+    workspace_id: &str,
+    signer: &PageSigner,
+    rules: PagingRules,
+) -> Result<Paging, ApiError> {
+    let [sort_by, sort_dir, next_page_token, max_page_size] =
+        collect(raw, &["sortBy", "sortDir", "nextPageToken", "maxPageSize"])?;
+    let mut paging = paging(
+        RawPaging {
+            // Versions are in `createdAt` order only.
+            sort_by: match with_sort_by {
+                true => sort_by,
+                false => Some("createdAt".into()),
+            },
+            sort_dir,
+            next_page_token,
+            max_page_size,
+        },
+        resource,
+        workspace_id,
+        String::new,
+        signer,
+        rules,
+    )?;
+    if !with_sort_by {
+        paging.order.by = SortBy::CreatedAt;
+    }
+    Ok(paging)
+}
+
 /// The token for the page after one that ended at `position`, of any list.
 pub fn page_token(
     signer: &PageSigner,
@@ -343,6 +385,93 @@ pub fn parse_list_query(
         order,
         page_size,
         after,
+        resource: PagedResource::ProcessorRuns,
+        batch_id: None,
+    })
+}
+
+/// A family's run list (`GET /extract_runs`…): the legacy list's filters,
+/// with the processor named as the family names it (`extractorId`) and its
+/// type fixed, plus `batchId`. Fails on the first bad parameter and names it.
+pub fn parse_family_query(
+    raw: Option<&str>,
+    processor_filter: &'static str,
+    processor_type: ProcessorType,
+    resource: PagedResource,
+    workspace_id: &str,
+    signer: &PageSigner,
+    rules: PagingRules,
+) -> Result<ListQuery, ApiError> {
+    let [
+        status,
+        processor_id,
+        batch_id,
+        source_id,
+        source,
+        file_name_contains,
+        sort_by,
+        sort_dir,
+        next_page_token,
+        max_page_size,
+    ] = collect(
+        raw,
+        &[
+            "status",
+            processor_filter,
+            "batchId",
+            "sourceId",
+            "source",
+            "fileNameContains",
+            "sortBy",
+            "sortDir",
+            "nextPageToken",
+            "maxPageSize",
+        ],
+    )?;
+    let id_value = |name: &str, raw: Option<String>| {
+        raw.map(|v| check_id(&v).map(|()| v).map_err(|e| invalid(name, e)))
+            .transpose()
+    };
+    let filters = Filters {
+        status: enum_value("status", status, RunStatus::parse)?,
+        processor_id: id_value(processor_filter, processor_id)?,
+        processor_type: Some(processor_type),
+        source_id: id_value("sourceId", source_id)?,
+        source: enum_value("source", source, RunSource::parse)?,
+        file_name_contains: file_name_contains.map(|v| v.to_lowercase()),
+    };
+    let batch_id = id_value("batchId", batch_id)?;
+    let print = || {
+        let mut print = fingerprint(&filters);
+        if let Some(batch) = &batch_id {
+            print.push_str(&digest(&[(b'b', Some(batch))]));
+        }
+        print
+    };
+    let Paging {
+        order,
+        page_size,
+        after,
+    } = paging(
+        RawPaging {
+            sort_by,
+            sort_dir,
+            next_page_token,
+            max_page_size,
+        },
+        resource,
+        workspace_id,
+        print,
+        signer,
+        rules,
+    )?;
+    Ok(ListQuery {
+        filters,
+        order,
+        page_size,
+        after,
+        resource,
+        batch_id,
     })
 }
 
@@ -423,11 +552,15 @@ pub fn next_page_token(
     query: &ListQuery,
     position: Position,
 ) -> String {
+    let mut filters = fingerprint(&query.filters);
+    if let Some(batch) = &query.batch_id {
+        filters.push_str(&digest(&[(b'b', Some(batch))]));
+    }
     signer.sign(&Cursor {
-        resource: PagedResource::ProcessorRuns,
+        resource: query.resource,
         workspace_id: workspace_id.to_owned(),
         order: query.order,
         position,
-        filters: fingerprint(&query.filters),
+        filters,
     })
 }

@@ -146,27 +146,30 @@ pub async fn delete(
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct CreateRun {
-    processor_id: String,
-    version: Option<String>,
-    file: Option<FileInput>,
-    raw_text: Option<String>,
-    sync: Option<bool>,
+    pub(crate) processor_id: String,
+    pub(crate) version: Option<String>,
+    pub(crate) file: Option<FileInput>,
+    pub(crate) raw_text: Option<String>,
+    /// The name a text input's file gets (the current API's `{text, name}`);
+    /// `raw_text.txt` when none.
+    #[serde(skip)]
+    pub(crate) text_name: Option<String>,
+    pub(crate) sync: Option<bool>,
     /// Checked (a whole number from 1 to 100, as the API documents) and
     /// otherwise unused: nothing here queues.
-    priority: Option<serde_json::Number>,
-    metadata: Option<JsonObject>,
-    config: Option<JsonObject>,
+    pub(crate) priority: Option<serde_json::Number>,
+    pub(crate) metadata: Option<JsonObject>,
+    pub(crate) config: Option<JsonObject>,
 }
 
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct FileInput {
-    file_url: Option<String>,
-    file_id: Option<String>,
-    file_name: Option<String>,
+    pub(crate) file_url: Option<String>,
+    pub(crate) file_id: Option<String>,
+    pub(crate) file_name: Option<String>,
 }
 
-const RUN_PREFIX: &str = "exr_";
 const USAGE_TAGS: &str = "extend:usage_tags";
 
 /// The name a `fileUrl` gives a file: its path's last segment, decoded.
@@ -257,7 +260,12 @@ fn plan_run(state: &AppState, workspace_id: &str, request: CreateRun) -> Result<
             if text.trim().is_empty() {
                 return Err(invalid_field("rawText", "must not be empty"));
             }
-            ("raw_text.txt".to_owned(), None, 1, text)
+            let name = request
+                .text_name
+                .clone()
+                .unwrap_or_else(|| "raw_text.txt".to_owned());
+            check_file_name(&name).map_err(|e| invalid_field("file.name", e))?;
+            (name, None, 1, text)
         }
         (Some(file), None) => match (file.file_url, file.file_id) {
             (Some(_), Some(_)) => {
@@ -314,8 +322,12 @@ fn plan_run(state: &AppState, workspace_id: &str, request: CreateRun) -> Result<
     let metadata = request.metadata.map(clean_metadata).transpose()?;
     let now = state.now();
     let run = ProcessorRun {
-        id: RunId::parse(&state.new_id(RUN_PREFIX))
-            .map_err(|e| ApiError::Internal(anyhow::anyhow!(e)))?,
+        // The prefix of the family that views the run (`exr_`, `clr_`,
+        // `splr_`), through whichever path it is made (SPEC Part 6).
+        id: RunId::parse(
+            &state.new_id(crate::families::object::describe(processor.processor_type).run_prefix),
+        )
+        .map_err(|e| ApiError::Internal(anyhow::anyhow!(e)))?,
         workspace_id: workspace_id.to_owned(),
         status: RunStatus::Processing,
         processor_id: processor.id.clone(),
@@ -373,15 +385,9 @@ fn plan_run(state: &AppState, workspace_id: &str, request: CreateRun) -> Result<
     Ok(Planned { run, end })
 }
 
-/// Creates a run: `PROCESSING` at once, ended by the lifecycle. With
-/// `sync: true`, answers once it has ended (or at `--sync-timeout`).
-pub async fn create(
-    Sandbox(state): Sandbox,
-    caller: Caller,
-    body: Result<axum::body::Bytes, BytesRejection>,
-) -> Result<Response, ApiError> {
-    let request: CreateRun = json_body(body)?;
-    if let Some(priority) = &request.priority {
+/// A run's `priority`: a whole number from 1 to 100, as the API documents.
+pub(crate) fn check_priority(priority: Option<&serde_json::Number>) -> Result<(), ApiError> {
+    if let Some(priority) = priority {
         let whole = priority.as_f64().filter(|p| p.fract() == 0.0);
         if !whole.is_some_and(|p| (1.0..=100.0).contains(&p)) {
             return Err(invalid_field(
@@ -390,9 +396,18 @@ pub async fn create(
             ));
         }
     }
-    let sync = request.sync.unwrap_or(false);
-    let ws = caller.workspace_id.as_str();
-    let Planned { run, end } = plan_run(&state, ws, request)?;
+    Ok(())
+}
+
+/// Plans, stores and schedules a run; its id. Nothing is stored on a
+/// refusal.
+pub(crate) fn start_run(
+    state: &AppState,
+    workspace_id: &str,
+    request: CreateRun,
+) -> Result<String, ApiError> {
+    check_priority(request.priority.as_ref())?;
+    let Planned { run, end } = plan_run(state, workspace_id, request)?;
     let id = run.id.as_str().to_owned();
     state.change_store(|store| {
         store
@@ -401,26 +416,77 @@ pub async fn create(
         if let Some((delay, outcome)) = end {
             state
                 .lifecycle
-                .schedule(state.epoch(), ws, &id, delay, outcome);
+                .schedule(state.epoch(), workspace_id, &id, delay, outcome);
         }
         Ok::<_, ApiError>(())
     })?;
+    Ok(id)
+}
+
+/// Waits until the run is no longer `PROCESSING` or `--sync-timeout`
+/// passes; whether it ended. A sandbox dropped meanwhile answers at once.
+pub(crate) async fn wait_for_end(
+    state: &AppState,
+    workspace_id: &str,
+    id: &str,
+) -> Result<bool, ApiError> {
+    let deadline = tokio::time::Instant::now() + state.settings.sync_timeout;
+    let running =
+        || state.store().get(workspace_id, id).map(|r| r.status) == Ok(RunStatus::Processing);
+    state
+        .lifecycle
+        .wait_until(deadline, || state.is_closed() || !running())
+        .await;
+    if state.is_closed() {
+        let name = state.sandbox_name().unwrap_or(crate::sandboxes::DEFAULT);
+        return Err(ApiError::SandboxDropped(name.to_owned()));
+    }
+    Ok(!running())
+}
+
+/// Creates a run: `PROCESSING` at once, ended by the lifecycle. With
+/// `sync: true`, answers once it has ended (or at `--sync-timeout`).
+pub async fn create(
+    Sandbox(state): Sandbox,
+    caller: Caller,
+    body: Result<axum::body::Bytes, BytesRejection>,
+) -> Result<Response, ApiError> {
+    let request: CreateRun = json_body(body)?;
+    let sync = request.sync.unwrap_or(false);
+    let ws = caller.workspace_id.as_str();
+    let id = start_run(&state, ws, request)?;
     tracing::debug!(key = %caller.key_name, workspace = %ws, run = %id, "created a run");
     if sync {
-        let deadline = tokio::time::Instant::now() + state.settings.sync_timeout;
-        state
-            .lifecycle
-            .wait_until(deadline, || {
-                state.is_closed()
-                    || state.store().get(ws, &id).map(|r| r.status) != Ok(RunStatus::Processing)
-            })
-            .await;
-        if state.is_closed() {
-            let name = state.sandbox_name().unwrap_or(crate::sandboxes::DEFAULT);
-            return Err(ApiError::SandboxDropped(name.to_owned()));
-        }
+        wait_for_end(&state, ws, &id).await?;
     }
     full_run_body(&state, ws, &id).map(json_response)
+}
+
+/// Cancels a `PROCESSING` or `PENDING` run of the workspace (`noun` names
+/// it in the refusal: `Processor run`, `Extract run`).
+pub(crate) fn cancel_run(
+    state: &AppState,
+    workspace_id: &str,
+    id: &str,
+    noun: &str,
+) -> Result<(), ApiError> {
+    state.change_store(|store| {
+        let run = store.get(workspace_id, id).map_err(|e| not_found(e, id))?;
+        if !matches!(run.status, RunStatus::Processing | RunStatus::Pending) {
+            return Err(ApiError::InvalidRequest(format!(
+                "{noun} `{id}` is {}; only a PROCESSING or PENDING run can be cancelled",
+                run.status
+            )));
+        }
+        let change = RunChange {
+            status: Some(RunStatus::Cancelled),
+            updated_at: Some(state.now().max(run.updated_at)),
+            ..RunChange::default()
+        };
+        store
+            .update(workspace_id, id, change)
+            .map_err(|e| not_found(e, id))
+    })
 }
 
 /// Cancels a `PROCESSING` or `PENDING` run: `CANCELLED`, and it never finishes.
@@ -430,21 +496,7 @@ pub async fn cancel(
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
     let ws = caller.workspace_id.as_str();
-    state.change_store(|store| {
-        let run = store.get(ws, &id).map_err(|e| not_found(e, &id))?;
-        if !matches!(run.status, RunStatus::Processing | RunStatus::Pending) {
-            return Err(ApiError::InvalidRequest(format!(
-                "Processor run `{id}` is {}; only a PROCESSING or PENDING run can be cancelled",
-                run.status
-            )));
-        }
-        let change = RunChange {
-            status: Some(RunStatus::Cancelled),
-            updated_at: Some(state.now().max(run.updated_at)),
-            ..RunChange::default()
-        };
-        store.update(ws, &id, change).map_err(|e| not_found(e, &id))
-    })?;
+    cancel_run(&state, ws, &id, "Processor run")?;
     tracing::debug!(key = %caller.key_name, workspace = %ws, run = %id, "cancelled a run");
     full_run_body(&state, ws, &id).map(json_response)
 }

@@ -201,6 +201,7 @@ pub async fn create(
             updated_at: now,
         },
         versions: Vec::new(),
+        inline: false,
     };
     let body = json!({"success": true, "processor": processor_json(&processor)});
     state.change_store(|store| store.add_processor(processor))?;

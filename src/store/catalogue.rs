@@ -133,7 +133,7 @@ impl Catalogue {
         let set = &sets[usize::from(order.by == SortBy::UpdatedAt)];
         let matching = ids_after(set, order.dir, after)
             .filter_map(|id| self.get(workspace_id, id))
-            .filter(|p| processor_type.is_none_or(|t| p.processor_type == t));
+            .filter(|p| !p.inline && processor_type.is_none_or(|t| p.processor_type == t));
         take_page(matching, limit)
     }
 
@@ -315,6 +315,7 @@ impl Catalogue {
             updated_at: run.updated_at,
             draft_version: version.clone(),
             versions: vec![version],
+            inline: false,
         });
         self.derived.push(Some(Derived {
             type_known: run.processor_type.is_some(),

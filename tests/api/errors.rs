@@ -167,9 +167,9 @@ async fn valid_edge_values_are_accepted() {
 async fn paths_of_the_api_that_are_not_emulated_are_501() {
     let app = spawn_app(&fixture()).await;
     for (method, path) in [
-        (reqwest::Method::GET, "/extract_runs"),
-        (reqwest::Method::POST, "/extract_runs"),
-        (reqwest::Method::GET, "/extract_runs/exr_1"),
+        (reqwest::Method::GET, "/classify_runs"),
+        (reqwest::Method::POST, "/split_runs"),
+        (reqwest::Method::GET, "/classify_runs/clr_1"),
         (reqwest::Method::POST, "/v1/workflow_runs"),
         (reqwest::Method::GET, "/webhook_subscriptions"),
         (reqwest::Method::POST, "/parse"),
@@ -197,7 +197,7 @@ async fn paths_of_the_api_that_are_not_emulated_are_501() {
             "{message}"
         );
     }
-    for path in ["/nothing", "/v1extract_runs", "/processor_runs_x"] {
+    for path in ["/nothing", "/v1classify_runs", "/processor_runs_x"] {
         let res = app.client.get(app.url(path)).send().await.unwrap();
         assert_eq!(res.status(), 404, "{path}");
     }

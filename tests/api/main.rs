@@ -4,6 +4,7 @@
 mod auth;
 mod control;
 mod errors;
+mod extract;
 mod files;
 mod helpers;
 mod hostile;
@@ -16,4 +17,5 @@ mod processors;
 mod properties;
 mod runs;
 mod sandboxes;
+mod schemas;
 mod webhooks;

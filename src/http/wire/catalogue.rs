@@ -116,6 +116,7 @@ mod tests {
             updated_at: at("2024-01-02T03:04:05.120Z"),
             draft_version: version("exv_d", "draft"),
             versions: vec![version("exv_1", "1.0"), version("exv_2", "1.1")],
+            inline: false,
         };
         let mut buf = Vec::new();
         write_processor_item(&mut buf, &p);

@@ -1,0 +1,38 @@
+"""The README's current-API examples (examples/extract.sh and
+examples/python/extract_invoice.py) run as they are, against the server."""
+
+import json
+import os
+import subprocess
+import sys
+
+from conftest import MOCK, ROOT
+
+
+def run_example(*command):
+    return subprocess.run(
+        list(command), capture_output=True, text=True, check=True, cwd=ROOT,
+        env={**os.environ, "EXTEND_MOCK_URL": MOCK},
+    ).stdout.splitlines()
+
+
+def test_the_python_extraction_example_runs(builtin):
+    out = run_example(sys.executable, os.path.join("examples", "python", "extract_invoice.py"))
+    assert len(out) == 5, out
+    assert out[0].startswith("run: exr_") and out[0].endswith(" PROCESSED")
+    number, date, *vendor = out[1].removeprefix("invoice: ").split(" ")
+    assert number.startswith("INV-") and len(date) == 10 and vendor
+    amount, currency = out[2].removeprefix("total: ").split(" ")
+    assert float(amount) > 0 and currency == "USD"
+    assert out[3] == "sync: PROCESSED Invoices"
+    # The built-in fixtures' extract runs of ws_acme, and the two just made.
+    assert out[4].startswith("extract runs: ") and int(out[4].split(": ")[1]) >= 2
+
+
+def test_the_curl_extraction_example_runs(builtin):
+    run, listed = (json.loads(line) for line in run_example("sh", os.path.join("examples", "extract.sh")))
+    assert run["object"] == "extract_run" and run["status"] == "PROCESSED"
+    assert run["output"]["value"]["total"]["iso_4217_currency_code"] == "USD"
+    assert isinstance(run["output"]["value"]["invoice_number"], str)
+    assert listed["object"] == "list" and len(listed["data"]) == 5
+    assert all(r["status"] == "PROCESSED" and r["object"] == "extract_run" for r in listed["data"])

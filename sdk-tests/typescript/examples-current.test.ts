@@ -1,0 +1,28 @@
+// The README's current-API TypeScript example (examples/typescript/extract-invoice.ts)
+// runs as it is, against the server.
+import { execFileSync } from "node:child_process";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { beforeEach, expect, test } from "vitest";
+
+const MOCK = process.env.EXTEND_MOCK_URL ?? "http://127.0.0.1:8080";
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
+
+beforeEach(async () => {
+  const res = await fetch(`${MOCK}/_mock/reset`, { method: "POST" });
+  expect(res.ok).toBe(true);
+});
+
+test("the TypeScript extraction example runs", () => {
+  const out = execFileSync("npx", ["tsx", "extract-invoice.ts"], {
+    cwd: join(ROOT, "examples", "typescript"),
+    env: { ...process.env, EXTEND_MOCK_URL: MOCK },
+    encoding: "utf8",
+  }).trim().split("\n");
+  expect(out).toHaveLength(5);
+  expect(out[0]).toMatch(/^run: exr_\S+ PROCESSED$/);
+  expect(out[1]).toMatch(/^invoice: INV-\d+ \d{4}-\d{2}-\d{2} \S/);
+  expect(out[2]).toMatch(/^total: \d+(\.\d+)? USD$/);
+  expect(out[3]).toBe("sync: PROCESSED Invoices");
+  expect(out[4]).toMatch(/^extract runs: \d+$/);
+}, 60_000);

@@ -1,0 +1,132 @@
+//! The current API's run families (2026-02-09): each is a view of the one
+//! store's processor runs of one type, and of the processors of that type.
+//! A family is a description (`Family`): its paths, object names, id
+//! prefixes, the processor type it views and the name its create body gives
+//! the processor reference. The handlers (`runs.rs`, `processors.rs`) and
+//! the object writer (`object.rs`) are written once, for every family.
+//!
+//! So a run made through `/extract_runs` is a processor run, listed, read,
+//! cancelled and deleted through `/processor_runs` too, and the other way
+//! round; an extractor is an EXTRACT processor (SPEC Part 6).
+
+pub mod object;
+pub mod processors;
+pub mod runs;
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::routing::{get, post};
+
+use crate::domain::{PagedResource, ProcessorType};
+use crate::sandboxes::Server;
+
+/// What one family is.
+#[derive(Debug)]
+pub struct Family {
+    /// `extract_runs`: the runs' path segment.
+    pub runs_path: &'static str,
+    /// `extract`: the sync call's path segment.
+    pub sync_path: &'static str,
+    /// `extract_run`: the run object's `object`.
+    pub run_object: &'static str,
+    /// `exr_`: the prefix of runs made through the family.
+    pub run_prefix: &'static str,
+    pub processor_type: ProcessorType,
+    /// `extractor`: the reference's key in a create body, the processor's
+    /// key and `object` in a run, its `object` on its own.
+    pub processor_key: &'static str,
+    /// `extractorVersion`: the version summary's key in a run.
+    pub version_key: &'static str,
+    /// `extractorId`: the list filter, and the version's owner key.
+    pub processor_id_key: &'static str,
+    /// `cloneExtractorId`: the create body's clone field.
+    pub clone_key: &'static str,
+    /// `extractors`: the processors' path segment.
+    pub processors_path: &'static str,
+    /// `ex_` / `exv_`: prefixes of processors and versions made here.
+    pub processor_prefix: &'static str,
+    pub version_prefix: &'static str,
+    pub runs_resource: PagedResource,
+    pub processors_resource: PagedResource,
+    /// Whether its runs may have several files (`package`) and `edits`.
+    pub has_files: bool,
+    /// Whether a file may be given as text.
+    pub takes_text: bool,
+}
+
+pub static EXTRACT: Family = Family {
+    runs_path: "extract_runs",
+    sync_path: "extract",
+    run_object: "extract_run",
+    run_prefix: "exr_",
+    processor_type: ProcessorType::Extract,
+    processor_key: "extractor",
+    version_key: "extractorVersion",
+    processor_id_key: "extractorId",
+    clone_key: "cloneExtractorId",
+    processors_path: "extractors",
+    processor_prefix: "ex_",
+    version_prefix: "exv_",
+    runs_resource: PagedResource::ExtractRuns,
+    processors_resource: PagedResource::Extractors,
+    has_files: true,
+    takes_text: true,
+};
+
+/// The families served; the router is made from these descriptions.
+pub static FAMILIES: &[&Family] = &[&EXTRACT];
+
+/// The family that views runs of this type, if one is served.
+pub fn of_type(processor_type: ProcessorType) -> Option<&'static Family> {
+    FAMILIES
+        .iter()
+        .copied()
+        .find(|f| f.processor_type == processor_type)
+}
+
+/// Every family's routes.
+pub fn router() -> Router<Arc<Server>> {
+    let mut router = Router::new();
+    for &f in FAMILIES {
+        router = router
+            .route(
+                &format!("/{}", f.runs_path),
+                get(move |s, c, q| runs::list(f, s, c, q))
+                    .post(move |s, c, b| runs::create(f, s, c, b)),
+            )
+            .route(
+                &format!("/{}/{{id}}", f.runs_path),
+                get(move |s, c, p| runs::retrieve(f, s, c, p))
+                    .delete(move |s, c, p| runs::delete(f, s, c, p)),
+            )
+            .route(
+                &format!("/{}/{{id}}/cancel", f.runs_path),
+                post(move |s, c, p| runs::cancel(f, s, c, p)),
+            )
+            .route(
+                &format!("/{}", f.sync_path),
+                post(move |s, c, b| runs::create_sync(f, s, c, b)),
+            )
+            .route(
+                &format!("/{}", f.processors_path),
+                get(move |s, c, q| processors::list(f, s, c, q))
+                    .post(move |s, c, b| processors::create(f, s, c, b)),
+            )
+            .route(
+                &format!("/{}/{{id}}", f.processors_path),
+                get(move |s, c, p| processors::retrieve(f, s, c, p))
+                    .post(move |s, c, p, b| processors::update(f, s, c, p, b)),
+            )
+            .route(
+                &format!("/{}/{{id}}/versions", f.processors_path),
+                get(move |s, c, p, q| processors::versions(f, s, c, p, q))
+                    .post(move |s, c, p, b| processors::publish(f, s, c, p, b)),
+            )
+            .route(
+                &format!("/{}/{{id}}/versions/{{version_id}}", f.processors_path),
+                get(move |s, c, p| processors::version(f, s, c, p)),
+            );
+    }
+    router
+}

@@ -1,0 +1,248 @@
+//! The current API's objects, made from the store: a run as the SDK's
+//! `ExtractRun` / `ClassifyRun` / `SplitRun` (and their list summaries),
+//! a processor as `Extractor` / `Classifier` / `Splitter` and a version as
+//! `ExtractorVersion`…. Every key the SDK types declare is written, `null`
+//! where there is nothing. The routes and the webhook events write runs
+//! with `run_object`, so an object is the same wherever it is sent.
+
+use serde_json::{Map, Value, json};
+
+use super::Family;
+use crate::domain::{Processor, ProcessorType, ProcessorVersion, RunStatus, Timestamp};
+use crate::full_run::full_run_with;
+use crate::store::{RunView, Store};
+
+/// The classify and split descriptions: their objects are written (webhook
+/// events already send them) before their routes are served.
+pub static CLASSIFY: Family = Family {
+    runs_path: "classify_runs",
+    sync_path: "classify",
+    run_object: "classify_run",
+    run_prefix: "clr_",
+    processor_type: ProcessorType::Classify,
+    processor_key: "classifier",
+    version_key: "classifierVersion",
+    processor_id_key: "classifierId",
+    clone_key: "cloneClassifierId",
+    processors_path: "classifiers",
+    processor_prefix: "cl_",
+    version_prefix: "clv_",
+    runs_resource: crate::domain::PagedResource::ClassifyRuns,
+    processors_resource: crate::domain::PagedResource::Classifiers,
+    has_files: false,
+    takes_text: true,
+};
+
+pub static SPLIT: Family = Family {
+    runs_path: "split_runs",
+    sync_path: "split",
+    run_object: "split_run",
+    run_prefix: "splr_",
+    processor_type: ProcessorType::Splitter,
+    processor_key: "splitter",
+    version_key: "splitterVersion",
+    processor_id_key: "splitterId",
+    clone_key: "cloneSplitterId",
+    processors_path: "splitters",
+    processor_prefix: "spl_",
+    version_prefix: "splv_",
+    runs_resource: crate::domain::PagedResource::SplitRuns,
+    processors_resource: crate::domain::PagedResource::Splitters,
+    has_files: false,
+    takes_text: false,
+};
+
+/// The description of the family that views runs of `kind`.
+pub fn describe(kind: ProcessorType) -> &'static Family {
+    match kind {
+        ProcessorType::Extract => &super::EXTRACT,
+        ProcessorType::Classify => &CLASSIFY,
+        ProcessorType::Splitter => &SPLIT,
+    }
+}
+
+fn time(t: Timestamp) -> Value {
+    Value::String(t.to_rfc3339())
+}
+
+/// A config as the current API shows it: the legacy one without its `type`.
+pub fn current_config(config: &Map<String, Value>) -> Value {
+    let mut config = config.clone();
+    config.remove("type");
+    Value::Object(config)
+}
+
+/// `ExtractorSummary` and the like.
+pub fn processor_summary(f: &Family, p: &Processor) -> Value {
+    json!({
+        "object": f.processor_key,
+        "id": p.id,
+        "name": p.name,
+        "createdAt": time(p.created_at),
+        "updatedAt": time(p.updated_at),
+    })
+}
+
+/// `ExtractorVersion` (with its config) or `ExtractorVersionSummary`.
+pub fn version_object(f: &Family, p: &Processor, v: &ProcessorVersion, with_config: bool) -> Value {
+    let mut out = Map::new();
+    out.insert(
+        "object".into(),
+        json!(format!("{}_version", f.processor_key)),
+    );
+    out.insert("id".into(), json!(v.id));
+    out.insert("description".into(), json!(v.description));
+    out.insert("version".into(), json!(v.version));
+    if with_config {
+        out.insert("config".into(), current_config(&v.config));
+    }
+    out.insert(f.processor_id_key.into(), json!(p.id));
+    out.insert("createdAt".into(), time(v.created_at));
+    out.insert("createdBy".into(), Value::Null);
+    Value::Object(out)
+}
+
+/// `Extractor`: the summary with its draft version.
+pub fn processor_object(f: &Family, p: &Processor) -> Value {
+    let mut out = processor_summary(f, p);
+    out["draftVersion"] = version_object(f, p, &p.draft_version, true);
+    out
+}
+
+/// A file as `FileSummary` declares it, from the legacy run's file.
+fn file_summary(file: &Value) -> Value {
+    let mut out = Map::new();
+    out.insert("object".into(), json!("file"));
+    for key in ["id", "name", "type", "parentFileId"] {
+        out.insert(key.into(), file.get(key).cloned().unwrap_or(Value::Null));
+    }
+    out.insert(
+        "metadata".into(),
+        file.get("metadata")
+            .filter(|m| m.is_object())
+            .cloned()
+            .unwrap_or_else(|| json!({})),
+    );
+    for key in ["createdAt", "updatedAt"] {
+        out.insert(key.into(), file.get(key).cloned().unwrap_or(Value::Null));
+    }
+    Value::Object(out)
+}
+
+/// The run as its family shows it; `summary` for a list's item (no
+/// outputs, edits or config, and the output is not even made).
+pub fn run_object(store: &Store, workspace_id: &str, run: &RunView<'_>, summary: bool) -> Value {
+    let (kind, config) = store.run_processor(workspace_id, run);
+    let f = describe(kind);
+    let full = full_run_with(run, kind, config, !summary);
+    let Ok(Value::Object(mut legacy)) = serde_json::to_value(&full) else {
+        unreachable!("a full run is a JSON object");
+    };
+    let processor = store
+        .processor(workspace_id, run.processor_id)
+        .filter(|p| !p.inline);
+    let version = processor.and_then(|p| p.version(run.processor_version_id).map(|v| (p, v)));
+    let mut take = |key: &str| legacy.remove(key).unwrap_or(Value::Null);
+    let mut out = Map::new();
+    out.insert("object".into(), json!(f.run_object));
+    out.insert("id".into(), json!(run.id));
+    let output_keys = ["output", "initialOutput", "reviewedOutput"];
+    let mut outputs: Vec<(&str, Value)> = output_keys
+        .iter()
+        .map(|key| {
+            let value = take(key);
+            let empty = value.as_object().is_some_and(Map::is_empty);
+            (*key, if empty { Value::Null } else { value })
+        })
+        .collect();
+    if run.status != RunStatus::Processed {
+        outputs[0].1 = Value::Null;
+    }
+    if kind == ProcessorType::Extract {
+        for (_, output) in &mut outputs {
+            current_citations(output);
+        }
+    }
+    let processor_value = processor.map_or(Value::Null, |p| processor_summary(f, p));
+    let version_value = version.map_or(Value::Null, |(p, v)| version_object(f, p, v, false));
+    let file = match take("files") {
+        Value::Array(files) => files.first().map_or(Value::Null, file_summary),
+        _ => Value::Null,
+    };
+    let config = match take("config") {
+        Value::Object(config) => current_config(&config),
+        other => other,
+    };
+    let edits = take("edits");
+    let url = take("url");
+    let (failure_reason, failure_message, metadata) = (
+        take("failureReason"),
+        take("failureMessage"),
+        take("metadata"),
+    );
+    let (reviewed, edited) = (take("reviewed"), take("edited"));
+    let usage = match run.credits {
+        Some(credits) => json!({ "credits": credits }),
+        None => Value::Null,
+    };
+    // (serde_json's maps keep keys sorted: the order here is no promise.)
+    out.insert("status".into(), json!(run.status.as_str()));
+    out.insert(f.processor_key.into(), processor_value);
+    out.insert(f.version_key.into(), version_value);
+    out.insert("failureReason".into(), failure_reason);
+    out.insert("failureMessage".into(), failure_message);
+    out.insert("metadata".into(), metadata);
+    out.insert("reviewed".into(), reviewed);
+    out.insert("edited".into(), edited);
+    if !summary {
+        for (key, output) in outputs {
+            out.insert(key.into(), output);
+        }
+        out.insert("config".into(), config);
+        if f.has_files {
+            let edits = match edits {
+                Value::Object(edits) if !edits.is_empty() => Value::Object(edits),
+                _ => Value::Null,
+            };
+            out.insert("edits".into(), edits);
+        }
+    }
+    out.insert("file".into(), file);
+    if f.has_files {
+        out.insert("files".into(), Value::Null);
+    }
+    out.insert("parseRunId".into(), Value::Null);
+    out.insert("dashboardUrl".into(), url);
+    out.insert("usage".into(), usage);
+    out.insert("createdAt".into(), time(run.created_at));
+    out.insert("updatedAt".into(), time(run.updated_at));
+    Value::Object(out)
+}
+
+/// The newer families give a citation's page as an object: `{"page": 2,
+/// "pageWidth": 612, "pageHeight": 792}` becomes `{"page": {"number": 2,
+/// "width": 612, "height": 792}}` in every field's metadata.
+fn current_citations(output: &mut Value) {
+    let Some(Value::Object(metadata)) = output.get_mut("metadata") else {
+        return;
+    };
+    for field in metadata.values_mut() {
+        let Some(Value::Array(citations)) = field.get_mut("citations") else {
+            continue;
+        };
+        for citation in citations.iter_mut().filter_map(Value::as_object_mut) {
+            let Some(number) = citation.remove("page") else {
+                continue;
+            };
+            let mut page = Map::new();
+            page.insert("number".into(), number);
+            if let Some(width) = citation.remove("pageWidth") {
+                page.insert("width".into(), width);
+            }
+            if let Some(height) = citation.remove("pageHeight") {
+                page.insert("height".into(), height);
+            }
+            citation.insert("page".into(), Value::Object(page));
+        }
+    }
+}

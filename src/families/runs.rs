@@ -1,0 +1,452 @@
+//! A family's runs: `GET /extract_runs` (summaries, in keyset pages),
+//! `POST /extract_runs`, `GET`/`DELETE /extract_runs/{id}`,
+//! `POST /extract_runs/{id}/cancel` and the sync `POST /extract`, for every
+//! family alike. A create is read here and handed to the legacy create as
+//! the `POST /processor_runs` it amounts to: one lifecycle, one set of
+//! markers, rules and webhooks for both views.
+
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
+use axum::extract::{Path, RawQuery};
+use serde_json::{Value, json};
+use sha2::{Digest, Sha256};
+
+use super::Family;
+use super::object::run_object;
+use crate::domain::{DRAFT, JsonObject, Processor, ProcessorVersion};
+use crate::full_run::builtin_config;
+use crate::http::auth::Caller;
+use crate::http::body::{invalid_field, json_body};
+use crate::http::context::Sandbox;
+use crate::http::error::ApiError;
+use crate::http::query::{next_page_token, parse_family_query};
+use crate::routes::processor_runs::{CreateRun, FileInput, cancel_run, start_run, wait_for_end};
+use crate::state::AppState;
+use crate::store::{PageRequest, StoreError};
+
+/// `Extract run` and the like, for messages.
+fn run_noun(f: &Family) -> String {
+    let mut noun = f.run_object.replace('_', " ");
+    noun[..1].make_ascii_uppercase();
+    noun
+}
+
+/// `Extractor` and the like.
+pub fn processor_noun(f: &Family) -> String {
+    let mut noun = f.processor_key.to_owned();
+    noun[..1].make_ascii_uppercase();
+    noun
+}
+
+/// A run of another family, another workspace, or none: the same 404.
+fn run_not_found(f: &Family, id: &str) -> ApiError {
+    ApiError::Missing(format!("{} `{id}` not found", run_noun(f)))
+}
+
+/// The run's object if it is one of the family's in the workspace.
+fn family_run(
+    f: &Family,
+    state: &AppState,
+    workspace_id: &str,
+    id: &str,
+) -> Result<Value, ApiError> {
+    let store = state.store();
+    let run = store
+        .get(workspace_id, id)
+        .map_err(|_| run_not_found(f, id))?;
+    let (kind, _) = store.run_processor(workspace_id, &run);
+    if kind != f.processor_type {
+        return Err(run_not_found(f, id));
+    }
+    Ok(run_object(&store, workspace_id, &run, false))
+}
+
+/// Checks the run is the family's (the same 404 otherwise).
+fn check_family(
+    f: &Family,
+    state: &AppState,
+    workspace_id: &str,
+    id: &str,
+) -> Result<(), ApiError> {
+    let store = state.store();
+    let run = store
+        .get(workspace_id, id)
+        .map_err(|_| run_not_found(f, id))?;
+    match store.run_processor(workspace_id, &run).0 == f.processor_type {
+        true => Ok(()),
+        false => Err(run_not_found(f, id)),
+    }
+}
+
+pub async fn list(
+    f: &'static Family,
+    Sandbox(state): Sandbox,
+    caller: Caller,
+    RawQuery(raw): RawQuery,
+) -> Result<Json<Value>, ApiError> {
+    let ws = caller.workspace_id.as_str();
+    let query = parse_family_query(
+        raw.as_deref(),
+        f.processor_id_key,
+        f.processor_type,
+        f.runs_resource,
+        ws,
+        &state.signer,
+        state.settings.paging,
+    )?;
+    let store = state.store();
+    let mut data = Vec::new();
+    let mut token = None;
+    // No run is made by a batch yet: a `batchId` matches nothing.
+    if query.batch_id.is_none() {
+        let page = store.page(
+            ws,
+            &PageRequest {
+                filters: &query.filters,
+                order: query.order,
+                after: query.after.as_ref(),
+                limit: query.page_size,
+            },
+        );
+        for view in page.runs() {
+            // A page's views carry no pinned fields; the full view does.
+            if let Ok(run) = store.get(ws, view.id) {
+                data.push(run_object(&store, ws, &run, true));
+            }
+        }
+        if page.has_more
+            && let Some(position) = page.last_position(query.order.by)
+        {
+            token = Some(next_page_token(&state.signer, ws, &query, position));
+        }
+    }
+    let mut answer = json!({"object": "list", "data": data});
+    if let Some(token) = token {
+        answer["nextPageToken"] = json!(token);
+    }
+    Ok(Json(answer))
+}
+
+pub async fn retrieve(
+    f: &'static Family,
+    Sandbox(state): Sandbox,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    family_run(f, &state, &caller.workspace_id, &id).map(Json)
+}
+
+pub async fn cancel(
+    f: &'static Family,
+    Sandbox(state): Sandbox,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    let ws = caller.workspace_id.as_str();
+    check_family(f, &state, ws, &id)?;
+    cancel_run(&state, ws, &id, &run_noun(f)).map_err(|e| match e {
+        ApiError::RunNotFound(_) => run_not_found(f, &id),
+        other => other,
+    })?;
+    tracing::debug!(key = %caller.key_name, workspace = %ws, run = %id, "cancelled a run");
+    family_run(f, &state, ws, &id).map(Json)
+}
+
+/// Deletes for good (a run in progress with it: its end finds nothing).
+pub async fn delete(
+    f: &'static Family,
+    Sandbox(state): Sandbox,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    let ws = caller.workspace_id.as_str();
+    check_family(f, &state, ws, &id)?;
+    state
+        .remove_run(ws, &id)
+        .map_err(|_| run_not_found(f, &id))?;
+    tracing::debug!(key = %caller.key_name, workspace = %ws, run = %id, "deleted a run");
+    Ok(Json(json!({ "id": id })))
+}
+
+/// `POST /extract_runs`: the run, `PROCESSING`, at once.
+pub async fn create(
+    f: &'static Family,
+    Sandbox(state): Sandbox,
+    caller: Caller,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Json<Value>, ApiError> {
+    let ws = caller.workspace_id.as_str();
+    let request = read_create(f, &state, ws, json_body(body)?)?;
+    let id = start_run(&state, ws, request)?;
+    tracing::debug!(key = %caller.key_name, workspace = %ws, run = %id, "created a run");
+    family_run(f, &state, ws, &id).map(Json)
+}
+
+/// `POST /extract`: the same run, answered once it has ended; past
+/// `--sync-timeout` a 504 with its `runId`, the run going on.
+pub async fn create_sync(
+    f: &'static Family,
+    Sandbox(state): Sandbox,
+    caller: Caller,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Json<Value>, ApiError> {
+    let ws = caller.workspace_id.as_str();
+    let mut body: JsonObject = json_body(body)?;
+    // The sync call takes no priority (the SDKs send none).
+    body.remove("priority");
+    let request = read_create(f, &state, ws, body)?;
+    let id = start_run(&state, ws, request)?;
+    tracing::debug!(key = %caller.key_name, workspace = %ws, run = %id, "created a run (sync)");
+    if !wait_for_end(&state, ws, &id).await? {
+        return Err(ApiError::SyncTimeout {
+            run_id: id,
+            seconds: state.settings.sync_timeout.as_secs(),
+        });
+    }
+    family_run(f, &state, ws, &id).map(Json)
+}
+
+/// A body field, `null` read as absent.
+fn field<'a>(body: &'a JsonObject, key: &str) -> Option<&'a Value> {
+    body.get(key).filter(|v| !v.is_null())
+}
+
+fn object_field<'a>(
+    body: &'a JsonObject,
+    key: &str,
+    at: &str,
+) -> Result<Option<&'a JsonObject>, ApiError> {
+    match field(body, key) {
+        None => Ok(None),
+        Some(Value::Object(object)) => Ok(Some(object)),
+        Some(_) => Err(invalid_field(at, "must be an object")),
+    }
+}
+
+fn string_field(body: &JsonObject, key: &str, at: &str) -> Result<Option<String>, ApiError> {
+    match field(body, key) {
+        None => Ok(None),
+        Some(Value::String(text)) => Ok(Some(text.clone())),
+        Some(_) => Err(invalid_field(at, "must be a string")),
+    }
+}
+
+/// The family's create body as the legacy create it amounts to: the file
+/// (by `url`, `id` or `text`), the processor (a reference with its
+/// `version` and `overrideConfig`, an inline `config`, or neither: a config
+/// inferred from the file's name), `metadata`, `priority`.
+fn read_create(
+    f: &Family,
+    state: &AppState,
+    workspace_id: &str,
+    body: JsonObject,
+) -> Result<CreateRun, ApiError> {
+    let reference = object_field(&body, f.processor_key, f.processor_key)?;
+    let config = object_field(&body, "config", "config")?;
+    let file = object_field(&body, "file", "file")?;
+    let package = field(&body, "package");
+    if reference.is_some() && config.is_some() {
+        return Err(invalid_field(
+            "config",
+            format!("give `{}` or `config`, not both", f.processor_key),
+        ));
+    }
+    let file = match (file, package) {
+        (Some(_), Some(_)) => {
+            return Err(invalid_field("file", "give `file` or `package`, not both"));
+        }
+        (None, None) if f.has_files => {
+            return Err(invalid_field(
+                "file",
+                "one of `file` or `package` is required",
+            ));
+        }
+        (None, None) => return Err(invalid_field("file", "is required")),
+        (None, Some(_)) if f.has_files => {
+            return Err(ApiError::NotEmulated(format!(
+                "`package` (a run over several files) is not emulated yet; give one `file`. \
+                 extend-mock answers {} runs of one file",
+                f.run_object
+            )));
+        }
+        (None, Some(_)) => return Err(invalid_field("package", "is not taken by this call")),
+        (Some(file), None) => file,
+    };
+    let url = string_field(file, "url", "file.url")?;
+    let id = string_field(file, "id", "file.id")?;
+    let text = string_field(file, "text", "file.text")?;
+    let name = string_field(file, "name", "file.name")?;
+    let given = [url.is_some(), id.is_some(), text.is_some()];
+    let allowed = if f.takes_text {
+        "`url`, `id` or `text`"
+    } else {
+        "`url` or `id`"
+    };
+    if given.iter().filter(|g| **g).count() != 1 {
+        return Err(invalid_field(
+            "file",
+            format!("give exactly one of {allowed}"),
+        ));
+    }
+    if text.is_some() && !f.takes_text {
+        return Err(invalid_field(
+            "file.text",
+            format!("is not taken here; give {allowed}"),
+        ));
+    }
+    if let Some(text) = &text
+        && text.trim().is_empty()
+    {
+        return Err(invalid_field("file.text", "must not be empty"));
+    }
+    // What a config is inferred from when none is given: the file's name
+    // (or a text's first words).
+    let known_name = match (&url, &id, &text) {
+        (_, Some(id), _) => state.store().file(workspace_id, id).map(|f| f.name.clone()),
+        _ => None,
+    };
+    let hint = name
+        .clone()
+        .or(known_name)
+        .or_else(|| url.clone())
+        .or_else(|| text.as_ref().map(|t| t.chars().take(200).collect()))
+        .unwrap_or_default();
+    let metadata = match field(&body, "metadata") {
+        None => None,
+        Some(Value::Object(m)) => Some(m.clone()),
+        Some(_) => return Err(invalid_field("metadata", "must be an object")),
+    };
+    let priority = match field(&body, "priority") {
+        None => None,
+        Some(Value::Number(n)) => Some(n.clone()),
+        Some(other) => {
+            return Err(invalid_field(
+                "priority",
+                format!("`{other}` is not a whole number from 1 to 100"),
+            ));
+        }
+    };
+    let kind = f.processor_type;
+    let (processor_id, version, config) = match (reference, config) {
+        (Some(reference), None) => {
+            let id = string_field(reference, "id", &format!("{}.id", f.processor_key))?
+                .ok_or_else(|| invalid_field(&format!("{}.id", f.processor_key), "is required"))?;
+            let version = string_field(
+                reference,
+                "version",
+                &format!("{}.version", f.processor_key),
+            )?;
+            let at = format!("{}.overrideConfig", f.processor_key);
+            let override_config = object_field(reference, "overrideConfig", &at)?;
+            let store = state.store();
+            let processor = store
+                .processor(workspace_id, &id)
+                .filter(|p| !p.inline && p.processor_type == kind)
+                .ok_or_else(|| {
+                    ApiError::Missing(format!("{} `{id}` not found", processor_noun(f)))
+                })?;
+            let chosen = resolve_version(f, processor, version.as_deref())?;
+            // The legacy create reads numbers and `draft`; a version may be
+            // named by its id here too.
+            let version = Some(chosen.version.clone());
+            let config = override_config.map(|o| {
+                let mut merged = JsonObject::clone(&chosen.config);
+                for (key, value) in o {
+                    merged.insert(key.clone(), value.clone());
+                }
+                merged.insert("type".into(), json!(kind.as_str()));
+                merged
+            });
+            (id, version, config)
+        }
+        (None, Some(config)) => {
+            let mut config = config.clone();
+            config.insert("type".into(), json!(kind.as_str()));
+            (inline_processor(f, state, workspace_id), None, Some(config))
+        }
+        (None, None) => {
+            let config = JsonObject::clone(&builtin_config(&hint, kind));
+            (inline_processor(f, state, workspace_id), None, Some(config))
+        }
+        (Some(_), Some(_)) => unreachable!("refused above"),
+    };
+    Ok(CreateRun {
+        processor_id,
+        version,
+        file: (url.is_some() || id.is_some()).then(|| FileInput {
+            file_url: url,
+            file_id: id,
+            file_name: name.clone(),
+        }),
+        raw_text: text,
+        text_name: name,
+        sync: None,
+        priority,
+        metadata,
+        config,
+    })
+}
+
+/// A reference's `version`: omitted or `latest` is the newest published
+/// (else the draft), `draft`, or a published number.
+pub fn resolve_version<'p>(
+    f: &Family,
+    processor: &'p Processor,
+    version: Option<&str>,
+) -> Result<&'p ProcessorVersion, ApiError> {
+    match version {
+        None | Some("latest") => Ok(processor.latest().unwrap_or(&processor.draft_version)),
+        Some(DRAFT) => Ok(&processor.draft_version),
+        Some(number) => processor
+            .versions
+            .iter()
+            .find(|v| v.version == number || v.id == number)
+            .ok_or_else(|| {
+                ApiError::Missing(format!(
+                    "{} version `{number}` not found",
+                    processor_noun(f)
+                ))
+            }),
+    }
+}
+
+/// The workspace's holder of inline-config runs (see `Processor::inline`),
+/// made on first use; its id.
+fn inline_processor(f: &Family, state: &AppState, workspace_id: &str) -> String {
+    let mut digest = Sha256::new();
+    digest.update(workspace_id.as_bytes());
+    digest.update([0]);
+    digest.update(f.run_object.as_bytes());
+    let hash = digest.finalize();
+    let tail: String = hash[..8].iter().map(|b| format!("{b:02x}")).collect();
+    let id = format!("{}inline_{tail}", f.processor_prefix);
+    if state.store().processor(workspace_id, &id).is_some() {
+        return id;
+    }
+    let now = state.now();
+    let processor = Processor {
+        id: id.clone(),
+        workspace_id: workspace_id.to_owned(),
+        name: "Inline config".into(),
+        processor_type: f.processor_type,
+        created_at: now,
+        updated_at: now,
+        draft_version: ProcessorVersion {
+            id: format!("{}inline_{tail}", f.version_prefix),
+            version: DRAFT.into(),
+            description: None,
+            config: builtin_config("", f.processor_type),
+            created_at: now,
+            updated_at: now,
+        },
+        versions: Vec::new(),
+        inline: true,
+    };
+    // Another request may have made it meanwhile: that one is as good.
+    let _ = state.change_store(|store| match store.add_processor(processor) {
+        Err(StoreError::Invalid { .. }) | Ok(()) => Ok::<_, StoreError>(()),
+        Err(other) => Err(other),
+    });
+    id
+}

@@ -1,0 +1,188 @@
+//! For random schemas in the shape the SDKs' typed helpers send (every
+//! property required, optional ones `["T", "null"]`, enums with `null`,
+//! nested objects and arrays, Extend's `currency`, `date` and `signature`),
+//! a PROCESSED run's derived `output.value` validates against the schema
+//! with a real JSON Schema validator, and `output.metadata` has one entry
+//! per leaf. Straight through the library: no server needed.
+
+use std::sync::Arc;
+
+use extend_mock::domain::{JsonObject, ProcessorType, RunSource, RunStatus, Timestamp};
+use extend_mock::full_run::{Output, full_run};
+use extend_mock::store::RunView;
+use proptest::prelude::*;
+use serde_json::{Value, json};
+
+const NAMES: &[&str] = &[
+    "invoice_number",
+    "total",
+    "amount",
+    "due_date",
+    "vendor_name",
+    "employee_name",
+    "quantity",
+    "tax_rate",
+    "description",
+    "notes",
+    "state",
+    "account_number",
+    "year",
+    "count",
+    "is_paid",
+    "line_items",
+    "address",
+];
+
+fn currency() -> Value {
+    json!({"type": "object", "extend:type": "currency",
+        "properties": {"amount": {"type": ["number", "null"]},
+                       "iso_4217_currency_code": {"type": ["string", "null"]}},
+        "required": ["amount", "iso_4217_currency_code"], "additionalProperties": false})
+}
+
+fn signature() -> Value {
+    json!({"type": "object", "extend:type": "signature", "properties": {
+        "printed_name": {"type": ["string", "null"]},
+        "signature_date": {"type": ["string", "null"], "extend:type": "date"},
+        "is_signed": {"type": ["boolean", "null"]},
+        "title_or_role": {"type": ["string", "null"]}},
+        "required": ["printed_name", "signature_date", "is_signed", "title_or_role"],
+        "additionalProperties": false})
+}
+
+/// A leaf as the typed helper writes it; `in_array` leaves are not nullable.
+fn leaf(in_array: bool) -> impl Strategy<Value = Value> {
+    let nullable = |t: &str| {
+        if in_array {
+            json!({"type": t})
+        } else {
+            json!({"type": [t, "null"]})
+        }
+    };
+    prop_oneof![
+        Just(nullable("string")),
+        Just(nullable("integer")),
+        Just(nullable("number")),
+        Just(nullable("boolean")),
+        Just(if in_array {
+            json!({"type": "string", "extend:type": "date"})
+        } else {
+            json!({"type": ["string", "null"], "extend:type": "date"})
+        }),
+        Just(currency()),
+        Just(signature()),
+        proptest::collection::vec("[a-z]{1,8}", 1..4).prop_map(move |choices| {
+            let mut values: Vec<Value> = choices.into_iter().map(Value::from).collect();
+            values.dedup();
+            if !in_array {
+                values.push(Value::Null);
+            }
+            json!({ "enum": values })
+        }),
+    ]
+}
+
+fn object(properties: Vec<(usize, Value)>) -> Value {
+    let mut map = serde_json::Map::new();
+    for (i, (name, schema)) in properties.into_iter().enumerate() {
+        // Names repeat in a draw; a suffix keeps them apart. The first
+        // keeps its own name, so names the output maker treats apart
+        // (`total`, `line_items`, `amount`) meet every shape.
+        let bare = NAMES[name % NAMES.len()];
+        let key = match map.contains_key(bare) {
+            true => format!("{bare}_{i}"),
+            false => bare.to_owned(),
+        };
+        map.insert(key, schema);
+    }
+    let required: Vec<Value> = map.keys().cloned().map(Value::from).collect();
+    json!({"type": "object", "properties": map, "required": required,
+        "additionalProperties": false})
+}
+
+fn schema() -> impl Strategy<Value = Value> {
+    let field = leaf(false).prop_recursive(3, 24, 4, |inner| {
+        prop_oneof![
+            proptest::collection::vec((any::<usize>(), inner.clone()), 1..4).prop_map(object),
+            prop_oneof![
+                leaf(true),
+                proptest::collection::vec((any::<usize>(), inner), 1..3).prop_map(object),
+            ]
+            .prop_map(|items| json!({"type": "array", "items": items})),
+        ]
+    });
+    proptest::collection::vec((any::<usize>(), field), 1..6).prop_map(object)
+}
+
+fn leaf_paths(value: &Value, path: String, out: &mut Vec<String>) {
+    match value {
+        Value::Object(map) => {
+            for (key, sub) in map {
+                let next = if path.is_empty() {
+                    key.clone()
+                } else {
+                    format!("{path}.{key}")
+                };
+                leaf_paths(sub, next, out);
+            }
+        }
+        Value::Array(items) => {
+            for (i, sub) in items.iter().enumerate() {
+                leaf_paths(sub, format!("{path}[{i}]"), out);
+            }
+        }
+        _ => out.push(path),
+    }
+}
+
+fn derived_output(schema: &Value, seed: u64) -> Value {
+    let mut config = JsonObject::new();
+    config.insert("type".into(), "EXTRACT".into());
+    config.insert("schema".into(), schema.clone());
+    extend_mock::full_run::check_config(ProcessorType::Extract, &config)
+        .unwrap_or_else(|e| panic!("the checker refuses a typed schema: {e:?}"));
+    let config = Arc::new(config);
+    let id = format!("exr_prop{seed}");
+    let at = Timestamp::from_unix_nanos(1_700_000_000_000_000_000);
+    let run = RunView {
+        id: &id,
+        workspace_id: "ws",
+        status: RunStatus::Processed,
+        processor_id: "ex_p",
+        processor_name: "Property Extractor",
+        processor_version_id: "exv_p",
+        processor_type: Some(ProcessorType::Extract),
+        source: RunSource::Api,
+        source_id: None,
+        file_name: "doc.pdf",
+        created_at: at,
+        updated_at: at,
+        created_nanos: at.unix_nanos(),
+        updated_nanos: at.unix_nanos(),
+        credits: Some(1.0),
+        details: None,
+    };
+    let full = full_run(&run, ProcessorType::Extract, Some(&config));
+    assert!(matches!(full.output, Output::Extraction(_)));
+    serde_json::to_value(&full).unwrap()["output"].clone()
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
+
+    #[test]
+    fn a_derived_output_fits_any_typed_schema(schema in schema(), seed in 0u64..1000) {
+        let output = derived_output(&schema, seed);
+        let value = &output["value"];
+        let validator = jsonschema::validator_for(&schema).unwrap();
+        let errors: Vec<String> = validator.iter_errors(value).map(|e| e.to_string()).collect();
+        prop_assert!(errors.is_empty(), "{:?}\nvalue {}\nschema {}", errors, value, schema);
+        let mut paths = Vec::new();
+        leaf_paths(value, String::new(), &mut paths);
+        let metadata = output["metadata"].as_object().unwrap();
+        prop_assert_eq!(metadata.len(), paths.len());
+        for path in &paths {
+            prop_assert!(metadata.contains_key(path), "no metadata for {}", path);
+        }
+    }
+}
