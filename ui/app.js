@@ -9,6 +9,12 @@
 "use strict";
 
 const POLL_MS = 1500;
+// Which current-API family views a run of each type, and where it is read.
+const FAMILIES = {
+  EXTRACT: { object: "extract_run", path: "/extract_runs" },
+  CLASSIFY: { object: "classify_run", path: null },
+  SPLITTER: { object: "split_run", path: null },
+};
 // Only a request carrying the key of the server that served this page (or,
 // when the server has an admin token, that token) is the page's own; anything
 // else is journaled, faulted and rate limited.
@@ -226,10 +232,13 @@ async function showRun() {
     throw e;
   }
   const summary = state.runs.find((r) => r.id === id) || {};
+  // The current API's family of the run: one store, two views.
+  const family = FAMILIES[run.type] || FAMILIES.EXTRACT;
   const facts = [
     ["Run", run.id],
     ["Status", badge(run.status, run.status)],
     ["Processor", `${run.processorName} (${run.type})`],
+    ["Family", family.path ? `${family.object}: GET ${family.path}/${run.id}` : `${family.object} (not emulated yet)`],
     ["File", (run.files && run.files[0] && run.files[0].name) || "—"],
     ["Created", summary.createdAt ? when(summary.createdAt) : "—"],
     ["Updated", summary.updatedAt ? when(summary.updatedAt) : "—"],
