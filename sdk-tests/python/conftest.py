@@ -69,3 +69,19 @@ def builtin():
     httpx.delete(f"{MOCK}/_mock/requests").raise_for_status()
     yield
     httpx.delete(f"{MOCK}/_mock/faults").raise_for_status()
+
+
+def strict(model, body):
+    """The SDK's model, strictly: every field declared, at every object level."""
+    parsed = model.model_validate(body)
+    pending = [parsed]
+    while pending:
+        item = pending.pop()
+        if hasattr(item, "model_extra"):
+            assert not item.model_extra, f"{type(item).__name__}: undeclared {item.model_extra}"
+            pending += [getattr(item, name) for name in type(item).model_fields]
+        elif isinstance(item, list):
+            pending += item
+        elif isinstance(item, dict):
+            pending += list(item.values())
+    return parsed

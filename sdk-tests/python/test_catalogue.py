@@ -12,7 +12,7 @@ from extend_ai.processor_version.types.processor_version_get_response import Pro
 from extend_ai.processor_version.types.processor_version_list_response import ProcessorVersionListResponse
 from extend_ai.types.legacy_list_processors_response import LegacyListProcessorsResponse
 
-from conftest import MOCK
+from conftest import MOCK, strict
 
 SCHEMA = {
     "type": "object",
@@ -27,21 +27,6 @@ SCHEMA = {
 
 def client(token="key_a"):
     return Extend(token=token, base_url=MOCK)
-
-
-def strict(model, body):
-    """The SDK's model, strictly: every field declared, at every object level."""
-    parsed = model.model_validate(body)
-    pending = [parsed]
-    while pending:
-        item = pending.pop()
-        if hasattr(item, "model_extra"):
-            assert not item.model_extra, f"{type(item).__name__}: undeclared {item.model_extra}"
-            pending += [getattr(item, name) for name in type(item).model_fields]
-        elif isinstance(item, list):
-            pending += item
-    return parsed
-
 
 
 def test_the_catalogue_derived_from_the_runs_lists_through_the_sdk(seeded):
