@@ -59,13 +59,10 @@ pub fn app(
 + Sync
 + 'static {
     let state = &server.default;
-    let routes = Router::new()
+    // The legacy run routes, also under their documented `/v1` prefix.
+    let runs = Router::new()
         .route(
             "/processor_runs",
-            get(routes::processor_runs::list).post(routes::processor_runs::create),
-        )
-        .route(
-            "/v1/processor_runs",
             get(routes::processor_runs::list).post(routes::processor_runs::create),
         )
         .route(
@@ -73,17 +70,12 @@ pub fn app(
             post(routes::processor_runs::cancel),
         )
         .route(
-            "/v1/processor_runs/{id}/cancel",
-            post(routes::processor_runs::cancel),
-        )
-        .route(
             "/processor_runs/{id}",
             get(routes::processor_runs::get).delete(routes::processor_runs::delete),
-        )
-        .route(
-            "/v1/processor_runs/{id}",
-            get(routes::processor_runs::get).delete(routes::processor_runs::delete),
-        )
+        );
+    let routes = Router::new()
+        .merge(runs.clone())
+        .nest("/v1", runs)
         .route(
             "/processors",
             get(routes::processors::list).post(routes::processors::create),

@@ -65,23 +65,28 @@ async fn unknown_paths_are_404_and_other_methods_405_in_the_error_shape() {
         "/",
         "/processor_run",
         "/processor_runs/exr_1/extra",
+        "/v1/processor_runs/exr_1/extra",
+        "/extract_runs/exr_1/extra",
         "/v2/processor_runs",
         "/_mock/nope",
     ] {
         let res = app.client.get(app.url(path)).send().await.unwrap();
         assert_error(res, 404, "NOT_FOUND", path, path).await;
     }
-    for method in [reqwest::Method::PUT, reqwest::Method::DELETE] {
-        let res = app
-            .client
-            .request(method.clone(), app.url("/processor_runs"))
-            .bearer_auth(KEY_A)
-            .send()
-            .await
-            .unwrap();
-        let case = format!("{method} /processor_runs");
-        assert_eq!(res.headers()["allow"], "GET,HEAD,POST", "{case}");
-        assert_error(res, 405, "METHOD_NOT_ALLOWED", method.as_str(), &case).await;
+    // The legacy list, under its `/v1` prefix too, and a family's list.
+    for path in ["/processor_runs", "/v1/processor_runs", "/extract_runs"] {
+        for method in [reqwest::Method::PUT, reqwest::Method::DELETE] {
+            let res = app
+                .client
+                .request(method.clone(), app.url(path))
+                .bearer_auth(KEY_A)
+                .send()
+                .await
+                .unwrap();
+            let case = format!("{method} {path}");
+            assert_eq!(res.headers()["allow"], "GET,HEAD,POST", "{case}");
+            assert_error(res, 405, "METHOD_NOT_ALLOWED", method.as_str(), &case).await;
+        }
     }
 }
 
