@@ -23,7 +23,7 @@ pub use file::{
 pub use ids::{MAX_ID_LEN, RunId, check_id};
 pub use paging::{Order, PagedResource, PagingRules, Position};
 pub use processor::{DRAFT, Processor, ProcessorVersion, VersionNumber};
-pub use run::{JsonObject, ProcessorRun, RunDetails, Usage};
+pub use run::{JsonObject, MAX_TEXT, ProcessorRun, RunDetails, Usage, clip_text};
 pub use tenancy::{ApiKey, Organization, Workspace};
 pub use webhook::{
     AdvancedOptions, PayloadFormat, WebhookEndpoint, check_headers, check_url, host_of, is_local,

@@ -56,6 +56,24 @@ pub struct RunDetails {
     pub reviewed: Option<bool>,
     pub edited: Option<bool>,
     pub edits: Option<JsonObject>,
+    /// The document's own text, where the run has one (a `rawText` or
+    /// `text` input, an uploaded text file, a fixture's): a derived
+    /// extraction takes its string and amount fields from it where a
+    /// field's name points at a line (`invoice_number` ← `Invoice #12345`).
+    /// Kept to `MAX_TEXT` bytes. Not part of the API's run object.
+    pub text: Option<String>,
+}
+
+/// The most of a document's text a run keeps.
+pub const MAX_TEXT: usize = 16 * 1024;
+
+/// `text` cut to at most `MAX_TEXT` bytes, at a character boundary.
+pub fn clip_text(text: &str) -> String {
+    let mut end = text.len().min(MAX_TEXT);
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    text[..end].to_owned()
 }
 
 impl RunDetails {
@@ -164,6 +182,8 @@ struct FixtureRun {
     edited: Option<bool>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     edits: Option<JsonObject>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    text: Option<String>,
 }
 
 impl TryFrom<FixtureRun> for ProcessorRun {
@@ -182,6 +202,7 @@ impl TryFrom<FixtureRun> for ProcessorRun {
             reviewed: f.reviewed,
             edited: f.edited,
             edits: f.edits,
+            text: f.text.as_deref().map(clip_text),
         };
         details.check(f.processor_type)?;
         Ok(ProcessorRun {
@@ -231,6 +252,7 @@ impl From<ProcessorRun> for FixtureRun {
             reviewed: d.reviewed,
             edited: d.edited,
             edits: d.edits,
+            text: d.text,
         }
     }
 }

@@ -50,11 +50,13 @@ pub enum Node {
     /// The item, and the leaves its smallest instance holds.
     Array(Box<Node>, usize),
     Choice(Vec<Value>),
-    Number(NumberKind),
+    /// Numbers and strings keep their field's name: a document's text is
+    /// searched for it (`DocText`).
+    Number(NumberKind, Arc<str>),
     Integer(IntegerKind),
     Boolean,
     Null,
-    Text(TextKind),
+    Text(TextKind, Arc<str>),
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -130,7 +132,7 @@ impl Node {
             }
         }
         if depth > MAX_SCHEMA_DEPTH {
-            return Node::Text(TextKind::Other);
+            return Node::Text(TextKind::Other, Arc::from(name));
         }
         let kind = match schema.get("type") {
             Some(Value::String(t)) => t.as_str(),
@@ -150,6 +152,10 @@ impl Node {
                     .get("properties")
                     .and_then(Value::as_object)
                     .map(|properties| {
+                        // A currency's amount is found in a text by its
+                        // owner's name (`total`), not by `amount`.
+                        let currency =
+                            schema.get(EXTEND_TYPE).and_then(Value::as_str) == Some("currency");
                         let mut fields = Vec::with_capacity(properties.len());
                         for (key, sub) in properties {
                             if *nodes == 0 {
@@ -158,7 +164,11 @@ impl Node {
                             if key.len() > MAX_PROPERTY_NAME {
                                 continue;
                             }
-                            let field = Node::compile_field(sub, key, depth + 1, nodes);
+                            let looked_up = match currency && key == "amount" {
+                                true => name,
+                                false => key.as_str(),
+                            };
+                            let field = Node::compile_field(sub, looked_up, depth + 1, nodes);
                             fields.push((Arc::from(key.as_str()), field));
                         }
                         fields
@@ -168,14 +178,16 @@ impl Node {
             "array" => {
                 let item = match schema.get("items") {
                     Some(items) => Node::compile_field(items, name, depth + 1, nodes),
-                    None => Node::Text(TextKind::Other),
+                    None => Node::Text(TextKind::Other, Arc::from(name)),
                 };
                 let leaves = item.least_leaves();
                 Node::Array(Box::new(item), leaves)
             }
-            "number" if has(&["rate", "percent"]) => Node::Number(NumberKind::Rate),
-            "number" if has(&["quantity"]) => Node::Number(NumberKind::Quantity),
-            "number" => Node::Number(NumberKind::Amount),
+            "number" if has(&["rate", "percent"]) => {
+                Node::Number(NumberKind::Rate, Arc::from(name))
+            }
+            "number" if has(&["quantity"]) => Node::Number(NumberKind::Quantity, Arc::from(name)),
+            "number" => Node::Number(NumberKind::Amount, Arc::from(name)),
             "integer" if has(&["year"]) => Node::Integer(IntegerKind::Year),
             "integer" if has(&["quantity", "count"]) => Node::Integer(IntegerKind::Count),
             "integer" => Node::Integer(IntegerKind::Other),
@@ -184,7 +196,7 @@ impl Node {
             _ => {
                 let is_date = schema.get("format").and_then(Value::as_str) == Some("date")
                     || schema.get(EXTEND_TYPE).and_then(Value::as_str) == Some("date");
-                Node::Text(text_kind(&lower, is_date))
+                Node::Text(text_kind(&lower, is_date), Arc::from(name))
             }
         }
     }
@@ -448,13 +460,22 @@ pub fn extraction(
     run: &RunView<'_>,
     pages: u32,
     rng: &mut ChaCha8Rng,
+    text: Option<&str>,
 ) -> Extraction {
-    let mut extra = EXTRA_LEAVES;
+    let mut made = Making {
+        extra: EXTRA_LEAVES,
+        document: text.map(DocText::new),
+        found: 0,
+    };
     let mut value = match plan {
-        Some(node @ Node::Object(_)) => generate(node, run, rng, &mut extra),
+        Some(node @ Node::Object(_)) => generate(node, run, rng, &mut made),
         _ => Field::Object(Vec::new()),
     };
-    balance_totals(&mut value);
+    // Values read from the document stand as they are; made-up money is
+    // made to add up.
+    if made.found == 0 {
+        balance_totals(&mut value);
+    }
     // The metadata gets a stream of its own, seeded here, so drawing it
     // later (and twice) changes nothing drawn after this point.
     Extraction {
@@ -469,33 +490,44 @@ pub fn extraction(
 /// size, before they are made, so the whole value never holds more than the
 /// schema's smallest instance plus `EXTRA_LEAVES` leaves, however its arrays
 /// nest.
-fn generate(node: &Node, run: &RunView<'_>, rng: &mut ChaCha8Rng, extra: &mut usize) -> Field {
+fn generate(node: &Node, run: &RunView<'_>, rng: &mut ChaCha8Rng, made: &mut Making) -> Field {
     match node {
         Node::Object(fields) => Field::Object(
             fields
                 .iter()
-                .map(|(key, sub)| (Arc::clone(key), generate(sub, run, rng, extra)))
+                .map(|(key, sub)| (Arc::clone(key), generate(sub, run, rng, made)))
                 .collect(),
         ),
         Node::Array(items, item_leaves) => {
             // Drawn as before the budget (an `i32`), so the values of every
             // schema within it are what they always were.
             let drawn = rng.random_range(1..=4i32) as usize;
-            let affordable = 1 + *extra / (*item_leaves).max(1);
+            let affordable = 1 + made.extra / (*item_leaves).max(1);
             let count = drawn.min(affordable);
-            *extra -= (count - 1) * item_leaves;
+            made.extra -= (count - 1) * item_leaves;
             Field::Array(
                 (0..count)
-                    .map(|_| generate(items, run, rng, extra))
+                    .map(|_| generate(items, run, rng, made))
                     .collect(),
             )
         }
         Node::Choice(choices) => Field::Choice(choices[rng.random_range(0..choices.len())].clone()),
-        Node::Number(kind) => Field::Number(match kind {
-            NumberKind::Rate => f64::from(rng.random_range(0..1500u32)) / 10_000.0,
-            NumberKind::Quantity => f64::from(rng.random_range(1..=12u32)),
-            NumberKind::Amount => f64::from(rng.random_range(500..250_000u32)) / 100.0,
-        }),
+        Node::Number(kind, name) => {
+            // Drawn whether or not the document has it, so the fields after
+            // it are drawn alike either way.
+            let drawn = match kind {
+                NumberKind::Rate => f64::from(rng.random_range(0..1500u32)) / 10_000.0,
+                NumberKind::Quantity => f64::from(rng.random_range(1..=12u32)),
+                NumberKind::Amount => f64::from(rng.random_range(500..250_000u32)) / 100.0,
+            };
+            match made.document.as_ref().and_then(|d| d.number(name)) {
+                Some(found) => {
+                    made.found += 1;
+                    Field::Number(found)
+                }
+                None => Field::Number(drawn),
+            }
+        }
         Node::Integer(kind) => Field::Integer(match kind {
             IntegerKind::Year => i64::from(run_date(run, 0).year()) - 1,
             IntegerKind::Count => rng.random_range(1..=12),
@@ -503,7 +535,117 @@ fn generate(node: &Node, run: &RunView<'_>, rng: &mut ChaCha8Rng, extra: &mut us
         }),
         Node::Boolean => Field::Bool(rng.random_bool(0.5)),
         Node::Null => Field::Null,
-        Node::Text(kind) => Field::Text(text(*kind, run, rng)),
+        Node::Text(kind, name) => {
+            let drawn = text(*kind, run, rng);
+            match made.document.as_ref().and_then(|d| d.text(name, *kind)) {
+                Some(found) => {
+                    made.found += 1;
+                    Field::Text(Cow::Owned(found))
+                }
+                None => Field::Text(drawn),
+            }
+        }
+    }
+}
+
+/// What making one value keeps track of.
+struct Making {
+    /// What is left of `EXTRA_LEAVES`.
+    extra: usize,
+    /// The run's document text, when it has one.
+    document: Option<DocText>,
+    /// How many values came from the document.
+    found: usize,
+}
+
+/// A document's text as labelled pieces: its lines, and the parts of a
+/// line between `…`, `|` or `;` ("Invoice #12345 … Total: $1,234.56" is
+/// two). A field finds its value after its name in one of them.
+struct DocText {
+    pieces: Vec<(String, String)>,
+}
+
+impl DocText {
+    fn new(text: &str) -> DocText {
+        let pieces = text
+            .split(['\n', '…', '|', ';'])
+            .map(str::trim)
+            .filter(|p| !p.is_empty())
+            .take(2000)
+            .map(|p| (p.to_ascii_lowercase(), p.to_owned()))
+            .collect();
+        DocText { pieces }
+    }
+
+    /// What follows a label for `name` in a piece: `invoice number`, and
+    /// for a `…_number`/`…_id` field its first words too (`Invoice #123`).
+    fn after_label(&self, name: &str, short_too: bool) -> Option<&str> {
+        let phrase = name.to_ascii_lowercase().replace('_', " ");
+        let mut phrases = vec![phrase.clone()];
+        if short_too && let Some((head, _)) = phrase.rsplit_once(' ') {
+            phrases.push(head.to_owned());
+        }
+        for phrase in phrases.iter().filter(|p| p.len() >= 3) {
+            for (lower, original) in &self.pieces {
+                // At the start of a word: `total` is not in `subtotal`.
+                let Some(at) = lower
+                    .match_indices(phrase.as_str())
+                    .map(|(at, _)| at)
+                    .find(|&at| {
+                        !lower[..at]
+                            .chars()
+                            .next_back()
+                            .is_some_and(|c| c.is_ascii_alphanumeric())
+                    })
+                else {
+                    continue;
+                };
+                // ASCII lower-casing keeps byte offsets.
+                let rest = original[at + phrase.len()..]
+                    .trim_start_matches([' ', ':', '#', '-', '=', '.', '\t'])
+                    .trim();
+                if !rest.is_empty() {
+                    return Some(rest);
+                }
+            }
+        }
+        None
+    }
+
+    /// A string field's value from the text: at most 200 characters.
+    fn text(&self, name: &str, kind: TextKind) -> Option<String> {
+        let short = matches!(
+            kind,
+            TextKind::InvoiceNumber | TextKind::OrderNumber | TextKind::Number
+        );
+        let rest = self.after_label(name, short)?;
+        if kind == TextKind::Date {
+            // Only a date the SDKs' date type reads.
+            let date = rest.get(..10)?;
+            let ok = date.bytes().enumerate().all(|(i, b)| match i {
+                4 | 7 => b == b'-',
+                _ => b.is_ascii_digit(),
+            });
+            return ok.then(|| date.to_owned());
+        }
+        Some(rest.chars().take(200).collect())
+    }
+
+    /// A number field's value: the number after its label, its currency
+    /// sign and thousands separators dropped (`$1,234.56` is 1234.56).
+    fn number(&self, name: &str) -> Option<f64> {
+        let rest = self.after_label(name, false)?;
+        let digits: String = rest
+            .trim_start_matches(['$', '€', '£', ' '])
+            .chars()
+            .take_while(|c| c.is_ascii_digit() || matches!(c, ',' | '.' | '-'))
+            .filter(|c| *c != ',')
+            .collect();
+        digits
+            .trim_end_matches('.')
+            .parse::<f64>()
+            .ok()
+            .filter(|n| n.is_finite())
     }
 }
 

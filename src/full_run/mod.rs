@@ -127,13 +127,18 @@ pub fn full_run_with<'a>(
         None if run.status != RunStatus::Processed || !with_output => Output::Empty,
         None => match processor_type {
             ProcessorType::Extract => {
+                let text = pinned.and_then(|d| d.text.as_deref());
                 let extraction = match &config {
-                    Config::Derived(_) => {
-                        extraction::extraction(derived.plan.as_ref(), run, page_count, &mut rng)
-                    }
+                    Config::Derived(_) => extraction::extraction(
+                        derived.plan.as_ref(),
+                        run,
+                        page_count,
+                        &mut rng,
+                        text,
+                    ),
                     Config::Given(given) => {
                         let plan = given.get("schema").map(Node::compile);
-                        extraction::extraction(plan.as_ref(), run, page_count, &mut rng)
+                        extraction::extraction(plan.as_ref(), run, page_count, &mut rng, text)
                     }
                 };
                 Output::Extraction(extraction)

@@ -17,6 +17,7 @@ use serde_json::Value;
 
 use crate::domain::{
     DRAFT, JsonObject, ProcessorRun, RunDetails, RunId, RunSource, RunStatus, check_file_name,
+    clip_text,
 };
 use crate::full_run::check_config;
 use crate::full_run::full_run;
@@ -246,7 +247,7 @@ fn plan_run(state: &AppState, workspace_id: &str, request: CreateRun) -> Result<
             .find(|v| v.version == number)
             .ok_or_else(|| ApiError::VersionNotFound(number.to_owned()))?,
     };
-    let (file_name, file_json, pages, marker_text) = match (request.file, request.raw_text) {
+    let (file_name, file_json, pages, marker_text, text) = match (request.file, request.raw_text) {
         (Some(_), Some(_)) => {
             return Err(invalid_field("file", "give `file` or `rawText`, not both"));
         }
@@ -265,7 +266,8 @@ fn plan_run(state: &AppState, workspace_id: &str, request: CreateRun) -> Result<
                 .clone()
                 .unwrap_or_else(|| "raw_text.txt".to_owned());
             check_file_name(&name).map_err(|e| invalid_field("file.name", e))?;
-            (name, None, 1, text)
+            let kept = clip_text(&text);
+            (name, None, 1, text, Some(kept))
         }
         (Some(file), None) => match (file.file_url, file.file_id) {
             (Some(_), Some(_)) => {
@@ -294,7 +296,7 @@ fn plan_run(state: &AppState, workspace_id: &str, request: CreateRun) -> Result<
                 let name = file.file_name.unwrap_or(from_url);
                 check_file_name(&name).map_err(|e| invalid_field(field, e))?;
                 let marker = format!("{url} {name}");
-                (name, None, 1, marker)
+                (name, None, 1, marker, None)
             }
             (None, Some(id)) => {
                 let stored = store
@@ -307,7 +309,8 @@ fn plan_run(state: &AppState, workspace_id: &str, request: CreateRun) -> Result<
                 let object: JsonObject =
                     serde_json::from_slice(&json).map_err(|e| ApiError::Internal(e.into()))?;
                 let marker = name.clone();
-                (name, Some(object), stored.page_count, marker)
+                let text = stored.text().map(clip_text);
+                (name, Some(object), stored.page_count, marker, text)
             }
         },
     };
@@ -344,6 +347,7 @@ fn plan_run(state: &AppState, workspace_id: &str, request: CreateRun) -> Result<
             config,
             files: file_json.map(|f| vec![f]),
             metadata,
+            text,
             ..RunDetails::default()
         },
     };

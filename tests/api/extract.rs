@@ -743,3 +743,51 @@ async fn the_sync_call_answers_the_ended_run_or_a_504_with_its_id() {
         .await;
     assert_eq!(run["status"], "PROCESSING", "the run goes on");
 }
+
+#[tokio::test]
+async fn string_and_amount_fields_come_from_the_documents_text() {
+    let app = app().await;
+    let money = json!({"type": "object", "extend:type": "currency",
+        "properties": {"amount": {"type": ["number", "null"]},
+                       "iso_4217_currency_code": {"type": ["string", "null"]}},
+        "required": ["amount", "iso_4217_currency_code"], "additionalProperties": false});
+    let schema = json!({"type": "object", "properties": {
+        "invoice_number": {"type": ["string", "null"]},
+        "vendor_name": {"type": ["string", "null"]},
+        "invoice_date": {"type": ["string", "null"], "extend:type": "date"},
+        "tax": {"type": ["number", "null"]},
+        "total": money,
+        "line_items": {"type": "array", "items": {"type": "object",
+            "properties": {"amount": {"type": ["number", "null"]}}}},
+        "po_number": {"type": ["string", "null"]}},
+        "additionalProperties": false});
+    let text = "Invoice #12345 … Vendor name: Acme Corp … Invoice date: 2024-05-01\n\
+                Subtotal: $1,177.78\nTax: $56.78\nTotal: $1,234.56";
+    let made = app
+        .api_ok_bare_with(
+            Method::POST,
+            KEY_A,
+            "/extract_runs",
+            &json!({"config": {"schema": schema}, "file": {"text": text}}),
+        )
+        .await;
+    let done = poll_until_ended(&app, made["id"].as_str().unwrap()).await;
+    let value = &done["output"]["value"];
+    assert_eq!(value["invoice_number"], "12345");
+    assert_eq!(value["vendor_name"], "Acme Corp");
+    assert_eq!(value["invoice_date"], "2024-05-01");
+    assert_eq!(value["tax"], 56.78);
+    assert_eq!(
+        value["total"]["amount"], 1234.56,
+        "not balanced away: {value}"
+    );
+    assert_eq!(value["total"]["iso_4217_currency_code"], "USD");
+    // What the text does not name is made up, as without a text.
+    assert!(
+        value["po_number"].as_str().unwrap().starts_with("PO-"),
+        "{value}"
+    );
+    // The legacy view of the same run reads the same values.
+    let legacy = app.get_run_ok(KEY_A, made["id"].as_str().unwrap()).await;
+    assert_eq!(legacy["output"]["value"], *value);
+}
