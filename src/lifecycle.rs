@@ -42,8 +42,9 @@ pub enum Outcome {
 /// raw text (like a payment sandbox's test card numbers).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Marker {
-    /// `__fail__` or `__fail_<REASON>__`: FAILED, with that `failureReason`.
-    Fail(String),
+    /// `__fail__` (no reason: the API's default for the run's view) or
+    /// `__fail_<REASON>__`: FAILED, with that `failureReason`.
+    Fail(Option<String>),
     /// `__hold__`: stays PROCESSING until cancelled, deleted or finished
     /// through the control plane.
     Hold,
@@ -52,6 +53,10 @@ pub enum Marker {
 }
 
 pub const DEFAULT_FAILURE: &str = "FILE_PARSING_ERROR";
+
+/// What a bare `__fail__` ends a run made through the current API with:
+/// the reason the SDKs document for a file that cannot be processed.
+pub const CURRENT_DEFAULT_FAILURE: &str = "FAILED_TO_PROCESS_FILE";
 
 /// The message a failure reason comes with.
 pub fn failure_message(reason: &str) -> String {
@@ -62,6 +67,9 @@ pub fn failure_message(reason: &str) -> String {
         "PROCESSING_TIMEOUT" => "Processing did not finish within the time limit.".into(),
         "UNSUPPORTED_FILE_TYPE" => "The file type is not supported by this processor.".into(),
         "INTERNAL_ERROR" => "An internal error occurred while processing the document.".into(),
+        "FAILED_TO_PROCESS_FILE" => {
+            "The file could not be processed. It may be corrupted or password-protected.".into()
+        }
         other => format!("The run failed: {other} (asked for by a marker in its input)."),
     }
 }
@@ -76,7 +84,7 @@ impl Marker {
         if let Some(at) = text.find("__fail") {
             let rest = &text[at + "__fail".len()..];
             if rest.starts_with("__") {
-                return Some(Marker::Fail(DEFAULT_FAILURE.into()));
+                return Some(Marker::Fail(None));
             }
             if let Some(reason) = rest.strip_prefix('_')
                 && let Some(end) = reason.find("__")
@@ -87,7 +95,7 @@ impl Marker {
                         .bytes()
                         .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_')
                 {
-                    return Some(Marker::Fail(reason.into()));
+                    return Some(Marker::Fail(Some(reason.into())));
                 }
             }
         }
@@ -267,13 +275,10 @@ mod tests {
     fn markers_are_found_where_they_are_meant() {
         assert_eq!(Marker::find("invoice.pdf"), None);
         assert_eq!(Marker::find("failed_invoices.pdf"), None);
-        assert_eq!(
-            Marker::find("scan__fail__.pdf"),
-            Some(Marker::Fail("FILE_PARSING_ERROR".into()))
-        );
+        assert_eq!(Marker::find("scan__fail__.pdf"), Some(Marker::Fail(None)));
         assert_eq!(
             Marker::find("https://x.test/a/__fail_PROCESSING_TIMEOUT__.pdf"),
-            Some(Marker::Fail("PROCESSING_TIMEOUT".into()))
+            Some(Marker::Fail(Some("PROCESSING_TIMEOUT".into())))
         );
         assert_eq!(Marker::find("__fail_lower__"), None);
         assert_eq!(Marker::find("w2__hold__.pdf"), Some(Marker::Hold));

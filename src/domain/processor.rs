@@ -70,20 +70,21 @@ impl VersionNumber {
     }
 
     /// The number a release of this kind gets after `latest` (none yet: `1.0`
-    /// for a major release, `0.1` for a minor one).
-    pub fn next(latest: Option<VersionNumber>, major: bool) -> VersionNumber {
+    /// for a major release, `0.1` for a minor one); `None` past `u32::MAX`
+    /// (a fixture may hold any number).
+    pub fn next(latest: Option<VersionNumber>, major: bool) -> Option<VersionNumber> {
         let latest = latest.unwrap_or(VersionNumber { major: 0, minor: 0 });
-        if major {
+        Some(if major {
             VersionNumber {
-                major: latest.major + 1,
+                major: latest.major.checked_add(1)?,
                 minor: 0,
             }
         } else {
             VersionNumber {
                 major: latest.major,
-                minor: latest.minor + 1,
+                minor: latest.minor.checked_add(1)?,
             }
-        }
+        })
     }
 }
 
@@ -127,13 +128,19 @@ mod tests {
     #[test]
     fn releases_count_up() {
         let next = |latest: Option<&str>, major| {
-            VersionNumber::next(latest.and_then(VersionNumber::parse), major).to_string()
+            VersionNumber::next(latest.and_then(VersionNumber::parse), major)
+                .unwrap()
+                .to_string()
         };
         assert_eq!(next(None, true), "1.0");
         assert_eq!(next(None, false), "0.1");
         assert_eq!(next(Some("1.0"), false), "1.1");
         assert_eq!(next(Some("1.9"), false), "1.10");
         assert_eq!(next(Some("1.10"), true), "2.0");
+        assert_eq!(
+            VersionNumber::next(VersionNumber::parse("1.4294967295"), false),
+            None
+        );
         assert_eq!(VersionNumber::parse("1.x"), None);
         assert_eq!(VersionNumber::parse("draft"), None);
         assert!(VersionNumber::parse("1.10") > VersionNumber::parse("1.9"));

@@ -19,6 +19,7 @@ use axum::Router;
 use axum::routing::{get, post};
 
 use crate::domain::{PagedResource, ProcessorType};
+use crate::routes::processor_runs::BodyFields;
 use crate::sandboxes::Server;
 
 /// What one family is.
@@ -53,6 +54,21 @@ pub struct Family {
     pub has_files: bool,
     /// Whether a file may be given as text.
     pub takes_text: bool,
+    /// The create body's field names, for refusals: with an inline
+    /// `config`, and with the reference's `overrideConfig`.
+    pub fields: BodyFields,
+    pub override_fields: BodyFields,
+}
+
+/// The current API's file fields, with `config` named `config`.
+pub(crate) const fn body_fields(config: &'static str) -> BodyFields {
+    BodyFields {
+        file_url: "file.url",
+        file_id: "file.id",
+        file_name: "file.name",
+        text: "file.text",
+        config,
+    }
 }
 
 pub static EXTRACT: Family = Family {
@@ -72,6 +88,8 @@ pub static EXTRACT: Family = Family {
     processors_resource: PagedResource::Extractors,
     has_files: true,
     takes_text: true,
+    fields: body_fields("config"),
+    override_fields: body_fields("extractor.overrideConfig"),
 };
 
 /// The families served; the router is made from these descriptions.

@@ -31,6 +31,8 @@ pub static CLASSIFY: Family = Family {
     processors_resource: crate::domain::PagedResource::Classifiers,
     has_files: false,
     takes_text: true,
+    fields: super::body_fields("config"),
+    override_fields: super::body_fields("classifier.overrideConfig"),
 };
 
 pub static SPLIT: Family = Family {
@@ -50,6 +52,8 @@ pub static SPLIT: Family = Family {
     processors_resource: crate::domain::PagedResource::Splitters,
     has_files: false,
     takes_text: false,
+    fields: super::body_fields("config"),
+    override_fields: super::body_fields("splitter.overrideConfig"),
 };
 
 /// The description of the family that views runs of `kind`.
@@ -176,7 +180,12 @@ pub fn run_object(store: &Store, workspace_id: &str, run: &RunView<'_>, summary:
     let edits = take("edits");
     let url = take("url");
     let (failure_reason, failure_message, metadata) = (
-        current_failure(take("failureReason")),
+        // A reason the run was given stands; a derived one is in the
+        // current API's words.
+        match run.details.and_then(|d| d.failure_reason.as_ref()) {
+            Some(_) => take("failureReason"),
+            None => current_failure(take("failureReason")),
+        },
         take("failureMessage"),
         take("metadata"),
     );
@@ -219,10 +228,10 @@ pub fn run_object(store: &Store, workspace_id: &str, run: &RunView<'_>, summary:
     Value::Object(out)
 }
 
-/// The emulator's own failure reasons (the legacy vocabulary its markers and
-/// derived runs use) in the current API's words, which the SDKs document for
-/// these runs; a reason a test chose (`__fail_OUT_OF_CREDITS__`, a fixture's)
-/// is kept as it was given.
+/// The failure reasons derived for runs that pin none (the legacy
+/// vocabulary) in the current API's words, which the SDKs document for
+/// these runs. A reason a run was given (a marker's, a fixture's, the
+/// control plane's) is shown as given.
 fn current_failure(reason: Value) -> Value {
     match reason.as_str() {
         Some("FILE_PARSING_ERROR" | "UNSUPPORTED_FILE_TYPE") => json!("FAILED_TO_PROCESS_FILE"),

@@ -79,6 +79,7 @@ pub async fn list(
     let paging = parse_catalogue_query(
         raw.as_deref(),
         true,
+        "",
         f.processors_resource,
         ws,
         &state.signer,
@@ -286,9 +287,11 @@ pub async fn versions(
     RawQuery(raw): RawQuery,
 ) -> Result<Json<Value>, ApiError> {
     let ws = caller.workspace_id.as_str();
+    // A versions token is its processor's: signed with its id.
     let paging = parse_catalogue_query(
         raw.as_deref(),
         false,
+        &id,
         crate::domain::PagedResource::ProcessorVersions,
         ws,
         &state.signer,
@@ -377,7 +380,13 @@ pub async fn publish(
                 None => p.draft_version.config.clone(),
             };
             let latest = p.latest().and_then(|v| VersionNumber::parse(&v.version));
-            let number = VersionNumber::next(latest, matches!(release, ReleaseType::Major));
+            let number = VersionNumber::next(latest, matches!(release, ReleaseType::Major))
+                .ok_or_else(|| {
+                    invalid_field(
+                        "releaseType",
+                        "the version number would pass the largest one",
+                    )
+                })?;
             let now = state.now().max(p.updated_at);
             let version = ProcessorVersion {
                 id: version_id,

@@ -23,7 +23,7 @@ use crate::http::error::ApiError;
 use crate::http::query::{next_page_token, parse_family_query};
 use crate::routes::processor_runs::{CreateRun, FileInput, cancel_run, start_run, wait_for_end};
 use crate::state::AppState;
-use crate::store::{PageRequest, StoreError};
+use crate::store::PageRequest;
 
 /// `Extract run` and the like, for messages.
 fn run_noun(f: &Family) -> String {
@@ -237,7 +237,7 @@ fn string_field(body: &JsonObject, key: &str, at: &str) -> Result<Option<String>
 /// `version` and `overrideConfig`, an inline `config`, or neither: a config
 /// inferred from the file's name), `metadata`, `priority`.
 fn read_create(
-    f: &Family,
+    f: &'static Family,
     state: &AppState,
     workspace_id: &str,
     body: JsonObject,
@@ -328,6 +328,7 @@ fn read_create(
         }
     };
     let kind = f.processor_type;
+    let mut inline = None;
     let (processor_id, version, config) = match (reference, config) {
         (Some(reference), None) => {
             let id = string_field(reference, "id", &format!("{}.id", f.processor_key))?
@@ -363,11 +364,17 @@ fn read_create(
         (None, Some(config)) => {
             let mut config = config.clone();
             config.insert("type".into(), json!(kind.as_str()));
-            (inline_processor(f, state, workspace_id), None, Some(config))
+            let made = inline_processor(f, state, workspace_id);
+            let id = made.id.clone();
+            inline = Some(made);
+            (id, None, Some(config))
         }
         (None, None) => {
             let config = JsonObject::clone(&builtin_config(&hint, kind));
-            (inline_processor(f, state, workspace_id), None, Some(config))
+            let made = inline_processor(f, state, workspace_id);
+            let id = made.id.clone();
+            inline = Some(made);
+            (id, None, Some(config))
         }
         (Some(_), Some(_)) => unreachable!("refused above"),
     };
@@ -385,6 +392,11 @@ fn read_create(
         priority,
         metadata,
         config,
+        fields: Some(match reference {
+            Some(_) => &f.override_fields,
+            None => &f.fields,
+        }),
+        inline,
     })
 }
 
@@ -412,21 +424,18 @@ pub fn resolve_version<'p>(
 }
 
 /// The workspace's holder of inline-config runs (see `Processor::inline`),
-/// made on first use; its id.
-fn inline_processor(f: &Family, state: &AppState, workspace_id: &str) -> String {
+/// as it is made: stored with the first run that needs it (`start_run`),
+/// never on a refusal.
+fn inline_processor(f: &Family, state: &AppState, workspace_id: &str) -> Processor {
     let mut digest = Sha256::new();
     digest.update(workspace_id.as_bytes());
     digest.update([0]);
     digest.update(f.run_object.as_bytes());
     let hash = digest.finalize();
     let tail: String = hash[..8].iter().map(|b| format!("{b:02x}")).collect();
-    let id = format!("{}inline_{tail}", f.processor_prefix);
-    if state.store().processor(workspace_id, &id).is_some() {
-        return id;
-    }
     let now = state.now();
-    let processor = Processor {
-        id: id.clone(),
+    Processor {
+        id: format!("{}inline_{tail}", f.processor_prefix),
         workspace_id: workspace_id.to_owned(),
         name: "Inline config".into(),
         processor_type: f.processor_type,
@@ -442,11 +451,5 @@ fn inline_processor(f: &Family, state: &AppState, workspace_id: &str) -> String 
         },
         versions: Vec::new(),
         inline: true,
-    };
-    // Another request may have made it meanwhile: that one is as good.
-    let _ = state.change_store(|store| match store.add_processor(processor) {
-        Err(StoreError::Invalid { .. }) | Ok(()) => Ok::<_, StoreError>(()),
-        Err(other) => Err(other),
-    });
-    id
+    }
 }

@@ -281,6 +281,7 @@ pub fn parse_endpoint_query(
 pub fn parse_catalogue_query(
     raw: Option<&str>,
     with_sort_by: bool,
+    fingerprint: &str,
     resource: PagedResource,
     workspace_id: &str,
     signer: &PageSigner,
@@ -301,7 +302,7 @@ pub fn parse_catalogue_query(
         },
         resource,
         workspace_id,
-        String::new,
+        || fingerprint.to_owned(),
         signer,
         rules,
     )?;

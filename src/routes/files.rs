@@ -117,7 +117,14 @@ pub async fn upload(
     let limits = state.settings.file_limits;
     let (id, size) = (file.id.clone(), file.content.len());
     state
-        .change_store(|store| store.add_file(file, Some(limits)))
+        .change_store(|store| {
+            let added = store.add_file(file, Some(limits));
+            // Stored: its bytes count as stored from here on, not twice.
+            if added.is_ok() {
+                arriving.release();
+            }
+            added
+        })
         .map_err(ApiError::from)?;
     tracing::debug!(key = %caller.key_name, workspace = %caller.workspace_id, file = %id, bytes = size, "uploaded a file");
     Ok(json_response(body))
@@ -166,6 +173,16 @@ impl<'a> Arriving<'a> {
             )));
         }
         Ok(())
+    }
+}
+
+impl Arriving<'_> {
+    /// Gives the reserved bytes back now.
+    fn release(&mut self) {
+        self.state
+            .arriving_bytes
+            .fetch_sub(self.bytes, Ordering::SeqCst);
+        self.bytes = 0;
     }
 }
 

@@ -16,8 +16,8 @@ use serde::Deserialize;
 use serde_json::Value;
 
 use crate::domain::{
-    DRAFT, JsonObject, ProcessorRun, RunDetails, RunId, RunSource, RunStatus, check_file_name,
-    clip_text,
+    DRAFT, JsonObject, Processor, ProcessorRun, RunDetails, RunId, RunSource, RunStatus,
+    check_file_name, clip_text,
 };
 use crate::full_run::check_config;
 use crate::full_run::full_run;
@@ -30,7 +30,9 @@ use crate::http::wire::catalogue::write_file_summary;
 use crate::http::wire::full::{FULL_RUN_BYTES, write_full_run};
 use crate::http::wire::json;
 use crate::http::wire::summary::{SUMMARY_BYTES, write_summaries};
-use crate::lifecycle::{Marker, Outcome, failure_message};
+use crate::lifecycle::{
+    CURRENT_DEFAULT_FAILURE, DEFAULT_FAILURE, Marker, Outcome, failure_message,
+};
 use crate::rules::RuleOutcome;
 use crate::state::AppState;
 use crate::store::{PageRequest, RunChange, StoreError};
@@ -161,7 +163,34 @@ pub struct CreateRun {
     pub(crate) priority: Option<serde_json::Number>,
     pub(crate) metadata: Option<JsonObject>,
     pub(crate) config: Option<JsonObject>,
+    /// A run with an inline config: its workspace's inline processor, as
+    /// made if the store has none yet; stored with the run, and only then.
+    #[serde(skip)]
+    pub(crate) inline: Option<Processor>,
+    /// How the body named its fields, for refusals (`file.fileUrl` here,
+    /// `file.url` in the current API's bodies).
+    #[serde(skip)]
+    pub(crate) fields: Option<&'static BodyFields>,
 }
+
+/// The names a create body gives the fields a refusal may name.
+#[derive(Debug)]
+pub struct BodyFields {
+    pub file_url: &'static str,
+    pub file_id: &'static str,
+    pub file_name: &'static str,
+    pub text: &'static str,
+    pub config: &'static str,
+}
+
+/// The legacy body's names.
+pub const LEGACY_FIELDS: BodyFields = BodyFields {
+    file_url: "file.fileUrl",
+    file_id: "file.fileId",
+    file_name: "file.fileName",
+    text: "rawText",
+    config: "config",
+};
 
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -231,13 +260,27 @@ fn clean_metadata(mut metadata: JsonObject) -> Result<JsonObject, ApiError> {
 struct Planned {
     run: ProcessorRun,
     end: Option<(Duration, Outcome)>,
+    /// The inline processor to store with the run, if the store has none.
+    inline: Option<Processor>,
 }
 
-fn plan_run(state: &AppState, workspace_id: &str, request: CreateRun) -> Result<Planned, ApiError> {
+fn plan_run(
+    state: &AppState,
+    workspace_id: &str,
+    mut request: CreateRun,
+) -> Result<Planned, ApiError> {
     let store = state.store();
-    let processor = store
-        .processor(workspace_id, &request.processor_id)
-        .ok_or_else(|| ApiError::ProcessorNotFound(request.processor_id.clone()))?;
+    let inline = request.inline.take();
+    // Made through the current API (its body's names came with it).
+    let request_is_current = request.fields.is_some();
+    let names = request.fields.unwrap_or(&LEGACY_FIELDS);
+    let processor = match &inline {
+        // The inline processor as stored, or as it will be stored with the run.
+        Some(made) => store.any_processor(workspace_id, &made.id).unwrap_or(made),
+        None => store
+            .processor(workspace_id, &request.processor_id)
+            .ok_or_else(|| ApiError::ProcessorNotFound(request.processor_id.clone()))?,
+    };
     let version = match request.version.as_deref() {
         None | Some("latest") => processor.latest().unwrap_or(&processor.draft_version),
         Some(DRAFT) => &processor.draft_version,
@@ -259,39 +302,39 @@ fn plan_run(state: &AppState, workspace_id: &str, request: CreateRun) -> Result<
         }
         (None, Some(text)) => {
             if text.trim().is_empty() {
-                return Err(invalid_field("rawText", "must not be empty"));
+                return Err(invalid_field(names.text, "must not be empty"));
             }
             let name = request
                 .text_name
                 .clone()
                 .unwrap_or_else(|| "raw_text.txt".to_owned());
-            check_file_name(&name).map_err(|e| invalid_field("file.name", e))?;
+            check_file_name(&name).map_err(|e| invalid_field(names.file_name, e))?;
             let kept = clip_text(&text);
             (name, None, 1, text, Some(kept))
         }
         (Some(file), None) => match (file.file_url, file.file_id) {
             (Some(_), Some(_)) => {
                 return Err(invalid_field(
-                    "file.fileUrl",
+                    names.file_url,
                     "give `fileUrl` or `fileId`, not both",
                 ));
             }
             (None, None) => {
                 return Err(invalid_field(
-                    "file.fileUrl",
+                    names.file_url,
                     "one of `fileUrl` or `fileId` is required",
                 ));
             }
             (Some(url), None) => {
                 let from_url = name_from_url(&url).ok_or_else(|| {
                     invalid_field(
-                        "file.fileUrl",
+                        names.file_url,
                         format!("`{url}` is not an http(s) URL with a path"),
                     )
                 })?;
                 let field = match file.file_name {
-                    Some(_) => "file.fileName",
-                    None => "file.fileUrl",
+                    Some(_) => names.file_name,
+                    None => names.file_url,
                 };
                 let name = file.file_name.unwrap_or(from_url);
                 check_file_name(&name).map_err(|e| invalid_field(field, e))?;
@@ -303,7 +346,7 @@ fn plan_run(state: &AppState, workspace_id: &str, request: CreateRun) -> Result<
                     .file(workspace_id, &id)
                     .ok_or_else(|| ApiError::FileNotFound(id.clone()))?;
                 let name = file.file_name.unwrap_or_else(|| stored.name.clone());
-                check_file_name(&name).map_err(|e| invalid_field("file.fileName", e))?;
+                check_file_name(&name).map_err(|e| invalid_field(names.file_name, e))?;
                 let mut json = Vec::new();
                 write_file_summary(&mut json, stored);
                 let object: JsonObject =
@@ -317,8 +360,9 @@ fn plan_run(state: &AppState, workspace_id: &str, request: CreateRun) -> Result<
     let config = request
         .config
         .map(|config| {
-            check_config(processor.processor_type, &config)
-                .map_err(|(field, reason)| invalid_field(&format!("config{field}"), reason))?;
+            check_config(processor.processor_type, &config).map_err(|(field, reason)| {
+                invalid_field(&format!("{}{field}", names.config), reason)
+            })?;
             Ok::<_, ApiError>(config)
         })
         .transpose()?;
@@ -372,7 +416,14 @@ fn plan_run(state: &AppState, workspace_id: &str, request: CreateRun) -> Result<
     let end = match Marker::find(&marker_text) {
         Some(Marker::Hold) => None,
         Some(Marker::Slow) => Some((base * 10, processed)),
-        Some(Marker::Fail(reason)) => Some((base, failed(reason, None))),
+        Some(Marker::Fail(reason)) => {
+            let default = match request_is_current {
+                true => CURRENT_DEFAULT_FAILURE,
+                false => DEFAULT_FAILURE,
+            };
+            let reason = reason.unwrap_or_else(|| default.to_owned());
+            Some((base, failed(reason, None)))
+        }
         None => match rule() {
             Some(RuleOutcome::Hold) => None,
             Some(RuleOutcome::Fail { reason, message }) => Some((base, failed(reason, message))),
@@ -386,7 +437,8 @@ fn plan_run(state: &AppState, workspace_id: &str, request: CreateRun) -> Result<
             None => Some((base, processed)),
         },
     };
-    Ok(Planned { run, end })
+    let inline = inline.filter(|made| store.any_processor(workspace_id, &made.id).is_none());
+    Ok(Planned { run, end, inline })
 }
 
 /// A run's `priority`: a whole number from 1 to 100, as the API documents.
@@ -411,9 +463,16 @@ pub(crate) fn start_run(
     request: CreateRun,
 ) -> Result<String, ApiError> {
     check_priority(request.priority.as_ref())?;
-    let Planned { run, end } = plan_run(state, workspace_id, request)?;
+    let Planned { run, end, inline } = plan_run(state, workspace_id, request)?;
     let id = run.id.as_str().to_owned();
     state.change_store(|store| {
+        // Made with the run, never on a refusal; another request may have
+        // made it meanwhile, which is as good.
+        if let Some(made) = inline
+            && store.any_processor(workspace_id, &made.id).is_none()
+        {
+            store.add_processor(made)?;
+        }
         store
             .add_runs([run])
             .map_err(|(_, e)| ApiError::Internal(e.into()))?;

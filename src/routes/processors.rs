@@ -310,7 +310,13 @@ pub async fn publish(
             };
             let latest = p.latest().and_then(|v| VersionNumber::parse(&v.version));
             let number =
-                VersionNumber::next(latest, matches!(request.release_type, ReleaseType::Major));
+                VersionNumber::next(latest, matches!(request.release_type, ReleaseType::Major))
+                    .ok_or_else(|| {
+                        invalid_field(
+                            "releaseType",
+                            "the version number would pass the largest one",
+                        )
+                    })?;
             let now = state.now().max(p.updated_at);
             let version = ProcessorVersion {
                 id: version_id,

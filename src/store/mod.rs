@@ -564,7 +564,14 @@ impl Store {
     }
 
     /// A processor of the workspace, if it has one with this id.
+    /// A processor of the workspace; never an inline one (see
+    /// `Processor::inline`), which no route may read or change by its id.
     pub fn processor(&self, workspace_id: &str, id: &str) -> Option<&Processor> {
+        self.catalogue.get(workspace_id, id).filter(|p| !p.inline)
+    }
+
+    /// A processor of the workspace, an inline one too.
+    pub fn any_processor(&self, workspace_id: &str, id: &str) -> Option<&Processor> {
         self.catalogue.get(workspace_id, id)
     }
 
@@ -593,6 +600,12 @@ impl Store {
         id: &str,
         edit: impl FnOnce(&mut Processor) -> Result<T, E>,
     ) -> Result<T, E> {
+        if self
+            .any_processor(workspace_id, id)
+            .is_some_and(|p| p.inline)
+        {
+            return Err(StoreError::ProcessorNotFound(id.to_owned()).into());
+        }
         self.catalogue.edit(workspace_id, id, edit)
     }
 

@@ -231,7 +231,14 @@ impl Outbox {
         inner.sending.remove(&ready.endpoint_id);
         if let Some(delivery) = inner.deliveries.get_mut(&ready.seq) {
             delivery.attempts.push(attempt);
-            let was_pending = delivery.state == DeliveryState::Pending;
+            if delivery.state != DeliveryState::Pending {
+                // Dropped while on the wire (a reset, the bound): the
+                // attempt is on its record, its end stays as it was.
+                drop(inner);
+                self.wake.notify_one();
+                return;
+            }
+            let was_pending = true;
             match (delivered, retry_in) {
                 (true, _) => {
                     delivery.finish(DeliveryState::Delivered, None);

@@ -376,7 +376,7 @@ fn urlencode(raw: &str) -> String {
 #[tokio::test]
 async fn refusals_name_the_field_and_store_nothing() {
     let app = app().await;
-    let before = app.list_ok(KEY_A, &[("maxPageSize", "100")]).await;
+    let before = app.state_document().await;
     let cases = [
         (
             json!({"file": {"url": "http://x.test/a.pdf"}, "package": {"files": []}}),
@@ -425,6 +425,22 @@ async fn refusals_name_the_field_and_store_nothing() {
             "File `file_nope` not found",
         ),
         (
+            json!({"file": {"url": "ftp://x.test/a.pdf"}}),
+            400,
+            "file.url: `ftp://x.test/a.pdf`",
+        ),
+        (
+            json!({"file": {"url": "http://x.test/a.pdf", "name": "a\u{7}.pdf"}}),
+            400,
+            "file.name: must not hold control",
+        ),
+        (
+            json!({"file": {"url": "http://x.test/a.pdf"}, "extractor": {"id": "ex_inv",
+                "overrideConfig": {"schema": {"type": "string"}}}}),
+            400,
+            "extractor.overrideConfig.schema.type",
+        ),
+        (
             json!({"file": {"url": "http://x.test/a.pdf"}, "config": {"schema": {"type": "string"}}}),
             400,
             "config.schema.type",
@@ -451,8 +467,12 @@ async fn refusals_name_the_field_and_store_nothing() {
         };
         assert_error(res, status, code, needle, &body.to_string()).await;
     }
-    let after = app.list_ok(KEY_A, &[("maxPageSize", "100")]).await;
-    assert_eq!(ids(&before), ids(&after), "nothing stored on a refusal");
+    // Nothing stored, not even the processor inline configs belong to.
+    assert_eq!(
+        app.state_document().await,
+        before,
+        "nothing stored on a refusal"
+    );
 }
 
 #[tokio::test]
@@ -790,4 +810,143 @@ async fn string_and_amount_fields_come_from_the_documents_text() {
     // The legacy view of the same run reads the same values.
     let legacy = app.get_run_ok(KEY_A, made["id"].as_str().unwrap()).await;
     assert_eq!(legacy["output"]["value"], *value);
+}
+
+#[tokio::test]
+async fn the_processor_inline_configs_belong_to_is_reachable_by_no_route() {
+    let app = app().await;
+    let made = app
+        .api_ok_bare_with(
+            Method::POST,
+            KEY_A,
+            "/extract_runs",
+            &json!({"config": {}, "file": {"url": "https://example.com/a.pdf"}}),
+        )
+        .await;
+    let legacy = app.get_run_ok(KEY_A, made["id"].as_str().unwrap()).await;
+    let holder = legacy["processorId"].as_str().unwrap().to_owned();
+    assert_eq!(legacy["processorName"], "Inline config");
+    for (method, path, body) in [
+        (Method::GET, format!("/processors/{holder}/versions"), None),
+        (
+            Method::POST,
+            format!("/processors/{holder}"),
+            Some(json!({"name": "mine"})),
+        ),
+        (
+            Method::POST,
+            format!("/processors/{holder}/publish"),
+            Some(json!({"releaseType": "major"})),
+        ),
+        (Method::GET, format!("/extractors/{holder}"), None),
+        (
+            Method::POST,
+            "/processor_runs".to_owned(),
+            Some(json!({"processorId": holder, "rawText": "x"})),
+        ),
+        (
+            Method::POST,
+            "/extract_runs".to_owned(),
+            Some(json!({"extractor": {"id": holder}, "file": {"text": "x"}})),
+        ),
+    ] {
+        let res = app.api(method.clone(), KEY_A, &path, body.as_ref()).await;
+        assert_eq!(res.status(), 404, "{method} {path}");
+    }
+    let listed = app
+        .api_ok(Method::GET, KEY_A, "/processors?maxPageSize=100", None)
+        .await;
+    assert!(!listed.to_string().contains(&holder), "listed nowhere");
+}
+
+#[tokio::test]
+async fn version_pages_hold_under_strict_tokens() {
+    let rules = extend_mock::domain::PagingRules {
+        default_page_size: 10,
+        strict_tokens: true,
+    };
+    let app = spawn_app_with(&fixture(), SECRET, rules).await;
+    let made = app
+        .api_ok_bare_with(Method::POST, KEY_A, "/extractors", &json!({"name": "V"}))
+        .await;
+    let id = made["id"].as_str().unwrap();
+    for _ in 0..2 {
+        app.api_ok_bare_with(
+            Method::POST,
+            KEY_A,
+            &format!("/extractors/{id}/versions"),
+            &json!({"releaseType": "minor"}),
+        )
+        .await;
+    }
+    let first = app
+        .api_ok_bare(
+            Method::GET,
+            KEY_A,
+            &format!("/extractors/{id}/versions?maxPageSize=2"),
+        )
+        .await;
+    let token = urlencode(first["nextPageToken"].as_str().unwrap());
+    let rest = app
+        .api_ok_bare(
+            Method::GET,
+            KEY_A,
+            &format!("/extractors/{id}/versions?maxPageSize=2&nextPageToken={token}"),
+        )
+        .await;
+    assert_eq!(rest["data"][0]["version"], "0.1");
+    // Another extractor's list refuses it.
+    let other = app
+        .api_ok_bare_with(Method::POST, KEY_A, "/extractors", &json!({"name": "W"}))
+        .await;
+    let message = app
+        .api_err(
+            Method::GET,
+            KEY_A,
+            &format!(
+                "/extractors/{}/versions?nextPageToken={token}",
+                other["id"].as_str().unwrap()
+            ),
+            None,
+            400,
+        )
+        .await;
+    assert!(message.contains("other filters"), "{message}");
+}
+
+#[tokio::test]
+async fn a_bare_fail_marker_ends_with_the_current_apis_reason_and_a_chosen_one_stands() {
+    let app = app().await;
+    for (text, reason) in [
+        ("x __fail__", "FAILED_TO_PROCESS_FILE"),
+        ("x __fail_FILE_PARSING_ERROR__", "FILE_PARSING_ERROR"),
+        ("x __fail_OUT_OF_CREDITS__", "OUT_OF_CREDITS"),
+    ] {
+        let done = app
+            .api_ok_bare_with(
+                Method::POST,
+                KEY_A,
+                "/extract",
+                &json!({"extractor": {"id": "ex_inv"}, "file": {"text": text}}),
+            )
+            .await;
+        assert_eq!(done["status"], "FAILED", "{text}");
+        assert_eq!(done["failureReason"], reason, "{text}");
+        assert_eq!(done["output"], Value::Null);
+        let legacy = app.get_run_ok(KEY_A, done["id"].as_str().unwrap()).await;
+        assert_eq!(
+            legacy["failureReason"], reason,
+            "one run, one reason: {text}"
+        );
+    }
+    // Through the legacy create, a bare marker keeps the legacy default.
+    let run = app
+        .api_ok(
+            Method::POST,
+            KEY_A,
+            "/processor_runs",
+            Some(&json!({"processorId": "ex_inv", "rawText": "x __fail__", "sync": true})),
+        )
+        .await;
+    assert_eq!(run["processorRun"]["failureReason"], "FILE_PARSING_ERROR");
 }
