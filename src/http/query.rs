@@ -363,6 +363,7 @@ pub fn parse_list_query(
         source_id: id_value("sourceId", source_id)?,
         source: enum_value("source", source, RunSource::parse)?,
         file_name_contains: file_name_contains.map(|v| v.to_lowercase()),
+        family: None,
     };
     let Paging {
         order,
@@ -436,7 +437,8 @@ pub fn parse_family_query(
     let filters = Filters {
         status: enum_value("status", status, RunStatus::parse)?,
         processor_id: id_value(processor_filter, processor_id)?,
-        processor_type: Some(processor_type),
+        processor_type: None,
+        family: Some(processor_type),
         source_id: id_value("sourceId", source_id)?,
         source: enum_value("source", source, RunSource::parse)?,
         file_name_contains: file_name_contains.map(|v| v.to_lowercase()),
@@ -530,6 +532,7 @@ pub fn fingerprint(filters: &Filters) -> String {
         (b'i', filters.source_id.as_deref()),
         (b'o', filters.source.map(RunSource::as_str)),
         (b'f', filters.file_name_contains.as_deref()),
+        (b'y', filters.family.map(ProcessorType::as_str)),
     ])
 }
 

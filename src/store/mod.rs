@@ -98,6 +98,11 @@ pub struct Filters {
     pub source: Option<RunSource>,
     /// Already lower-cased by whoever built the filter.
     pub file_name_contains: Option<String>,
+    /// A family's list: runs whose type is this one, an older run stored
+    /// without a type counting as its processor's (`EXTRACT` when no run
+    /// said). Not an index's: a walk that checks each run (every family
+    /// list holds most of a workspace's runs of its type anyway).
+    pub family: Option<ProcessorType>,
 }
 
 pub struct PageRequest<'a> {

@@ -8,6 +8,7 @@ pub(super) struct Wanted<'a> {
     pub(super) status: Option<RunStatus>,
     pub(super) processor_id: Option<Sym>,
     pub(super) processor_type: Option<ProcessorType>,
+    pub(super) family: Option<ProcessorType>,
     pub(super) source_id: Option<Sym>,
     pub(super) source: Option<RunSource>,
     /// Built once per request: a substring search set up for its needle.
@@ -42,6 +43,7 @@ impl Store {
             status: filters.status,
             processor_id: number(&filters.processor_id)?,
             processor_type: filters.processor_type,
+            family: filters.family,
             source_id: number(&filters.source_id)?,
             source: filters.source,
             file_name_contains: filters.file_name_contains.as_deref().map(Finder::new),
@@ -55,6 +57,9 @@ impl Store {
             && wanted
                 .processor_type
                 .is_none_or(|t| processor.kind == Some(t))
+            && wanted
+                .family
+                .is_none_or(|t| processor.kind.unwrap_or(ProcessorType::Extract) == t)
             && wanted.processor_id.is_none_or(|id| processor.id == id)
             && wanted.source_id.is_none_or(|id| run.source_id == id)
             && wanted.file_name_contains.as_ref().is_none_or(|needle| {
