@@ -113,6 +113,31 @@ impl Processor {
         )
     }
 
+    /// Publishes `config` (none: the draft's) as the next `major` or minor
+    /// version, made at `at` (which also moves `updatedAt`); the version
+    /// made, or `None` when its number would pass `u32::MAX`.
+    pub fn publish(
+        &mut self,
+        id: String,
+        major: bool,
+        description: Option<String>,
+        config: Option<Arc<JsonObject>>,
+        at: Timestamp,
+    ) -> Option<&ProcessorVersion> {
+        let latest = self.latest().and_then(|v| VersionNumber::parse(&v.version));
+        let number = VersionNumber::next(latest, major)?;
+        self.versions.push(ProcessorVersion {
+            id,
+            version: number.to_string(),
+            description,
+            config: config.unwrap_or_else(|| self.draft_version.config.clone()),
+            created_at: at,
+            updated_at: at,
+        });
+        self.updated_at = at;
+        self.versions.last()
+    }
+
     /// The draft or a published version, by id.
     pub fn version(&self, version_id: &str) -> Option<&ProcessorVersion> {
         std::iter::once(&self.draft_version)

@@ -14,7 +14,6 @@ use super::object::{processor_object, processor_summary, version_object};
 use super::runs::{processor_noun, resolve_version};
 use crate::domain::{
     DRAFT, JsonObject, Position, Processor, ProcessorType, ProcessorVersion, SortBy, SortDir,
-    VersionNumber,
 };
 use crate::full_run::{builtin_config, check_config};
 use crate::http::auth::Caller;
@@ -375,30 +374,14 @@ pub async fn publish(
     let version_id = state.new_id(f.version_prefix);
     let answer = state.change_store(|store| {
         store.edit_processor(ws, &id, |p| {
-            let config = match config {
-                Some(c) => std::sync::Arc::new(c),
-                None => p.draft_version.config.clone(),
-            };
-            let latest = p.latest().and_then(|v| VersionNumber::parse(&v.version));
-            let number = VersionNumber::next(latest, matches!(release, ReleaseType::Major))
-                .ok_or_else(|| {
-                    invalid_field(
-                        "releaseType",
-                        "the version number would pass the largest one",
-                    )
-                })?;
             let now = state.now().max(p.updated_at);
-            let version = ProcessorVersion {
-                id: version_id,
-                version: number.to_string(),
-                description,
-                config,
-                created_at: now,
-                updated_at: now,
-            };
+            let major = matches!(release, ReleaseType::Major);
+            let config = config.map(std::sync::Arc::new);
+            let version = p
+                .publish(version_id, major, description, config, now)
+                .ok_or_else(crate::routes::processors::too_many_versions)?
+                .clone();
             let answer = version_object(f, p, &version, true);
-            p.versions.push(version);
-            p.updated_at = now;
             Ok::<_, ApiError>(answer)
         })
     })?;

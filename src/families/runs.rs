@@ -27,16 +27,20 @@ use crate::store::PageRequest;
 
 /// `Extract run` and the like, for messages.
 fn run_noun(f: &Family) -> String {
-    let mut noun = f.run_object.replace('_', " ");
-    noun[..1].make_ascii_uppercase();
-    noun
+    capitalized(&f.run_object.replace('_', " "))
 }
 
 /// `Extractor` and the like.
 pub fn processor_noun(f: &Family) -> String {
-    let mut noun = f.processor_key.to_owned();
-    noun[..1].make_ascii_uppercase();
-    noun
+    capitalized(f.processor_key)
+}
+
+fn capitalized(word: &str) -> String {
+    let mut chars = word.chars();
+    chars
+        .next()
+        .map(|first| first.to_uppercase().chain(chars).collect())
+        .unwrap_or_default()
 }
 
 /// A run of another family, another workspace, or none: the same 404.
@@ -52,14 +56,25 @@ fn family_run(
     id: &str,
 ) -> Result<Value, ApiError> {
     let store = state.store();
+    let run = family_view(f, &store, workspace_id, id)?;
+    Ok(run_object(&store, workspace_id, &run, false))
+}
+
+/// The run's view if it is one of the family's in the workspace; the same
+/// 404 for a run of another family, another workspace, or none.
+fn family_view<'s>(
+    f: &Family,
+    store: &'s crate::store::Store,
+    workspace_id: &str,
+    id: &str,
+) -> Result<crate::store::RunView<'s>, ApiError> {
     let run = store
         .get(workspace_id, id)
         .map_err(|_| run_not_found(f, id))?;
-    let (kind, _) = store.run_processor(workspace_id, &run);
-    if kind != f.processor_type {
-        return Err(run_not_found(f, id));
+    match store.run_processor(workspace_id, &run).0 == f.processor_type {
+        true => Ok(run),
+        false => Err(run_not_found(f, id)),
     }
-    Ok(run_object(&store, workspace_id, &run, false))
 }
 
 /// Checks the run is the family's (the same 404 otherwise).
@@ -69,14 +84,7 @@ fn check_family(
     workspace_id: &str,
     id: &str,
 ) -> Result<(), ApiError> {
-    let store = state.store();
-    let run = store
-        .get(workspace_id, id)
-        .map_err(|_| run_not_found(f, id))?;
-    match store.run_processor(workspace_id, &run).0 == f.processor_type {
-        true => Ok(()),
-        false => Err(run_not_found(f, id)),
-    }
+    family_view(f, &state.store(), workspace_id, id).map(|_| ())
 }
 
 pub async fn list(

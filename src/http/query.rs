@@ -444,13 +444,7 @@ pub fn parse_family_query(
         file_name_contains: file_name_contains.map(|v| v.to_lowercase()),
     };
     let batch_id = id_value("batchId", batch_id)?;
-    let print = || {
-        let mut print = fingerprint(&filters);
-        if let Some(batch) = &batch_id {
-            print.push_str(&digest(&[(b'b', Some(batch))]));
-        }
-        print
-    };
+    let print = || list_fingerprint(&filters, batch_id.as_deref());
     let Paging {
         order,
         page_size,
@@ -536,6 +530,15 @@ pub fn fingerprint(filters: &Filters) -> String {
     ])
 }
 
+/// A run list's fingerprint: its filters, and a family list's `batchId`.
+fn list_fingerprint(filters: &Filters, batch_id: Option<&str>) -> String {
+    let mut print = fingerprint(filters);
+    if batch_id.is_some() {
+        print.push_str(&digest(&[(b'b', batch_id)]));
+    }
+    print
+}
+
 /// Each part is tagged and length-prefixed, so no two filter sets collide.
 fn digest(parts: &[(u8, Option<&str>)]) -> String {
     let mut digest = Sha256::new();
@@ -556,10 +559,7 @@ pub fn next_page_token(
     query: &ListQuery,
     position: Position,
 ) -> String {
-    let mut filters = fingerprint(&query.filters);
-    if let Some(batch) = &query.batch_id {
-        filters.push_str(&digest(&[(b'b', Some(batch))]));
-    }
+    let filters = list_fingerprint(&query.filters, query.batch_id.as_deref());
     signer.sign(&Cursor {
         resource: query.resource,
         workspace_id: workspace_id.to_owned(),

@@ -17,7 +17,7 @@ use serde_json::{Map, Value, json};
 
 use crate::domain::{
     DRAFT, JsonObject, PagedResource, Position, Processor, ProcessorType, ProcessorVersion, SortBy,
-    Timestamp, VersionNumber,
+    Timestamp,
 };
 use crate::full_run::check_config;
 use crate::http::auth::Caller;
@@ -279,6 +279,14 @@ pub async fn version(
     ))
 }
 
+/// A publish past the largest version number a processor can have.
+pub fn too_many_versions() -> ApiError {
+    invalid_field(
+        "releaseType",
+        "the version number would pass the largest one",
+    )
+}
+
 #[derive(Clone, Copy, Deserialize)]
 #[serde(rename_all = "lowercase")]
 enum ReleaseType {
@@ -304,31 +312,17 @@ pub async fn publish(
     let version_id = state.new_id(VERSION_PREFIX);
     let published = state.change_store(|store| {
         store.edit_processor(&caller.workspace_id, &id, |p| {
-            let config = match request.config {
-                Some(c) => checked_config(p.processor_type, c)?,
-                None => p.draft_version.config.clone(),
-            };
-            let latest = p.latest().and_then(|v| VersionNumber::parse(&v.version));
-            let number =
-                VersionNumber::next(latest, matches!(request.release_type, ReleaseType::Major))
-                    .ok_or_else(|| {
-                        invalid_field(
-                            "releaseType",
-                            "the version number would pass the largest one",
-                        )
-                    })?;
+            let config = request
+                .config
+                .map(|c| checked_config(p.processor_type, c))
+                .transpose()?;
             let now = state.now().max(p.updated_at);
-            let version = ProcessorVersion {
-                id: version_id,
-                version: number.to_string(),
-                description: request.description,
-                config,
-                created_at: now,
-                updated_at: now,
-            };
+            let major = matches!(request.release_type, ReleaseType::Major);
+            let version = p
+                .publish(version_id, major, request.description, config, now)
+                .ok_or_else(too_many_versions)?
+                .clone();
             let answer = version_json(p, &version);
-            p.versions.push(version);
-            p.updated_at = now;
             Ok::<_, ApiError>(answer)
         })
     })?;

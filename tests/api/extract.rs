@@ -124,28 +124,6 @@ async fn poll_until_ended(app: &TestApp, id: &str) -> Value {
     panic!("run {id} never ended");
 }
 
-/// Every leaf path of a value, as `output.metadata` names them.
-fn leaf_paths(value: &Value, path: String, out: &mut Vec<String>) {
-    match value {
-        Value::Object(map) => {
-            for (key, sub) in map {
-                let next = if path.is_empty() {
-                    key.clone()
-                } else {
-                    format!("{path}.{key}")
-                };
-                leaf_paths(sub, next, out);
-            }
-        }
-        Value::Array(items) => {
-            for (i, sub) in items.iter().enumerate() {
-                leaf_paths(sub, format!("{path}[{i}]"), out);
-            }
-        }
-        _ => out.push(path),
-    }
-}
-
 #[tokio::test]
 async fn a_run_with_a_typed_schema_is_made_polled_and_fits_its_schema() {
     let app = app().await;
@@ -372,10 +350,6 @@ async fn the_list_holds_the_familys_runs_in_pages() {
         .api_err(Method::GET, KEY_A, "/extract_runs?status=DONE", None, 400)
         .await;
     assert!(message.contains("`status`"), "{message}");
-}
-
-fn urlencode(raw: &str) -> String {
-    form_urlencoded::byte_serialize(raw.as_bytes()).collect()
 }
 
 #[tokio::test]

@@ -548,3 +548,30 @@ impl TestApp {
         value
     }
 }
+
+/// A query value, percent-encoded.
+pub fn urlencode(raw: &str) -> String {
+    form_urlencoded::byte_serialize(raw.as_bytes()).collect()
+}
+
+/// Every leaf path of a value, as `output.metadata` names them.
+pub fn leaf_paths(value: &Value, path: String, out: &mut Vec<String>) {
+    match value {
+        Value::Object(map) => {
+            for (key, sub) in map {
+                let next = if path.is_empty() {
+                    key.clone()
+                } else {
+                    format!("{path}.{key}")
+                };
+                leaf_paths(sub, next, out);
+            }
+        }
+        Value::Array(items) => {
+            for (i, sub) in items.iter().enumerate() {
+                leaf_paths(sub, format!("{path}[{i}]"), out);
+            }
+        }
+        _ => out.push(path),
+    }
+}

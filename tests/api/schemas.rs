@@ -13,6 +13,8 @@ use extend_mock::store::RunView;
 use proptest::prelude::*;
 use serde_json::{Value, json};
 
+use crate::helpers::leaf_paths;
+
 const NAMES: &[&str] = &[
     "invoice_number",
     "total",
@@ -112,27 +114,6 @@ fn schema() -> impl Strategy<Value = Value> {
         ]
     });
     proptest::collection::vec((any::<usize>(), field), 1..6).prop_map(object)
-}
-
-fn leaf_paths(value: &Value, path: String, out: &mut Vec<String>) {
-    match value {
-        Value::Object(map) => {
-            for (key, sub) in map {
-                let next = if path.is_empty() {
-                    key.clone()
-                } else {
-                    format!("{path}.{key}")
-                };
-                leaf_paths(sub, next, out);
-            }
-        }
-        Value::Array(items) => {
-            for (i, sub) in items.iter().enumerate() {
-                leaf_paths(sub, format!("{path}[{i}]"), out);
-            }
-        }
-        _ => out.push(path),
-    }
 }
 
 /// The values at the places the schema marks `extend:type: date`.

@@ -265,10 +265,6 @@ async fn endpoints_are_made_read_listed_changed_and_deleted() {
     assert_eq!(res.status(), 404);
 }
 
-fn urlencode(raw: &str) -> String {
-    form_urlencoded::byte_serialize(raw.as_bytes()).collect()
-}
-
 #[tokio::test]
 async fn bad_endpoints_name_the_field_and_make_nothing() {
     let app = app().await;
