@@ -37,10 +37,11 @@ pub fn endpoint_json(e: &WebhookEndpoint, with_secret: bool) -> Value {
         "enabledEvents": e.enabled_events,
         "apiVersion": e.api_version.as_str(),
         "createdAt": e.created_at.to_rfc3339(),
+        // Every key the SDK's type declares, `null` where empty; no key
+        // made through the emulator has a user or key name to show.
+        "advancedOptions": e.advanced_options,
+        "createdBy": null,
     });
-    if let Some(options) = &e.advanced_options {
-        object["advancedOptions"] = json!(options);
-    }
     if with_secret {
         object["signingSecret"] = json!(e.signing_secret);
     }

@@ -183,6 +183,10 @@ async fn endpoints_are_made_read_listed_changed_and_deleted() {
     assert!(made["signingSecret"].as_str().unwrap().starts_with("wss_"));
     assert_eq!(made["object"], "webhook_endpoint");
     assert_eq!(made["status"], "enabled");
+    // Every key the SDK's type declares, null where empty.
+    assert_eq!(made["advancedOptions"], Value::Null);
+    assert_eq!(made["createdBy"], Value::Null);
+    assert!(made.get("advancedOptions").is_some() && made.get("createdBy").is_some());
     let read = app
         .api_ok_bare(Method::GET, KEY_A, &format!("/webhook_endpoints/{id}"))
         .await;
