@@ -181,6 +181,48 @@ fn queries(c: &mut Criterion) {
     }
     group.finish();
 
+    // An extraction for a schema a run pins (an inline config through
+    // /extract_runs): its plan compiled and its output made on each read,
+    // for 5 and for 50 nullable string fields.
+    let mut group = c.benchmark_group("an output for a pinned schema, derived and written");
+    let filters = Filters {
+        status: Some(RunStatus::Processed),
+        processor_type: Some(ProcessorType::Extract),
+        ..Filters::default()
+    };
+    let page = store.page(
+        WORKSPACE,
+        &PageRequest {
+            filters: &filters,
+            order: Order::default(),
+            after: None,
+            limit: 1,
+        },
+    );
+    let run = page.runs().next().expect("the generator makes extractions");
+    for fields in [5, 50] {
+        let properties: serde_json::Map<String, serde_json::Value> = (0..fields)
+            .map(|n| (format!("field_{n}"), serde_json::json!({"type": ["string", "null"]})))
+            .collect();
+        let mut config = extend_mock::domain::JsonObject::new();
+        config.insert("type".into(), "EXTRACT".into());
+        config.insert(
+            "schema".into(),
+            serde_json::json!({"type": "object", "properties": properties}),
+        );
+        let config = std::sync::Arc::new(config);
+        let mut buf = Vec::with_capacity(16384);
+        group.bench_function(format!("{fields} fields"), |b| {
+            b.iter(|| {
+                buf.clear();
+                let full = full_run(black_box(&run), ProcessorType::Extract, Some(&config));
+                write_full_run(&full, &mut buf);
+                buf.len()
+            })
+        });
+    }
+    group.finish();
+
     let signer = PageSigner::from_secret("bench");
     let cursor = Cursor {
         resource: extend_mock::domain::PagedResource::ProcessorRuns,

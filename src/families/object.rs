@@ -139,81 +139,64 @@ pub fn run_object(store: &Store, workspace_id: &str, run: &RunView<'_>, summary:
     let (kind, config) = store.run_processor(workspace_id, run);
     let f = describe(kind);
     let full = full_run_with(run, kind, config, !summary);
-    let Ok(Value::Object(mut legacy)) = serde_json::to_value(&full) else {
-        unreachable!("a full run is a JSON object");
-    };
-    let processor = store
-        .processor(workspace_id, run.processor_id)
-        .filter(|p| !p.inline);
+    let processor = store.processor(workspace_id, run.processor_id);
     let version = processor.and_then(|p| p.version(run.processor_version_id).map(|v| (p, v)));
-    let mut take = |key: &str| legacy.remove(key).unwrap_or(Value::Null);
-    let mut out = Map::new();
-    out.insert("object".into(), json!(f.run_object));
-    out.insert("id".into(), json!(run.id));
-    let output_keys = ["output", "initialOutput", "reviewedOutput"];
-    let mut outputs: Vec<(&str, Value)> = output_keys
-        .iter()
-        .map(|key| {
-            let value = take(key);
-            let empty = value.as_object().is_some_and(Map::is_empty);
-            (*key, if empty { Value::Null } else { value })
-        })
-        .collect();
-    if run.status != RunStatus::Processed {
-        outputs[0].1 = Value::Null;
-    }
-    if kind == ProcessorType::Extract {
-        for (_, output) in &mut outputs {
-            current_citations(output);
+    // An output, `null` when empty (`{}` is the legacy view's "none yet").
+    let output = |v: Value| match v {
+        Value::Object(map) if map.is_empty() => Value::Null,
+        mut other => {
+            if kind == ProcessorType::Extract {
+                current_citations(&mut other);
+            }
+            other
         }
-    }
-    let processor_value = processor.map_or(Value::Null, |p| processor_summary(f, p));
-    let version_value = version.map_or(Value::Null, |(p, v)| version_object(f, p, v, false));
-    let file = match take("files") {
+    };
+    let file = match json_of(&full.files) {
         Value::Array(files) => files.first().map_or(Value::Null, file_summary),
         _ => Value::Null,
     };
-    let config = match take("config") {
-        Value::Object(config) => current_config(&config),
-        other => other,
+    // A reason the run was given stands; a derived one is in the current
+    // API's words.
+    let failure_reason = match run.details.and_then(|d| d.failure_reason.as_ref()) {
+        Some(given) => json!(given),
+        None => current_failure(json!(full.failure_reason)),
     };
-    let edits = take("edits");
-    let url = take("url");
-    let (failure_reason, failure_message, metadata) = (
-        // A reason the run was given stands; a derived one is in the
-        // current API's words.
-        match run.details.and_then(|d| d.failure_reason.as_ref()) {
-            Some(_) => take("failureReason"),
-            None => current_failure(take("failureReason")),
-        },
-        take("failureMessage"),
-        take("metadata"),
-    );
-    let (reviewed, edited) = (take("reviewed"), take("edited"));
-    let usage = match run.credits {
-        Some(credits) => json!({ "credits": credits }),
-        None => Value::Null,
-    };
+    let mut out = Map::new();
     // (serde_json's maps keep keys sorted: the order here is no promise.)
+    out.insert("object".into(), json!(f.run_object));
+    out.insert("id".into(), json!(run.id));
     out.insert("status".into(), json!(run.status.as_str()));
-    out.insert(f.processor_key.into(), processor_value);
-    out.insert(f.version_key.into(), version_value);
+    out.insert(
+        f.processor_key.into(),
+        processor.map_or(Value::Null, |p| processor_summary(f, p)),
+    );
+    out.insert(
+        f.version_key.into(),
+        version.map_or(Value::Null, |(p, v)| version_object(f, p, v, false)),
+    );
     out.insert("failureReason".into(), failure_reason);
-    out.insert("failureMessage".into(), failure_message);
-    out.insert("metadata".into(), metadata);
-    out.insert("reviewed".into(), reviewed);
-    out.insert("edited".into(), edited);
+    out.insert("failureMessage".into(), json!(full.failure_message));
+    out.insert("metadata".into(), json!(full.metadata));
+    out.insert("reviewed".into(), json!(full.reviewed));
+    out.insert("edited".into(), json!(full.edited));
     if !summary {
-        for (key, output) in outputs {
-            out.insert(key.into(), output);
-        }
-        out.insert("config".into(), config);
+        let made = match run.status {
+            RunStatus::Processed => output(json_of(&full.output)),
+            _ => Value::Null,
+        };
+        out.insert("output".into(), made);
+        out.insert("initialOutput".into(), output(json!(full.initial_output)));
+        out.insert("reviewedOutput".into(), output(json!(full.reviewed_output)));
+        out.insert(
+            "config".into(),
+            match json_of(&full.config) {
+                Value::Object(config) => current_config(&config),
+                other => other,
+            },
+        );
         if f.has_files {
-            let edits = match edits {
-                Value::Object(edits) if !edits.is_empty() => Value::Object(edits),
-                _ => Value::Null,
-            };
-            out.insert("edits".into(), edits);
+            let edits = full.edits.filter(|e| !e.is_empty());
+            out.insert("edits".into(), json!(edits));
         }
     }
     out.insert("file".into(), file);
@@ -221,11 +204,21 @@ pub fn run_object(store: &Store, workspace_id: &str, run: &RunView<'_>, summary:
         out.insert("files".into(), Value::Null);
     }
     out.insert("parseRunId".into(), Value::Null);
-    out.insert("dashboardUrl".into(), url);
-    out.insert("usage".into(), usage);
+    out.insert("dashboardUrl".into(), json!(full.url));
+    out.insert(
+        "usage".into(),
+        run.credits
+            .map_or(Value::Null, |credits| json!({ "credits": credits })),
+    );
     out.insert("createdAt".into(), time(run.created_at));
     out.insert("updatedAt".into(), time(run.updated_at));
     Value::Object(out)
+}
+
+/// A part of a full run as JSON: `run_object` writes only the parts it
+/// shows (a summary never writes the config).
+fn json_of<T: serde::Serialize>(part: &T) -> Value {
+    serde_json::to_value(part).expect("a full run's parts are JSON")
 }
 
 /// The failure reasons derived for runs that pin none (the legacy
