@@ -202,7 +202,12 @@ fn queries(c: &mut Criterion) {
     let run = page.runs().next().expect("the generator makes extractions");
     for fields in [5, 50] {
         let properties: serde_json::Map<String, serde_json::Value> = (0..fields)
-            .map(|n| (format!("field_{n}"), serde_json::json!({"type": ["string", "null"]})))
+            .map(|n| {
+                (
+                    format!("field_{n}"),
+                    serde_json::json!({"type": ["string", "null"]}),
+                )
+            })
             .collect();
         let mut config = extend_mock::domain::JsonObject::new();
         config.insert("type".into(), "EXTRACT".into());

@@ -929,3 +929,45 @@ async fn a_bare_fail_marker_ends_with_the_current_apis_reason_and_a_chosen_one_s
         .await;
     assert_eq!(run["processorRun"]["failureReason"], "FILE_PARSING_ERROR");
 }
+
+/// The page's hand-written summaries are the tree `run_object` makes, for
+/// every run of the built-in fixtures (every status, kind, older runs
+/// without a type) and for runs that pin what a summary shows.
+#[test]
+fn a_written_summary_is_the_summary_object() {
+    use extend_mock::families::object::{run_object, write_run_summary};
+    let mut document: Value =
+        serde_json::from_str(extend_mock::fixtures::DEFAULT_DOCUMENT).unwrap();
+    let runs = document["processorRuns"].as_array_mut().unwrap();
+    let mut pinned = runs
+        .iter()
+        .find(|r| r["status"] == "FAILED" && r.get("type").is_some())
+        .unwrap()
+        .clone();
+    pinned["id"] = json!("exr_pinned");
+    pinned["failureReason"] = json!("OUT_OF_CREDITS");
+    pinned["metadata"] = json!({"customer": "ac\"me", "n": 1.5});
+    pinned["reviewed"] = json!(true);
+    pinned["files"] = json!([{"object": "file", "id": "file_given", "name": "given.pdf",
+        "type": "PDF", "metadata": {"pageCount": 2},
+        "createdAt": "2024-03-01T00:00:00Z", "updatedAt": "2024-03-01T00:00:00Z"}]);
+    runs.push(pinned);
+    let state = extend_mock::AppState::for_tests(
+        &document.to_string(),
+        SECRET,
+        extend_mock::Settings::default(),
+    )
+    .unwrap();
+    let store = state.store();
+    let all: Vec<_> = store.runs().collect();
+    assert!(all.len() > 70);
+    for stored in all {
+        let ws = stored.workspace_id.clone();
+        let run = store.get(&ws, stored.id.as_str()).unwrap();
+        let mut buf = Vec::new();
+        write_run_summary(&mut buf, &store, &ws, &run);
+        let written: Value = serde_json::from_slice(&buf)
+            .unwrap_or_else(|e| panic!("{}: {e}: {}", run.id, String::from_utf8_lossy(&buf)));
+        assert_eq!(written, run_object(&store, &ws, &run, true), "{}", run.id);
+    }
+}
