@@ -5,6 +5,7 @@
 
 pub mod body_cache;
 pub mod config;
+pub mod configs;
 pub mod control;
 pub mod families;
 pub mod faults;

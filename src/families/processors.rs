@@ -12,10 +12,10 @@ use serde_json::{Value, json};
 use super::Family;
 use super::object::{processor_object, processor_summary, version_object};
 use super::runs::{processor_noun, resolve_version};
+use crate::configs::{builtin_config, check_config};
 use crate::domain::{
     DRAFT, JsonObject, Position, Processor, ProcessorType, ProcessorVersion, SortBy, SortDir,
 };
-use crate::full_run::{builtin_config, check_config};
 use crate::http::auth::Caller;
 use crate::http::body::{invalid_field, json_body, non_empty};
 use crate::http::context::Sandbox;

@@ -16,8 +16,8 @@ use sha2::{Digest, Sha256};
 
 use super::Family;
 use super::object::{run_object, write_run_summary};
+use crate::configs::builtin_config;
 use crate::domain::{DRAFT, JsonObject, Processor, ProcessorVersion};
-use crate::full_run::builtin_config;
 use crate::http::auth::Caller;
 use crate::http::body::{invalid_field, json_body};
 use crate::http::context::Sandbox;

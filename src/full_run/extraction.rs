@@ -19,23 +19,10 @@ use serde_json::Value;
 
 use crate::store::RunView;
 
-/// How much of a schema the emulator fills in. `check_config` refuses a
-/// schema past any of them with a 400 naming it; `Node::compile` stops at
-/// them too, so a schema that reached the store some other way (a run's
-/// pinned config) still makes a bounded value. Together with
-/// `EXTRA_LEAVES` they bound every derived output: a 563-byte schema of
-/// arrays nested 18 deep once made 873 MB (hostile-inputs F1).
-pub const MAX_SCHEMA_DEPTH: usize = 10;
-/// Subschemas in all (each property, each `items`, the root).
-pub const MAX_SCHEMA_NODES: usize = 1000;
-/// Bytes of one property name: every leaf's metadata key repeats its path.
-pub const MAX_PROPERTY_NAME: usize = 128;
-/// Choices of one `enum`, and the bytes of one choice as JSON.
-pub const MAX_ENUM_CHOICES: usize = 200;
-pub const MAX_ENUM_CHOICE_BYTES: usize = 256;
-/// Leaves a derived value may hold beyond its schema's smallest instance
-/// (every array with one item): arrays stop growing once they are spent.
-pub const EXTRA_LEAVES: usize = 2000;
+pub use crate::configs::{
+    EXTRA_LEAVES, MAX_ENUM_CHOICE_BYTES, MAX_ENUM_CHOICES, MAX_PROPERTY_NAME, MAX_SCHEMA_DEPTH,
+    MAX_SCHEMA_NODES,
+};
 
 /// Extend's own keyword for what a field holds: `date` (a `YYYY-MM-DD`
 /// string), `currency` (`{amount, iso_4217_currency_code}`), `signature`

@@ -8,7 +8,6 @@
 //! run gives the same object on every machine and after every restart, and it
 //! costs no stored bytes (a million generated runs store nothing extra).
 
-mod configs;
 mod extraction;
 
 use std::sync::Arc;
@@ -21,7 +20,7 @@ use serde_json::value::RawValue;
 use serde_json::{Map, Value, json};
 use sha2::{Digest, Sha256};
 
-pub use configs::{
+pub use crate::configs::{
     DocKind, SCHEMA_KEYWORDS, builtin_config, builtin_for, check_config, derived_config,
 };
 use extraction::Node;
@@ -130,7 +129,7 @@ pub fn full_run_with<'a>(
                 let text = pinned.and_then(|d| d.text.as_deref());
                 let extraction = match &config {
                     Config::Derived(_) => extraction::extraction(
-                        derived.plan.as_ref(),
+                        derived_plan(derived.kind),
                         run,
                         page_count,
                         &mut rng,
@@ -183,6 +182,23 @@ pub fn full_run_with<'a>(
         url: format!("{DASHBOARD_RUNS}{}", run.id),
         usage: run.credits.map(|credits| Usage { credits }),
     }
+}
+
+/// Each document kind's schema, compiled once, on first use.
+fn derived_plan(kind: DocKind) -> Option<&'static Node> {
+    static PLANS: std::sync::LazyLock<Vec<Option<Node>>> = std::sync::LazyLock::new(|| {
+        DocKind::ALL
+            .iter()
+            .map(|kind| {
+                derived_config(*kind)
+                    .object
+                    .get("schema")
+                    .map(Node::compile)
+            })
+            .collect()
+    });
+    let index = DocKind::ALL.iter().position(|k| *k == kind)?;
+    PLANS[index].as_ref()
 }
 
 /// A run's `config`: as a fixture pinned it, or its processor's derived one,

@@ -15,11 +15,11 @@ use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use serde_json::Value;
 
+use crate::configs::check_config;
 use crate::domain::{
     DRAFT, JsonObject, Processor, ProcessorRun, RunDetails, RunId, RunSource, RunStatus,
     check_file_name, clip_text,
 };
-use crate::full_run::check_config;
 use crate::full_run::full_run;
 use crate::http::auth::Caller;
 use crate::http::body::{invalid_field, json_body};

@@ -15,11 +15,11 @@ use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
+use crate::configs::check_config;
 use crate::domain::{
     DRAFT, JsonObject, PagedResource, Position, Processor, ProcessorType, ProcessorVersion, SortBy,
     Timestamp,
 };
-use crate::full_run::check_config;
 use crate::http::auth::Caller;
 use crate::http::body::{invalid_field, json_body, non_empty};
 use crate::http::context::Sandbox;

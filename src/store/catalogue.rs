@@ -14,11 +14,11 @@ use std::sync::Arc;
 use rustc_hash::{FxHashMap, FxHashSet};
 use sha2::{Digest, Sha256};
 
+use crate::configs::builtin_config;
 use crate::domain::{
     DRAFT, JsonObject, Order, Position, Processor, ProcessorRun, ProcessorType, ProcessorVersion,
     SortBy, VersionNumber,
 };
-use crate::full_run::builtin_config;
 
 use super::keyset::{Keys, ids_after, take_page};
 use super::{StoreError, invalid};

@@ -39,12 +39,12 @@ use hashbrown::HashTable;
 use memchr::memmem::Finder;
 use rustc_hash::{FxBuildHasher, FxHashMap};
 
+use crate::configs::check_config;
 use crate::domain::{
     ApiKey, EndpointStatus, JsonObject, KeyScope, Order, Organization, Position, Processor,
     ProcessorRun, ProcessorType, RunDetails, RunId, RunSource, RunStatus, SortBy, SortDir,
     StoredFile, Timestamp, Usage, WebhookEndpoint, check_headers, check_url,
 };
-use crate::full_run::check_config;
 
 use self::index::*;
 use self::query::*;

@@ -1,15 +1,33 @@
-//! The configs a processor has when no fixture gives one: one per document
-//! kind, picked by the processor's name, parsed once and kept ready to write.
+//! Processor configs: the ones a processor has when no fixture gives one
+//! (one per document kind, picked by the processor's name, parsed once and
+//! kept ready to write), and the check every config given to the server
+//! meets, with the bounds on an extraction schema. No HTTP, no store and
+//! no derivation here: the store checks and derives catalogues with it,
+//! and `full_run` makes outputs from what it holds.
 
 use std::sync::{Arc, LazyLock};
 
 use serde_json::value::RawValue;
 
-use super::extraction::{
-    MAX_ENUM_CHOICE_BYTES, MAX_ENUM_CHOICES, MAX_PROPERTY_NAME, MAX_SCHEMA_DEPTH, MAX_SCHEMA_NODES,
-    Node,
-};
 use crate::domain::{JsonObject, ProcessorType};
+
+/// How much of a schema the emulator fills in. `check_config` refuses a
+/// schema past any of them with a 400 naming it; the output maker
+/// (`full_run`) stops at them too, so a schema that reached the store some
+/// other way (a run's pinned config) still makes a bounded value. Together
+/// with `EXTRA_LEAVES` they bound every derived output: a 563-byte schema
+/// of arrays nested 18 deep once made 873 MB (hostile-inputs F1).
+pub const MAX_SCHEMA_DEPTH: usize = 10;
+/// Subschemas in all (each property, each `items`, the root).
+pub const MAX_SCHEMA_NODES: usize = 1000;
+/// Bytes of one property name: every leaf's metadata key repeats its path.
+pub const MAX_PROPERTY_NAME: usize = 128;
+/// Choices of one `enum`, and the bytes of one choice as JSON.
+pub const MAX_ENUM_CHOICES: usize = 200;
+pub const MAX_ENUM_CHOICE_BYTES: usize = 256;
+/// Leaves a derived value may hold beyond its schema's smallest instance
+/// (every array with one item): arrays stop growing once they are spent.
+pub const EXTRA_LEAVES: usize = 2000;
 
 /// What a processor reads, from its name: the schema or classifications its
 /// derived config has. Names the generator and the fixtures use map to their
@@ -96,12 +114,13 @@ impl DocKind {
     }
 }
 
-/// A derived config three ways: as an object (what outputs are made from),
-/// as the JSON it is written as, and for an extractor its schema compiled.
+/// A derived config two ways: as an object (what outputs are made from)
+/// and as the JSON it is written as; and its kind (`full_run` keeps each
+/// kind's schema compiled).
 pub struct DerivedConfig {
+    pub kind: DocKind,
     pub object: Arc<JsonObject>,
     pub json: Box<RawValue>,
-    pub plan: Option<Node>,
 }
 
 static CONFIGS: LazyLock<Vec<DerivedConfig>> = LazyLock::new(|| {
@@ -112,11 +131,10 @@ static CONFIGS: LazyLock<Vec<DerivedConfig>> = LazyLock::new(|| {
             let object: JsonObject =
                 serde_json::from_str(text).expect("the built-in configs are JSON objects");
             let json = serde_json::value::to_raw_value(&object).expect("a JSON object writes");
-            let plan = object.get("schema").map(Node::compile);
             DerivedConfig {
+                kind: *kind,
                 object: Arc::new(object),
                 json,
-                plan,
             }
         })
         .collect()
@@ -233,7 +251,7 @@ fn check_classifications(config: &JsonObject, key: &str) -> Result<(), (String, 
 
 /// `depth` is how many `properties`/`items` lie above `schema` (0 at the
 /// root); `nodes` counts the subschemas seen so far. The bounds are the
-/// output maker's (`extraction::MAX_SCHEMA_DEPTH` and the rest).
+/// output maker's (`MAX_SCHEMA_DEPTH` and the rest).
 fn check_schema(
     schema: &serde_json::Value,
     at: &str,
