@@ -488,10 +488,16 @@ def extract_run_request(sync):
         "extractor": extractor,
         "config": ANY_OBJECT,
         "file": file,
-        "package": {
-            "not": {},
-            "description": "A run over several files: not emulated, answered 501 NOT_IMPLEMENTED.",
-        },
+        "package": nullable(obj(
+            {"files": {"type": "array", "minItems": 1, "maxItems": 50, "items": {
+                **obj({"url": HTTP_URL, "id": NONEMPTY, "name": STRING}, extra=True),
+                "oneOf": [given("url", "string"), given("id", "string")],
+            }}},
+            ["files"],
+            extra=True,
+            description="A run over several files (1 to 50), by `url` or by `id`: its objects "
+            "show them as `files`, and no `file`.",
+        )),
         "priority": {"type": "integer", "minimum": 1, "maximum": 100},
         "metadata": {**ANY_OBJECT, "description": "At most 10 KB as JSON."},
     }
@@ -500,14 +506,15 @@ def extract_run_request(sync):
     return {
         **obj(
             properties,
-            ["file"],
+            [],
             extra=True,
-            description="One `file`, and `extractor` or an inline `config` (or neither: a config "
-            "inferred from the file's name)."
+            description="One `file` or a `package` of files, and `extractor` or an inline `config` "
+            "(or neither: a config inferred from the file's name)."
             + (" `priority` is ignored." if sync else "")
             + " Unknown fields are ignored, as the API does.",
         ),
         "not": both(("extractor", "object"), ("config", "object")),
+        "oneOf": [given("file", "object"), given("package", "object")],
     }
 
 
@@ -860,7 +867,6 @@ def extraction_paths():
                                 "parameters": {"id": "$response.body#/extractorId",
                                                "versionId": "$response.body#/id"}},
     }
-    package = {"501": answer("Error", "`package`: a run over several files is not emulated")}
     filters = [
         query("status", {"enum": RUN_STATUS}),
         query("extractorId", NONEMPTY),
@@ -873,7 +879,7 @@ def extraction_paths():
         "/extract_runs": {
             "get": api("extractRuns_list", "List extract runs", "ExtractRunsListResponse", [*filters, *PAGING]),
             "post": api("extractRuns_create", "Create an extract run", "ExtractRun",
-                        body=json_body("CreateExtractRunRequest"), links=link_run, extra_responses=package),
+                        body=json_body("CreateExtractRunRequest"), links=link_run),
         },
         "/extract_runs/{id}": {
             "get": api("extractRuns_get", "Get an extract run", "ExtractRun", [run_id]),
@@ -885,7 +891,6 @@ def extraction_paths():
         "/extract": {
             "post": api("extractRuns_extract", "Extract: a run, answered once it has ended", "ExtractRun",
                         body=json_body("ExtractRequest"), links=link_run, extra_responses={
-                            **package,
                             "504": answer("Error", "The run did not end within --sync-timeout: it goes "
                                           "on, and `runId` names it"),
                         }),

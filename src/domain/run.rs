@@ -62,6 +62,9 @@ pub struct RunDetails {
     /// field's name points at a line (`invoice_number` ← `Invoice #12345`).
     /// Kept to `MAX_TEXT` bytes. Not part of the API's run object.
     pub text: Option<String>,
+    /// A run over several files (the current API's `package`): its
+    /// objects show `files` and no `file`.
+    pub package: Option<bool>,
 }
 
 /// The most of a document's text a run keeps.
@@ -184,6 +187,8 @@ struct FixtureRun {
     edits: Option<JsonObject>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     text: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    package: Option<bool>,
 }
 
 impl TryFrom<FixtureRun> for ProcessorRun {
@@ -203,6 +208,7 @@ impl TryFrom<FixtureRun> for ProcessorRun {
             edited: f.edited,
             edits: f.edits,
             text: f.text.as_deref().map(clip_text),
+            package: f.package,
         };
         details.check(f.processor_type)?;
         Ok(ProcessorRun {
@@ -253,6 +259,7 @@ impl From<ProcessorRun> for FixtureRun {
             edited: d.edited,
             edits: d.edits,
             text: d.text,
+            package: d.package,
         }
     }
 }

@@ -151,9 +151,15 @@ pub fn run_object(store: &Store, workspace_id: &str, run: &RunView<'_>, summary:
             other
         }
     };
-    let file = match json_of(&full.files) {
-        Value::Array(files) => files.first().map_or(Value::Null, file_summary),
-        _ => Value::Null,
+    let package = run.details.and_then(|d| d.package) == Some(true);
+    let (file, files) = match json_of(&full.files) {
+        // A run over several files shows them all, and no one `file`.
+        Value::Array(files) if package => (
+            Value::Null,
+            Value::Array(files.iter().map(file_summary).collect()),
+        ),
+        Value::Array(files) => (files.first().map_or(Value::Null, file_summary), Value::Null),
+        _ => (Value::Null, Value::Null),
     };
     // A reason the run was given stands; a derived one is in the current
     // API's words.
@@ -201,7 +207,7 @@ pub fn run_object(store: &Store, workspace_id: &str, run: &RunView<'_>, summary:
     }
     out.insert("file".into(), file);
     if f.has_files {
-        out.insert("files".into(), Value::Null);
+        out.insert("files".into(), files);
     }
     out.insert("parseRunId".into(), Value::Null);
     out.insert("dashboardUrl".into(), json!(full.url));
@@ -294,8 +300,21 @@ pub fn write_run_summary(buf: &mut Vec<u8>, store: &Store, workspace_id: &str, r
     buf.extend_from_slice(if full.reviewed { b"true" } else { b"false" });
     key(buf, "edited");
     buf.extend_from_slice(if full.edited { b"true" } else { b"false" });
+    let package = run.details.and_then(|d| d.package) == Some(true);
     key(buf, "file");
     match &full.files {
+        // A run over several files shows them all, and no one `file`.
+        given if package => {
+            buf.extend_from_slice(b"null");
+            if f.has_files {
+                let files = match json_of(given) {
+                    Value::Array(files) => Value::Array(files.iter().map(file_summary).collect()),
+                    _ => Value::Null,
+                };
+                key(buf, "files");
+                serde_json::to_writer(&mut *buf, &files).expect("a Vec takes JSON");
+            }
+        }
         crate::full_run::Files::Derived(file) => {
             buf.extend_from_slice(b"{\"object\":\"file\"");
             key(buf, "id");
@@ -329,7 +348,7 @@ pub fn write_run_summary(buf: &mut Vec<u8>, store: &Store, workspace_id: &str, r
             serde_json::to_writer(&mut *buf, &file).expect("a Vec takes JSON");
         }
     }
-    if f.has_files {
+    if f.has_files && !package {
         key(buf, "files");
         buf.extend_from_slice(b"null");
     }

@@ -288,6 +288,8 @@ fn read_create(
             format!("give `{}` or `config`, not both", f.processor_key),
         ));
     }
+    let mut package_files = None;
+    let first_of_package;
     let file = match (file, package) {
         (Some(_), Some(_)) => {
             return Err(invalid_field("file", "give `file` or `package`, not both"));
@@ -299,12 +301,11 @@ fn read_create(
             ));
         }
         (None, None) => return Err(invalid_field("file", "is required")),
-        (None, Some(_)) if f.has_files => {
-            return Err(ApiError::NotEmulated(format!(
-                "`package` (a run over several files) is not emulated yet; give one `file`. \
-                 extend-mock answers {} runs of one file",
-                f.run_object
-            )));
+        (None, Some(package)) if f.has_files => {
+            let (files, first) = read_package(state, workspace_id, package)?;
+            package_files = Some(files);
+            first_of_package = first;
+            &first_of_package
         }
         (None, Some(_)) => return Err(invalid_field("package", "is not taken by this call")),
         (Some(file), None) => file,
@@ -433,7 +434,84 @@ fn read_create(
             None => &f.fields,
         }),
         inline,
+        package: package_files,
     })
+}
+
+/// The most files one `package` run may have.
+const MAX_PACKAGE_FILES: usize = 50;
+
+/// A `package`: `{files: [{url, name?} | {id}]}`, 1 to 50 files, each as
+/// the run's `File` (a url's file made here, as a single file's is; an id's
+/// from the file store); and the first as a `file` input, which names the
+/// run and carries its markers.
+fn read_package(
+    state: &AppState,
+    workspace_id: &str,
+    package: &Value,
+) -> Result<(Vec<JsonObject>, JsonObject), ApiError> {
+    let files = package
+        .get("files")
+        .and_then(Value::as_array)
+        .filter(|files| (1..=MAX_PACKAGE_FILES).contains(&files.len()))
+        .ok_or_else(|| {
+            invalid_field(
+                "package.files",
+                format!("is required: 1 to {MAX_PACKAGE_FILES} files, each `{{url}}` or `{{id}}`"),
+            )
+        })?;
+    let mut made = Vec::with_capacity(files.len());
+    for (i, file) in files.iter().enumerate() {
+        let at = format!("package.files[{i}]");
+        let Some(file) = file.as_object() else {
+            return Err(invalid_field(&at, "must be an object"));
+        };
+        let url = string_field(file, "url", &format!("{at}.url"))?;
+        let id = string_field(file, "id", &format!("{at}.id"))?;
+        let object = match (url, id) {
+            (Some(url), None) => {
+                let name = match string_field(file, "name", &format!("{at}.name"))? {
+                    Some(name) => name,
+                    None => {
+                        crate::routes::processor_runs::name_from_url(&url).ok_or_else(|| {
+                            invalid_field(
+                                &format!("{at}.url"),
+                                format!("`{url}` is not an http(s) URL with a path"),
+                            )
+                        })?
+                    }
+                };
+                crate::domain::check_file_name(&name)
+                    .map_err(|e| invalid_field(&format!("{at}.name"), e))?;
+                let now = state.now().to_rfc3339();
+                let kind = crate::domain::detect_type(&name, b"").map(|t| t.as_str());
+                let mut object = JsonObject::new();
+                object.insert("object".into(), json!("file"));
+                object.insert("id".into(), json!(state.new_id("file_")));
+                object.insert("name".into(), json!(name));
+                if let Some(kind) = kind {
+                    object.insert("type".into(), json!(kind));
+                }
+                object.insert("metadata".into(), json!({}));
+                object.insert("createdAt".into(), json!(now));
+                object.insert("updatedAt".into(), json!(now));
+                object
+            }
+            (None, Some(id)) => {
+                let store = state.store();
+                let stored = store
+                    .file(workspace_id, &id)
+                    .ok_or_else(|| ApiError::FileNotFound(id.clone()))?;
+                let mut json = Vec::new();
+                crate::http::wire::catalogue::write_file_summary(&mut json, stored);
+                serde_json::from_slice(&json).map_err(|e| ApiError::Internal(e.into()))?
+            }
+            _ => return Err(invalid_field(&at, "give exactly one of `url` or `id`")),
+        };
+        made.push(object);
+    }
+    let first = files[0].as_object().cloned().unwrap_or_default();
+    Ok((made, first))
 }
 
 /// A reference's `version`: omitted or `latest` is the newest published

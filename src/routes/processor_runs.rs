@@ -171,6 +171,10 @@ pub struct CreateRun {
     /// `file.url` in the current API's bodies).
     #[serde(skip)]
     pub(crate) fields: Option<&'static BodyFields>,
+    /// A run over several files (`package`): their `File` objects, the
+    /// first also given as `file`.
+    #[serde(skip)]
+    pub(crate) package: Option<Vec<JsonObject>>,
 }
 
 /// The names a create body gives the fields a refusal may name.
@@ -203,7 +207,7 @@ pub struct FileInput {
 const USAGE_TAGS: &str = "extend:usage_tags";
 
 /// The name a `fileUrl` gives a file: its path's last segment, decoded.
-fn name_from_url(url: &str) -> Option<String> {
+pub(crate) fn name_from_url(url: &str) -> Option<String> {
     let rest = url
         .strip_prefix("https://")
         .or_else(|| url.strip_prefix("http://"))?;
@@ -271,6 +275,7 @@ fn plan_run(
 ) -> Result<Planned, ApiError> {
     let store = state.store();
     let inline = request.inline.take();
+    let package = request.package.take();
     // Made through the current API (its body's names came with it).
     let request_is_current = request.fields.is_some();
     let names = request.fields.unwrap_or(&LEGACY_FIELDS);
@@ -389,7 +394,8 @@ fn plan_run(
         usage: None,
         details: RunDetails {
             config,
-            files: file_json.map(|f| vec![f]),
+            package: package.is_some().then_some(true),
+            files: package.or(file_json.map(|f| vec![f])),
             metadata,
             text,
             ..RunDetails::default()

@@ -430,9 +430,19 @@ async fn refusals_name_the_field_and_store_nothing() {
             "priority",
         ),
         (
-            json!({"package": {"files": [{"url": "http://x.test/a.pdf"}]}}),
-            501,
-            "`package`",
+            json!({"package": {"files": []}}),
+            400,
+            "package.files: is required: 1 to 50 files",
+        ),
+        (
+            json!({"package": {"files": [{"url": "http://x.test/a.pdf"}, {"text": "x"}]}}),
+            400,
+            "package.files[1]: give exactly one of `url` or `id`",
+        ),
+        (
+            json!({"package": {"files": [{"id": "file_nope"}]}}),
+            404,
+            "File `file_nope` not found",
         ),
     ];
     for (body, status, needle) in cases {
@@ -441,8 +451,7 @@ async fn refusals_name_the_field_and_store_nothing() {
             .await;
         let code = match status {
             400 => "INVALID_REQUEST",
-            404 => "NOT_FOUND",
-            _ => "NOT_IMPLEMENTED",
+            _ => "NOT_FOUND",
         };
         assert_error(res, status, code, needle, &body.to_string()).await;
     }
@@ -951,7 +960,16 @@ fn a_written_summary_is_the_summary_object() {
     pinned["files"] = json!([{"object": "file", "id": "file_given", "name": "given.pdf",
         "type": "PDF", "metadata": {"pageCount": 2},
         "createdAt": "2024-03-01T00:00:00Z", "updatedAt": "2024-03-01T00:00:00Z"}]);
-    runs.push(pinned);
+    runs.push(pinned.clone());
+    let mut package = pinned;
+    package["id"] = json!("exr_package");
+    package["package"] = json!(true);
+    package["files"] = json!([
+        {"object": "file", "id": "file_p1", "name": "a.pdf", "metadata": {},
+         "createdAt": "2024-03-01T00:00:00Z", "updatedAt": "2024-03-01T00:00:00Z"},
+        {"object": "file", "id": "file_p2", "name": "b.pdf", "type": "PDF", "metadata": {},
+         "createdAt": "2024-03-01T00:00:00Z", "updatedAt": "2024-03-01T00:00:00Z"}]);
+    runs.push(package);
     let state = extend_mock::AppState::for_tests(
         &document.to_string(),
         SECRET,
@@ -970,4 +988,56 @@ fn a_written_summary_is_the_summary_object() {
             .unwrap_or_else(|e| panic!("{}: {e}: {}", run.id, String::from_utf8_lossy(&buf)));
         assert_eq!(written, run_object(&store, &ws, &run, true), "{}", run.id);
     }
+}
+
+#[tokio::test]
+async fn a_package_run_shows_its_files_and_no_one_file() {
+    let app = app().await;
+    let form = reqwest::multipart::Form::new().part(
+        "file",
+        reqwest::multipart::Part::bytes(b"Invoice #777\nTotal: $12.50".to_vec())
+            .file_name("inv.txt"),
+    );
+    let uploaded: Value = app
+        .client
+        .post(app.url("/files/upload"))
+        .bearer_auth(KEY_A)
+        .header("x-extend-api-version", VERSION)
+        .multipart(form)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let body = json!({"package": {"files": [{"id": uploaded["id"]},
+        {"url": "https://example.com/docs/receipt-2.pdf"}]},
+        "config": {"schema": {"type": "object", "properties": {
+            "invoice_number": {"type": ["string", "null"]}}}}});
+    let made = app
+        .api_ok_bare_with(Method::POST, KEY_A, "/extract_runs", &body)
+        .await;
+    assert_eq!(made["file"], Value::Null);
+    let files = made["files"].as_array().unwrap();
+    assert_eq!(files.len(), 2);
+    assert_eq!(files[0]["id"], uploaded["id"]);
+    assert_eq!(files[0]["name"], "inv.txt");
+    assert_eq!(files[1]["name"], "receipt-2.pdf");
+    assert_eq!(files[1]["type"], "PDF");
+    assert!(files[1]["id"].as_str().unwrap().starts_with("file_"));
+    let id = made["id"].as_str().unwrap();
+    let done = poll_until_ended(&app, id).await;
+    assert_eq!(done["status"], "PROCESSED");
+    assert_eq!(done["files"], made["files"]);
+    // The first file's text fills what it names.
+    assert_eq!(done["output"]["value"]["invoice_number"], "777");
+    // The list's summary and the legacy view hold the same files.
+    let page = app
+        .api_ok_bare(Method::GET, KEY_A, "/extract_runs?maxPageSize=1")
+        .await;
+    assert_eq!(page["data"][0]["id"], id);
+    assert_eq!(page["data"][0]["files"], made["files"]);
+    assert_eq!(page["data"][0]["file"], Value::Null);
+    let legacy = app.get_run_ok(KEY_A, id).await;
+    assert_eq!(legacy["files"].as_array().unwrap().len(), 2);
 }
