@@ -287,12 +287,14 @@ fn link_scope<'a>(state: &'a AppState, file: &'a StoredFile, expires: i64) -> Li
     }
 }
 
-/// Every link this server did not make, or made for a state, workspace or
-/// file that is gone, gets this one answer: which sandboxes or files exist
-/// is not for a link to tell (hostile-inputs F13).
+/// Every link this server did not make, or made for a state, workspace,
+/// sandbox or file that is gone, is the same 404: it leads to nothing, and
+/// which sandboxes or files exist is not for a link to tell
+/// (hostile-inputs F6, F13). Only an expired link, and one missing its
+/// `expires` or `signature`, say so (403).
 pub fn link_refused() -> ApiError {
-    ApiError::Forbidden(
-        "This download link is not valid: it was changed, made by another server, or made \
+    ApiError::Missing(
+        "This download link leads to nothing: it was changed, made by another server, or made \
          before a reset, or its file is gone; get a new one from GET /files/{id}"
             .into(),
     )

@@ -352,19 +352,19 @@ async fn a_sandboxs_download_links_lead_to_its_own_files() {
     make(&app, Some("w2"), Some(&doc)).await;
     let moved = url.replace("sandbox=w1&", "");
     let res = app.client.get(&moved).send().await.unwrap();
-    assert_error(res, 403, "FORBIDDEN", "link is not valid", "moved").await;
+    assert_error(res, 404, "NOT_FOUND", "link leads to nothing", "moved").await;
     let moved = url.replace("sandbox=w1&", "sandbox=w2&");
     let res = app.client.get(&moved).send().await.unwrap();
-    assert_error(res, 403, "FORBIDDEN", "link is not valid", "moved").await;
+    assert_error(res, 404, "NOT_FOUND", "link leads to nothing", "moved").await;
     // A sandbox that does not exist gets the same answer: a link does not
     // tell which sandboxes exist.
     let gone = url.replace("sandbox=w1&", "sandbox=w9&");
     let res = app.client.get(&gone).send().await.unwrap();
     assert_error(
         res,
-        403,
-        "FORBIDDEN",
-        "link is not valid",
+        404,
+        "NOT_FOUND",
+        "link leads to nothing",
         "unknown sandbox",
     )
     .await;
