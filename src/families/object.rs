@@ -226,9 +226,10 @@ pub fn run_object(store: &Store, workspace_id: &str, run: &RunView<'_>, summary:
 /// as a tree (a test holds the two together), at a fraction of the cost.
 pub fn write_run_summary(buf: &mut Vec<u8>, store: &Store, workspace_id: &str, run: &RunView<'_>) {
     use crate::http::wire::json::{write_f64, write_str, write_timestamp};
-    let (kind, config) = store.run_processor(workspace_id, run);
+    let (kind, _) = store.run_processor(workspace_id, run);
     let f = describe(kind);
-    let full = full_run_with(run, kind, config, false);
+    let full = crate::full_run::summary_parts(run, kind);
+    let pinned = run.details;
     let processor = store.processor(workspace_id, run.processor_id);
     let key = |buf: &mut Vec<u8>, name: &str| {
         buf.extend_from_slice(b",\"");
@@ -292,14 +293,21 @@ pub fn write_run_summary(buf: &mut Vec<u8>, store: &Store, workspace_id: &str, r
     key(buf, "failureMessage");
     text_or_null(buf, full.failure_message);
     key(buf, "metadata");
-    match full.metadata {
+    match pinned.and_then(|d| d.metadata.as_ref()) {
         Some(metadata) => serde_json::to_writer(&mut *buf, metadata).expect("a Vec takes JSON"),
         None => buf.extend_from_slice(b"null"),
     }
+    let flag = |value: Option<bool>| -> &'static [u8] {
+        if value.unwrap_or(false) {
+            b"true"
+        } else {
+            b"false"
+        }
+    };
     key(buf, "reviewed");
-    buf.extend_from_slice(if full.reviewed { b"true" } else { b"false" });
+    buf.extend_from_slice(flag(pinned.and_then(|d| d.reviewed)));
     key(buf, "edited");
-    buf.extend_from_slice(if full.edited { b"true" } else { b"false" });
+    buf.extend_from_slice(flag(pinned.and_then(|d| d.edited)));
     let package = run.details.and_then(|d| d.package) == Some(true);
     key(buf, "file");
     match &full.files {
@@ -355,7 +363,22 @@ pub fn write_run_summary(buf: &mut Vec<u8>, store: &Store, workspace_id: &str, r
     key(buf, "parseRunId");
     buf.extend_from_slice(b"null");
     key(buf, "dashboardUrl");
-    write_str(buf, &full.url);
+    let plain = run
+        .id
+        .bytes()
+        .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
+    if plain {
+        // What `write_str` would write, without making the string first.
+        buf.push(b'"');
+        buf.extend_from_slice(crate::full_run::DASHBOARD_RUNS.as_bytes());
+        buf.extend_from_slice(run.id.as_bytes());
+        buf.push(b'"');
+    } else {
+        write_str(
+            buf,
+            &format!("{}{}", crate::full_run::DASHBOARD_RUNS, run.id),
+        );
+    }
     key(buf, "usage");
     match run.credits {
         Some(credits) => {

@@ -184,6 +184,36 @@ pub fn full_run_with<'a>(
     }
 }
 
+/// What a list's summary shows of the derived run: its files and its
+/// failure, drawn from the run's stream exactly as `full_run` draws them
+/// (its files first, then, for a FAILED run, which has no output, its
+/// failure), without deriving a config or an output.
+pub struct SummaryParts<'a> {
+    pub files: Files<'a>,
+    pub failure_reason: Option<&'a str>,
+    pub failure_message: Option<&'a str>,
+}
+
+pub fn summary_parts<'a>(run: &RunView<'a>, processor_type: ProcessorType) -> SummaryParts<'a> {
+    let pinned = run.details;
+    let mut rng = rng_for(run.id);
+    let files = match pinned.and_then(|d| d.files.as_deref()) {
+        Some(files) => Files::Given(files),
+        None => Files::Derived(derived_file(run, processor_type, &mut rng)),
+    };
+    let failure =
+        (run.status == RunStatus::Failed).then(|| FAILURES[rng.random_range(0..FAILURES.len())]);
+    SummaryParts {
+        files,
+        failure_reason: pinned
+            .and_then(|d| d.failure_reason.as_deref())
+            .or(failure.map(|f| f.0)),
+        failure_message: pinned
+            .and_then(|d| d.failure_message.as_deref())
+            .or(failure.map(|f| f.1)),
+    }
+}
+
 /// Each document kind's schema, compiled once, on first use.
 fn derived_plan(kind: DocKind) -> Option<&'static Node> {
     static PLANS: std::sync::LazyLock<Vec<Option<Node>>> = std::sync::LazyLock::new(|| {

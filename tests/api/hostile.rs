@@ -258,7 +258,14 @@ async fn a_link_outlives_neither_its_state_nor_its_workspace() {
         "the same id, by the seeded stream"
     );
     let res = app.client.get(&link).send().await.unwrap();
-    assert_error(res, 404, "NOT_FOUND", "link leads to nothing", "an old link").await;
+    assert_error(
+        res,
+        404,
+        "NOT_FOUND",
+        "link leads to nothing",
+        "an old link",
+    )
+    .await;
 }
 
 #[tokio::test]
