@@ -993,20 +993,9 @@ fn a_written_summary_is_the_summary_object() {
 #[tokio::test]
 async fn a_package_run_shows_its_files_and_no_one_file() {
     let app = app().await;
-    let form = reqwest::multipart::Form::new().part(
-        "file",
-        reqwest::multipart::Part::bytes(b"Invoice #777\nTotal: $12.50".to_vec())
-            .file_name("inv.txt"),
-    );
     let uploaded: Value = app
-        .client
-        .post(app.url("/files/upload"))
-        .bearer_auth(KEY_A)
-        .header("x-extend-api-version", VERSION)
-        .multipart(form)
-        .send()
+        .upload(KEY_A, "inv.txt", b"Invoice #777\nTotal: $12.50".to_vec())
         .await
-        .unwrap()
         .json()
         .await
         .unwrap();

@@ -575,3 +575,21 @@ pub fn leaf_paths(value: &Value, path: String, out: &mut Vec<String>) {
         _ => out.push(path),
     }
 }
+
+impl TestApp {
+    /// `POST /files/upload` of `content` named `name` with `key`.
+    pub async fn upload(&self, key: &str, name: &str, content: Vec<u8>) -> Response {
+        let form = reqwest::multipart::Form::new().part(
+            "file",
+            reqwest::multipart::Part::bytes(content).file_name(name.to_owned()),
+        );
+        self.client
+            .post(self.url("/files/upload"))
+            .bearer_auth(key)
+            .header("x-extend-api-version", VERSION)
+            .multipart(form)
+            .send()
+            .await
+            .unwrap()
+    }
+}

@@ -107,22 +107,6 @@ async fn a_pinned_schema_that_was_never_checked_still_makes_a_bounded_output() {
     assert!(output["value"]["x"].is_array());
 }
 
-/// `POST /files/upload` of `content` named `name` with `key`.
-async fn upload(app: &TestApp, key: &str, name: &str, content: Vec<u8>) -> reqwest::Response {
-    let form = reqwest::multipart::Form::new().part(
-        "file",
-        reqwest::multipart::Part::bytes(content).file_name(name.to_owned()),
-    );
-    app.client
-        .post(app.url("/files/upload"))
-        .bearer_auth(key)
-        .header("x-extend-api-version", VERSION)
-        .multipart(form)
-        .send()
-        .await
-        .unwrap()
-}
-
 #[tokio::test]
 async fn a_pdf_claims_at_most_the_page_bound_and_a_read_builds_no_more() {
     let app = spawn_app(&fixture()).await;
@@ -130,7 +114,7 @@ async fn a_pdf_claims_at_most_the_page_bound_and_a_read_builds_no_more() {
     for _ in 0..3000 {
         pdf.extend_from_slice(b"<</Type /Page>>");
     }
-    let res = upload(&app, KEY_A, "pages.pdf", pdf).await;
+    let res = app.upload(KEY_A, "pages.pdf", pdf).await;
     assert_eq!(res.status(), 200);
     let file: Value = res.json().await.unwrap();
     assert_eq!(file["metadata"]["pageCount"], 2000);
@@ -159,7 +143,7 @@ async fn a_pdf_claims_at_most_the_page_bound_and_a_read_builds_no_more() {
 async fn names_past_the_bound_or_with_control_characters_are_refused() {
     let app = spawn_app(&fixture()).await;
     let long = format!("{}.pdf", "n".repeat(300));
-    let res = upload(&app, KEY_A, &long, b"%PDF-1.4".to_vec()).await;
+    let res = app.upload(KEY_A, &long, b"%PDF-1.4".to_vec()).await;
     assert_error(
         res,
         400,
@@ -168,7 +152,9 @@ async fn names_past_the_bound_or_with_control_characters_are_refused() {
         "long upload name",
     )
     .await;
-    let res = upload(&app, KEY_A, "a\u{85}b.pdf", b"%PDF-1.4".to_vec()).await;
+    let res = app
+        .upload(KEY_A, "a\u{85}b.pdf", b"%PDF-1.4".to_vec())
+        .await;
     assert_error(
         res,
         400,
@@ -237,7 +223,7 @@ async fn a_download_never_renders_whatever_its_name() {
 #[tokio::test]
 async fn a_link_outlives_neither_its_state_nor_its_workspace() {
     let app = spawn_app(&fixture()).await;
-    let res = upload(&app, KEY_A, "acme.txt", b"ACME ONLY".to_vec()).await;
+    let res = app.upload(KEY_A, "acme.txt", b"ACME ONLY".to_vec()).await;
     let acme: Value = res.json().await.unwrap();
     let id = acme["id"].as_str().unwrap().to_owned();
     let link = app
@@ -250,7 +236,9 @@ async fn a_link_outlives_neither_its_state_nor_its_workspace() {
 
     // After a reset the id stream starts again: ws_b's upload gets acme's id.
     app.mock_ok(Method::POST, "/reset", None).await;
-    let res = upload(&app, KEY_B, "globex.txt", b"GLOBEX CONFIDENTIAL".to_vec()).await;
+    let res = app
+        .upload(KEY_B, "globex.txt", b"GLOBEX CONFIDENTIAL".to_vec())
+        .await;
     let globex: Value = res.json().await.unwrap();
     assert_eq!(
         globex["id"],
@@ -379,7 +367,7 @@ async fn uploads_in_flight_count_against_the_budget_and_a_stalled_one_is_cut_off
     tokio::time::sleep(std::time::Duration::from_millis(150)).await;
 
     // 700 KiB arriving and 400 KiB more would pass the 1 MiB budget.
-    let res = upload(&app, KEY_A, "more.bin", vec![b'b'; 400 << 10]).await;
+    let res = app.upload(KEY_A, "more.bin", vec![b'b'; 400 << 10]).await;
     assert_error(
         res,
         413,
@@ -402,7 +390,7 @@ async fn uploads_in_flight_count_against_the_budget_and_a_stalled_one_is_cut_off
     assert!(answer.starts_with("HTTP/1.1 400"), "{answer}");
     assert!(answer.contains("--header-timeout"), "{answer}");
     // Its bytes went with it.
-    let res = upload(&app, KEY_A, "more.bin", vec![b'b'; 400 << 10]).await;
+    let res = app.upload(KEY_A, "more.bin", vec![b'b'; 400 << 10]).await;
     assert_eq!(res.status(), 200);
 }
 
