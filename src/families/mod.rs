@@ -95,12 +95,57 @@ pub static EXTRACT: Family = Family {
 /// The families served; the router is made from these descriptions.
 pub static FAMILIES: &[&Family] = &[&EXTRACT];
 
-/// The family that views runs of this type, if one is served.
-pub fn of_type(processor_type: ProcessorType) -> Option<&'static Family> {
-    FAMILIES
-        .iter()
-        .copied()
-        .find(|f| f.processor_type == processor_type)
+/// The classify and split descriptions: their objects are written (webhook
+/// events send them) before their routes are served (`FAMILIES`).
+pub static CLASSIFY: Family = Family {
+    runs_path: "classify_runs",
+    sync_path: "classify",
+    run_object: "classify_run",
+    run_prefix: "clr_",
+    processor_type: ProcessorType::Classify,
+    processor_key: "classifier",
+    version_key: "classifierVersion",
+    processor_id_key: "classifierId",
+    clone_key: "cloneClassifierId",
+    processors_path: "classifiers",
+    processor_prefix: "cl_",
+    version_prefix: "clv_",
+    runs_resource: PagedResource::ClassifyRuns,
+    processors_resource: PagedResource::Classifiers,
+    has_files: false,
+    takes_text: true,
+    fields: body_fields("config"),
+    override_fields: body_fields("classifier.overrideConfig"),
+};
+
+pub static SPLIT: Family = Family {
+    runs_path: "split_runs",
+    sync_path: "split",
+    run_object: "split_run",
+    run_prefix: "splr_",
+    processor_type: ProcessorType::Splitter,
+    processor_key: "splitter",
+    version_key: "splitterVersion",
+    processor_id_key: "splitterId",
+    clone_key: "cloneSplitterId",
+    processors_path: "splitters",
+    processor_prefix: "spl_",
+    version_prefix: "splv_",
+    runs_resource: PagedResource::SplitRuns,
+    processors_resource: PagedResource::Splitters,
+    has_files: false,
+    takes_text: false,
+    fields: body_fields("config"),
+    override_fields: body_fields("splitter.overrideConfig"),
+};
+
+/// The description of the family that views runs of `kind`.
+pub fn describe(kind: ProcessorType) -> &'static Family {
+    match kind {
+        ProcessorType::Extract => &EXTRACT,
+        ProcessorType::Classify => &CLASSIFY,
+        ProcessorType::Splitter => &SPLIT,
+    }
 }
 
 /// Every family's routes.

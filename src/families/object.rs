@@ -7,63 +7,10 @@
 
 use serde_json::{Map, Value, json};
 
-use super::Family;
+use super::{Family, describe};
 use crate::domain::{Processor, ProcessorType, ProcessorVersion, RunStatus, Timestamp};
 use crate::full_run::full_run_with;
 use crate::store::{RunView, Store};
-
-/// The classify and split descriptions: their objects are written (webhook
-/// events already send them) before their routes are served.
-pub static CLASSIFY: Family = Family {
-    runs_path: "classify_runs",
-    sync_path: "classify",
-    run_object: "classify_run",
-    run_prefix: "clr_",
-    processor_type: ProcessorType::Classify,
-    processor_key: "classifier",
-    version_key: "classifierVersion",
-    processor_id_key: "classifierId",
-    clone_key: "cloneClassifierId",
-    processors_path: "classifiers",
-    processor_prefix: "cl_",
-    version_prefix: "clv_",
-    runs_resource: crate::domain::PagedResource::ClassifyRuns,
-    processors_resource: crate::domain::PagedResource::Classifiers,
-    has_files: false,
-    takes_text: true,
-    fields: super::body_fields("config"),
-    override_fields: super::body_fields("classifier.overrideConfig"),
-};
-
-pub static SPLIT: Family = Family {
-    runs_path: "split_runs",
-    sync_path: "split",
-    run_object: "split_run",
-    run_prefix: "splr_",
-    processor_type: ProcessorType::Splitter,
-    processor_key: "splitter",
-    version_key: "splitterVersion",
-    processor_id_key: "splitterId",
-    clone_key: "cloneSplitterId",
-    processors_path: "splitters",
-    processor_prefix: "spl_",
-    version_prefix: "splv_",
-    runs_resource: crate::domain::PagedResource::SplitRuns,
-    processors_resource: crate::domain::PagedResource::Splitters,
-    has_files: false,
-    takes_text: false,
-    fields: super::body_fields("config"),
-    override_fields: super::body_fields("splitter.overrideConfig"),
-};
-
-/// The description of the family that views runs of `kind`.
-pub fn describe(kind: ProcessorType) -> &'static Family {
-    match kind {
-        ProcessorType::Extract => &super::EXTRACT,
-        ProcessorType::Classify => &CLASSIFY,
-        ProcessorType::Splitter => &SPLIT,
-    }
-}
 
 fn time(t: Timestamp) -> Value {
     Value::String(t.to_rfc3339())

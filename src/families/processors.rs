@@ -11,7 +11,7 @@ use serde_json::{Value, json};
 
 use super::Family;
 use super::object::{processor_object, processor_summary, version_object};
-use super::runs::{processor_noun, resolve_version};
+use super::runs::{object_field, processor_noun, resolve_version, string_field};
 use crate::configs::{builtin_config, check_config};
 use crate::domain::{
     DRAFT, JsonObject, Position, Processor, ProcessorType, ProcessorVersion, SortBy, SortDir,
@@ -37,22 +37,17 @@ fn checked_config(f: &Family, mut config: JsonObject) -> Result<JsonObject, ApiE
 }
 
 fn config_field(f: &Family, body: &JsonObject) -> Result<Option<JsonObject>, ApiError> {
-    match body.get("config") {
-        None | Some(Value::Null) => Ok(None),
-        Some(Value::Object(config)) => checked_config(f, config.clone()).map(Some),
-        Some(_) => Err(invalid_field("config", "must be an object")),
-    }
+    object_field(body, "config", "config")?
+        .map(|config| checked_config(f, config.clone()))
+        .transpose()
 }
 
 fn name_field(body: &JsonObject) -> Result<Option<String>, ApiError> {
-    match body.get("name") {
-        None | Some(Value::Null) => Ok(None),
-        Some(Value::String(name)) => {
-            non_empty("name", name)?;
-            Ok(Some(name.clone()))
-        }
-        Some(_) => Err(invalid_field("name", "must be a string")),
+    let name = string_field(body, "name", "name")?;
+    if let Some(name) = &name {
+        non_empty("name", name)?;
     }
+    Ok(name)
 }
 
 /// The family's processor of the workspace, or the same 404 for any other.
@@ -127,18 +122,13 @@ pub async fn create(
     let ws = caller.workspace_id.as_str();
     let name = name_field(&body)?.ok_or_else(|| invalid_field("name", "is required"))?;
     let config = config_field(f, &body)?;
-    let clone = match body.get(f.clone_key) {
-        None | Some(Value::Null) => None,
-        Some(Value::String(id)) => Some(id.clone()),
-        Some(_) => return Err(invalid_field(f.clone_key, "must be a string")),
-    };
-    let generate = match body.get("generate") {
-        None | Some(Value::Null) => None,
+    let clone = string_field(&body, f.clone_key, f.clone_key)?;
+    let generate = match object_field(&body, "generate", "generate")? {
         Some(_) if f.processor_type != ProcessorType::Extract => {
             return Err(invalid_field("generate", "is taken by extractors only"));
         }
-        Some(Value::Object(generate)) => Some(generated_config(&state, ws, generate)?),
-        Some(_) => return Err(invalid_field("generate", "must be an object")),
+        Some(generate) => Some(generated_config(&state, ws, generate)?),
+        None => None,
     };
     let given = [config.is_some(), clone.is_some(), generate.is_some()];
     if given.iter().filter(|g| **g).count() > 1 {
@@ -363,11 +353,7 @@ pub async fn publish(
         }
         None => return Err(invalid_field("releaseType", "is required: major or minor")),
     };
-    let description = match body.get("description") {
-        None | Some(Value::Null) => None,
-        Some(Value::String(d)) => Some(d.clone()),
-        Some(_) => return Err(invalid_field("description", "must be a string")),
-    };
+    let description = string_field(&body, "description", "description")?;
     let config = config_field(f, &body)?;
     let ws = caller.workspace_id.as_str();
     processor(f, &state.store(), ws, &id)?;

@@ -22,7 +22,7 @@ use crate::http::auth::Caller;
 use crate::http::body::{invalid_field, json_body};
 use crate::http::context::Sandbox;
 use crate::http::error::ApiError;
-use crate::http::query::{next_page_token, parse_family_query};
+use crate::http::query::{RunList, next_page_token, parse_run_query};
 use crate::routes::processor_runs::{CreateRun, FileInput, cancel_run, start_run, wait_for_end};
 use crate::state::AppState;
 use crate::store::PageRequest;
@@ -96,11 +96,14 @@ pub async fn list(
     RawQuery(raw): RawQuery,
 ) -> Result<Response, ApiError> {
     let ws = caller.workspace_id.as_str();
-    let query = parse_family_query(
+    let list = RunList::Family {
+        processor_filter: f.processor_id_key,
+        processor_type: f.processor_type,
+        resource: f.runs_resource,
+    };
+    let query = parse_run_query(
         raw.as_deref(),
-        f.processor_id_key,
-        f.processor_type,
-        f.runs_resource,
+        list,
         ws,
         &state.signer,
         state.settings.paging,
@@ -212,11 +215,21 @@ pub async fn create(
     caller: Caller,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Json<Value>, ApiError> {
+    let id = start(f, &state, &caller, json_body(body)?)?;
+    family_run(f, &state, &caller.workspace_id, &id).map(Json)
+}
+
+/// Reads a create body and starts its run; the run's id.
+fn start(
+    f: &'static Family,
+    state: &AppState,
+    caller: &Caller,
+    body: JsonObject,
+) -> Result<String, ApiError> {
     let ws = caller.workspace_id.as_str();
-    let request = read_create(f, &state, ws, json_body(body)?)?;
-    let id = start_run(&state, ws, request)?;
+    let id = start_run(state, ws, read_create(f, state, ws, body)?)?;
     tracing::debug!(key = %caller.key_name, workspace = %ws, run = %id, "created a run");
-    family_run(f, &state, ws, &id).map(Json)
+    Ok(id)
 }
 
 /// `POST /extract`: the same run, answered once it has ended; past
@@ -231,9 +244,7 @@ pub async fn create_sync(
     let mut body: JsonObject = json_body(body)?;
     // The sync call takes no priority (the SDKs send none).
     body.remove("priority");
-    let request = read_create(f, &state, ws, body)?;
-    let id = start_run(&state, ws, request)?;
-    tracing::debug!(key = %caller.key_name, workspace = %ws, run = %id, "created a run (sync)");
+    let id = start(f, &state, &caller, body)?;
     if !wait_for_end(&state, ws, &id).await? {
         return Err(ApiError::SyncTimeout {
             run_id: id,
@@ -248,7 +259,7 @@ fn field<'a>(body: &'a JsonObject, key: &str) -> Option<&'a Value> {
     body.get(key).filter(|v| !v.is_null())
 }
 
-fn object_field<'a>(
+pub(super) fn object_field<'a>(
     body: &'a JsonObject,
     key: &str,
     at: &str,
@@ -260,7 +271,11 @@ fn object_field<'a>(
     }
 }
 
-fn string_field(body: &JsonObject, key: &str, at: &str) -> Result<Option<String>, ApiError> {
+pub(super) fn string_field(
+    body: &JsonObject,
+    key: &str,
+    at: &str,
+) -> Result<Option<String>, ApiError> {
     match field(body, key) {
         None => Ok(None),
         Some(Value::String(text)) => Ok(Some(text.clone())),

@@ -116,10 +116,7 @@ pub fn full_run_with<'a>(
         Some(given) => (Config::Given(given), given),
         None => (Config::Derived(&derived.json), &*derived.object),
     };
-    let files = match pinned.and_then(|d| d.files.as_deref()) {
-        Some(files) => Files::Given(files),
-        None => Files::Derived(derived_file(run, processor_type, &mut rng)),
-    };
+    let files = run_files(run, processor_type, &mut rng);
     let (file_id, page_count) = files.first();
     let output = match pinned.and_then(|d| d.output.as_ref()) {
         Some(given) => Output::Given(given),
@@ -153,8 +150,7 @@ pub fn full_run_with<'a>(
             )),
         },
     };
-    let failure =
-        (run.status == RunStatus::Failed).then(|| FAILURES[rng.random_range(0..FAILURES.len())]);
+    let (failure_reason, failure_message) = run_failure(run, &mut rng);
     FullRun {
         object: "document_processor_run",
         id: run.id,
@@ -163,12 +159,8 @@ pub fn full_run_with<'a>(
         processor_name: run.processor_name,
         status: run.status,
         output,
-        failure_reason: pinned
-            .and_then(|d| d.failure_reason.as_deref())
-            .or(failure.map(|f| f.0)),
-        failure_message: pinned
-            .and_then(|d| d.failure_message.as_deref())
-            .or(failure.map(|f| f.1)),
+        failure_reason,
+        failure_message,
         metadata: pinned.and_then(|d| d.metadata.as_ref()),
         reviewed: pinned.and_then(|d| d.reviewed).unwrap_or(false),
         edited: pinned.and_then(|d| d.edited).unwrap_or(false),
@@ -195,23 +187,38 @@ pub struct SummaryParts<'a> {
 }
 
 pub fn summary_parts<'a>(run: &RunView<'a>, processor_type: ProcessorType) -> SummaryParts<'a> {
-    let pinned = run.details;
     let mut rng = rng_for(run.id);
-    let files = match pinned.and_then(|d| d.files.as_deref()) {
-        Some(files) => Files::Given(files),
-        None => Files::Derived(derived_file(run, processor_type, &mut rng)),
-    };
-    let failure =
-        (run.status == RunStatus::Failed).then(|| FAILURES[rng.random_range(0..FAILURES.len())]);
+    let files = run_files(run, processor_type, &mut rng);
+    let (failure_reason, failure_message) = run_failure(run, &mut rng);
     SummaryParts {
         files,
-        failure_reason: pinned
+        failure_reason,
+        failure_message,
+    }
+}
+
+/// A run's files: as pinned, or the one derived (the stream's first draws).
+fn run_files<'a>(run: &RunView<'a>, kind: ProcessorType, rng: &mut ChaCha8Rng) -> Files<'a> {
+    match run.details.and_then(|d| d.files.as_deref()) {
+        Some(files) => Files::Given(files),
+        None => Files::Derived(derived_file(run, kind, rng)),
+    }
+}
+
+/// A FAILED run's reason and message: as pinned, else drawn (after the
+/// files; a FAILED run draws no output).
+fn run_failure<'a>(run: &RunView<'a>, rng: &mut ChaCha8Rng) -> (Option<&'a str>, Option<&'a str>) {
+    let failure =
+        (run.status == RunStatus::Failed).then(|| FAILURES[rng.random_range(0..FAILURES.len())]);
+    let pinned = run.details;
+    (
+        pinned
             .and_then(|d| d.failure_reason.as_deref())
             .or(failure.map(|f| f.0)),
-        failure_message: pinned
+        pinned
             .and_then(|d| d.failure_message.as_deref())
             .or(failure.map(|f| f.1)),
-    }
+    )
 }
 
 /// Each document kind's schema, compiled once, on first use.

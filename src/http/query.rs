@@ -14,19 +14,6 @@ use crate::store::Filters;
 /// Documented range of `maxPageSize` on Extend's list endpoints.
 pub const MAX_PAGE_SIZE: usize = 1000;
 
-const KNOWN: &[&str; 10] = &[
-    "status",
-    "processorId",
-    "processorType",
-    "sourceId",
-    "source",
-    "fileNameContains",
-    "sortBy",
-    "sortDir",
-    "nextPageToken",
-    "maxPageSize",
-];
-
 #[derive(Debug)]
 pub struct ListQuery {
     pub filters: Filters,
@@ -330,84 +317,50 @@ pub fn page_token(
     })
 }
 
-/// Fails on the first bad parameter and names it. Unknown names are ignored.
+/// Which run list a query is for: `/processor_runs`, or a family's, which
+/// names the processor its own way (`extractorId`), fixes the type, takes
+/// `batchId` in place of `processorType` and signs tokens of its own.
+#[derive(Clone, Copy, Debug)]
+pub enum RunList {
+    Legacy,
+    Family {
+        processor_filter: &'static str,
+        processor_type: ProcessorType,
+        resource: PagedResource,
+    },
+}
+
+/// `GET /processor_runs`'s query. Fails on the first bad parameter and
+/// names it. Unknown names are ignored.
 pub fn parse_list_query(
     raw: Option<&str>,
     workspace_id: &str,
     signer: &PageSigner,
     rules: PagingRules,
 ) -> Result<ListQuery, ApiError> {
-    let values = collect(raw, KNOWN)?;
-    let [
-        status,
-        processor_id,
-        processor_type,
-        source_id,
-        source,
-        file_name_contains,
-        sort_by,
-        sort_dir,
-        next_page_token,
-        max_page_size,
-    ] = values;
-
-    let id_value = |name: &str, raw: Option<String>| {
-        raw.map(|v| check_id(&v).map(|()| v).map_err(|e| invalid(name, e)))
-            .transpose()
-    };
-
-    let filters = Filters {
-        status: enum_value("status", status, RunStatus::parse)?,
-        processor_id: id_value("processorId", processor_id)?,
-        processor_type: enum_value("processorType", processor_type, ProcessorType::parse)?,
-        source_id: id_value("sourceId", source_id)?,
-        source: enum_value("source", source, RunSource::parse)?,
-        file_name_contains: file_name_contains.map(|v| v.to_lowercase()),
-        family: None,
-    };
-    let Paging {
-        order,
-        page_size,
-        after,
-    } = paging(
-        RawPaging {
-            sort_by,
-            sort_dir,
-            next_page_token,
-            max_page_size,
-        },
-        PagedResource::ProcessorRuns,
-        workspace_id,
-        || fingerprint(&filters),
-        signer,
-        rules,
-    )?;
-    Ok(ListQuery {
-        filters,
-        order,
-        page_size,
-        after,
-        resource: PagedResource::ProcessorRuns,
-        batch_id: None,
-    })
+    parse_run_query(raw, RunList::Legacy, workspace_id, signer, rules)
 }
 
-/// A family's run list (`GET /extract_runs`…): the legacy list's filters,
-/// with the processor named as the family names it (`extractorId`) and its
-/// type fixed, plus `batchId`. Fails on the first bad parameter and names it.
-pub fn parse_family_query(
+/// A run list's query (`RunList`): the filters, the order, the page.
+pub fn parse_run_query(
     raw: Option<&str>,
-    processor_filter: &'static str,
-    processor_type: ProcessorType,
-    resource: PagedResource,
+    list: RunList,
     workspace_id: &str,
     signer: &PageSigner,
     rules: PagingRules,
 ) -> Result<ListQuery, ApiError> {
+    let (processor_filter, third, resource) = match list {
+        RunList::Legacy => ("processorId", "processorType", PagedResource::ProcessorRuns),
+        RunList::Family {
+            processor_filter,
+            resource,
+            ..
+        } => (processor_filter, "batchId", resource),
+    };
     let [
         status,
         processor_id,
-        batch_id,
+        third_value,
         source_id,
         source,
         file_name_contains,
@@ -420,7 +373,7 @@ pub fn parse_family_query(
         &[
             "status",
             processor_filter,
-            "batchId",
+            third,
             "sourceId",
             "source",
             "fileNameContains",
@@ -434,17 +387,30 @@ pub fn parse_family_query(
         raw.map(|v| check_id(&v).map(|()| v).map_err(|e| invalid(name, e)))
             .transpose()
     };
+    // Checked in the order the parameters are listed: the first bad one answers.
+    let status = enum_value("status", status, RunStatus::parse)?;
+    let processor_id = id_value(processor_filter, processor_id)?;
+    let (processor_type, family, batch_id) = match list {
+        RunList::Legacy => (
+            enum_value("processorType", third_value, ProcessorType::parse)?,
+            None,
+            None,
+        ),
+        RunList::Family { processor_type, .. } => (
+            None,
+            Some(processor_type),
+            id_value("batchId", third_value)?,
+        ),
+    };
     let filters = Filters {
-        status: enum_value("status", status, RunStatus::parse)?,
-        processor_id: id_value(processor_filter, processor_id)?,
-        processor_type: None,
-        family: Some(processor_type),
+        status,
+        processor_id,
+        processor_type,
+        family,
         source_id: id_value("sourceId", source_id)?,
         source: enum_value("source", source, RunSource::parse)?,
         file_name_contains: file_name_contains.map(|v| v.to_lowercase()),
     };
-    let batch_id = id_value("batchId", batch_id)?;
-    let print = || list_fingerprint(&filters, batch_id.as_deref());
     let Paging {
         order,
         page_size,
@@ -458,7 +424,7 @@ pub fn parse_family_query(
         },
         resource,
         workspace_id,
-        print,
+        || list_fingerprint(&filters, batch_id.as_deref()),
         signer,
         rules,
     )?;

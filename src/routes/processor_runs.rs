@@ -377,7 +377,7 @@ fn plan_run(
         // The prefix of the family that views the run (`exr_`, `clr_`,
         // `splr_`), through whichever path it is made (SPEC Part 6).
         id: RunId::parse(
-            &state.new_id(crate::families::object::describe(processor.processor_type).run_prefix),
+            &state.new_id(crate::families::describe(processor.processor_type).run_prefix),
         )
         .map_err(|e| ApiError::Internal(anyhow::anyhow!(e)))?,
         workspace_id: workspace_id.to_owned(),
