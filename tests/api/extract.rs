@@ -1030,3 +1030,64 @@ async fn a_package_run_shows_its_files_and_no_one_file() {
     let legacy = app.get_run_ok(KEY_A, id).await;
     assert_eq!(legacy["files"].as_array().unwrap().len(), 2);
 }
+
+#[tokio::test]
+async fn another_workspaces_run_or_extractor_is_the_404_of_a_missing_one() {
+    let app = app().await;
+    let run = app
+        .api_ok_bare_with(
+            Method::POST,
+            KEY_A,
+            "/extract_runs",
+            &json!({"config": {}, "file": {"text": "x __hold__"}}),
+        )
+        .await;
+    let extractor = app
+        .api_ok_bare_with(Method::POST, KEY_A, "/extractors", &json!({"name": "Mine"}))
+        .await;
+    let (run_id, ex_id) = (
+        run["id"].as_str().unwrap(),
+        extractor["id"].as_str().unwrap(),
+    );
+    let message = |res: reqwest::Response| async move {
+        assert_eq!(res.status(), 404);
+        let body: Value = res.json().await.unwrap();
+        body["message"].as_str().unwrap().to_owned()
+    };
+    for (method, path, missing) in [
+        (
+            Method::GET,
+            format!("/extract_runs/{run_id}"),
+            "/extract_runs/exr_nope".to_owned(),
+        ),
+        (
+            Method::DELETE,
+            format!("/extract_runs/{run_id}"),
+            "/extract_runs/exr_nope".to_owned(),
+        ),
+        (
+            Method::GET,
+            format!("/extractors/{ex_id}"),
+            "/extractors/ex_nope".to_owned(),
+        ),
+        (
+            Method::GET,
+            format!("/extractors/{ex_id}/versions"),
+            "/extractors/ex_nope/versions".to_owned(),
+        ),
+    ] {
+        let theirs = message(app.api(method.clone(), KEY_B, &path, None).await).await;
+        let none = message(app.api(method.clone(), KEY_B, &missing, None).await).await;
+        let nope = if path.contains("extract_runs") {
+            "exr_nope"
+        } else {
+            "ex_nope"
+        };
+        let own = if path.contains("extract_runs") {
+            run_id
+        } else {
+            ex_id
+        };
+        assert_eq!(theirs, none.replace(nope, own), "{method} {path}");
+    }
+}
