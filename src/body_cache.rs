@@ -1,8 +1,10 @@
-//! The full runs written most recently, kept as finished response bodies.
+//! Response bodies written most recently: full runs, and list pages.
 //!
 //! A client that polls one run (the common way to wait for a result) asks for
 //! the same object again and again; deriving and writing it costs several times
-//! what a page of summaries does. The cache is bounded (entries and bytes per
+//! what a page of summaries does. A client waiting for a run to appear, or a
+//! dashboard, asks for the same page again and again, and a page of the current
+//! API's runs is three times the bytes of the legacy page. The cache is bounded (entries and bytes per
 //! entry), holds nothing per stored run, and is emptied under the store's write
 //! lock on every change, so it can never answer with a state the store no
 //! longer has: entries are only added under the read lock.
@@ -11,6 +13,17 @@ use std::sync::Mutex;
 
 use bytes::Bytes;
 use rustc_hash::FxHashMap;
+
+/// Queries longer than this are answered but not kept (a key is the query).
+const LONGEST_QUERY: usize = 512;
+
+/// The key of a list's page: the workspace, the list and the raw query,
+/// which is all a page's bytes depend on besides the store. `None` for a
+/// query too long to be worth keeping.
+pub fn page_key(workspace: &str, list: &str, query: Option<&str>) -> Option<String> {
+    let query = query.unwrap_or("");
+    (query.len() <= LONGEST_QUERY).then(|| format!("{workspace} {list}?{query}"))
+}
 
 /// Most bodies kept; when full, the cache starts over.
 const ENTRIES: usize = 512;

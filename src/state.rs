@@ -134,6 +134,8 @@ pub struct AppState {
     store: RwLock<Store>,
     /// Full-run bodies lately written; emptied by every store change.
     pub full_runs: BodyCache,
+    /// List pages lately written (`body_cache::page_key`); emptied by every store change.
+    pub pages: BodyCache,
     journal: Mutex<Journal>,
     faults: Mutex<Faults>,
     /// How many faults are active, so a request can skip the lock when none is.
@@ -189,6 +191,7 @@ impl AppState {
             seed,
             store: RwLock::new(store),
             full_runs: BodyCache::default(),
+            pages: BodyCache::default(),
         }
     }
 
@@ -240,6 +243,7 @@ impl AppState {
     fn store_mut(&self) -> RwLockWriteGuard<'_, Store> {
         let store = self.store.write().expect(POISONED);
         self.full_runs.clear();
+        self.pages.clear();
         store
     }
 

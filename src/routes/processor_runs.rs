@@ -15,6 +15,7 @@ use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use serde_json::Value;
 
+use crate::body_cache::page_key;
 use crate::configs::check_config;
 use crate::domain::{
     DRAFT, JsonObject, Processor, ProcessorRun, RunDetails, RunId, RunSource, RunStatus,
@@ -61,6 +62,11 @@ pub async fn list(
     caller: Caller,
     RawQuery(raw): RawQuery,
 ) -> Result<Response, ApiError> {
+    // A page already written from the store as it is (see `body_cache`).
+    let key = page_key(&caller.workspace_id, "processor_runs", raw.as_deref());
+    if let Some(body) = key.as_deref().and_then(|key| state.pages.get(key)) {
+        return Ok(json_response(body));
+    }
     let query = parse_list_query(
         raw.as_deref(),
         &caller.workspace_id,
@@ -68,7 +74,7 @@ pub async fn list(
         state.settings.paging,
     )?;
     // Written under the read lock, straight from the store, into one buffer
-    // sized for the page; the guard drops before the response is sent.
+    // sized for the page; the guard drops after the page is kept.
     let body = {
         let store = state.store();
         let page = store.page(
@@ -91,6 +97,10 @@ pub async fn list(
             json::write_str(&mut body, &token);
         }
         body.push(b'}');
+        let body = Bytes::from(body);
+        if let Some(key) = key {
+            state.pages.put(&key, body.clone());
+        }
         body
     };
     tracing::debug!(key = %caller.key_name, workspace = %caller.workspace_id, "listed runs");

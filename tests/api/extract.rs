@@ -1091,3 +1091,67 @@ async fn another_workspaces_run_or_extractor_is_the_404_of_a_missing_one() {
         assert_eq!(theirs, none.replace(nope, own), "{method} {path}");
     }
 }
+
+/// Every list page is kept once written (see `body_cache`): a page asked
+/// again after any change must be the store's, in both views, and a page
+/// kept for one workspace is never another's.
+#[tokio::test]
+async fn a_page_asked_again_after_a_change_is_the_stores() {
+    let app = app().await;
+    let family_ids = |page: &Value| ids(&json!({"processorRuns": page["data"]}));
+    let statuses = |page: &Value, key: &str| -> Vec<String> {
+        page[key]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|run| run["status"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    let family = async || {
+        app.api_ok_bare(Method::GET, KEY_A, "/extract_runs?maxPageSize=2")
+            .await
+    };
+    let legacy = async || app.list_ok(KEY_A, &[("maxPageSize", "2")]).await;
+    let first = family().await;
+    assert_eq!(family_ids(&first), ["exr_6", "exr_4"]);
+    assert_eq!(family().await, first, "the same page, asked again");
+    let first_legacy = legacy().await;
+    assert_eq!(legacy().await, first_legacy);
+
+    // A run made: first in both pages.
+    let body = json!({"extractor": {"id": "ex_inv"}, "file": {"text": "Invoice __hold__"}});
+    let made = app
+        .api_ok_bare_with(Method::POST, KEY_A, "/extract_runs", &body)
+        .await;
+    let id = made["id"].as_str().unwrap().to_owned();
+    assert_eq!(family_ids(&family().await), [id.as_str(), "exr_6"]);
+    assert_eq!(ids(&legacy().await)[0], id);
+    assert_eq!(statuses(&family().await, "data")[0], "PROCESSING");
+
+    // Ended by the control plane: the pages say so.
+    app.mock_ok(Method::POST, &format!("/processor_runs/{id}/finish"), None)
+        .await;
+    assert_eq!(statuses(&family().await, "data")[0], "PROCESSED");
+    assert_eq!(statuses(&legacy().await, "processorRuns")[0], "PROCESSED");
+
+    // Another workspace asking the same query gets its own page.
+    let other = app
+        .api_ok_bare(Method::GET, KEY_B, "/extract_runs?maxPageSize=2")
+        .await;
+    assert!(!family_ids(&other).contains(&id), "{other}");
+
+    // Deleted: gone from both (the extractor keeps the time it was last
+    // used); a reset brings the start-up pages back.
+    app.api_ok_bare(Method::DELETE, KEY_A, &format!("/extract_runs/{id}"))
+        .await;
+    let after = family().await;
+    assert_eq!(family_ids(&after), ["exr_6", "exr_4"]);
+    assert_ne!(after["data"][0]["extractor"], first["data"][0]["extractor"]);
+    assert_eq!(legacy().await, first_legacy);
+    app.api_ok_bare(Method::DELETE, KEY_A, "/extract_runs/exr_6")
+        .await;
+    assert_eq!(family_ids(&family().await), ["exr_4", "exr_5"]);
+    app.mock_ok(Method::POST, "/reset", None).await;
+    assert_eq!(family().await, first);
+    assert_eq!(legacy().await, first_legacy);
+}
