@@ -259,9 +259,13 @@ impl RunMaker<'_> {
         ProcessorRun {
             id: RunId::parse(&nano_id(
                 &mut self.rng,
-                if legacy { "dpr_" } else { "exr_" },
+                if legacy {
+                    "dpr_"
+                } else {
+                    crate::families::describe(kind).run_prefix
+                },
             ))
-            .expect("generated ids are 25 characters"),
+            .expect("generated ids are 25 or 26 characters"),
             workspace_id: self.workspaces[w].clone(),
             status,
             processor_id: processor.id.clone(),
@@ -316,11 +320,12 @@ pub fn add_generated_runs(
         .iter()
         .map(|_| {
             KINDS.map(|(kind, names)| {
+                let family = crate::families::describe(kind);
                 names
                     .iter()
                     .map(|&name| Processor {
-                        id: nano_id(&mut rng, "ex_"),
-                        version_id: nano_id(&mut rng, "exv_"),
+                        id: nano_id(&mut rng, family.processor_prefix),
+                        version_id: nano_id(&mut rng, family.version_prefix),
                         name,
                         kind,
                     })

@@ -93,10 +93,8 @@ pub static EXTRACT: Family = Family {
 };
 
 /// The families served; the router is made from these descriptions.
-pub static FAMILIES: &[&Family] = &[&EXTRACT];
+pub static FAMILIES: &[&Family] = &[&EXTRACT, &CLASSIFY, &SPLIT];
 
-/// The classify and split descriptions: their objects are written (webhook
-/// events send them) before their routes are served (`FAMILIES`).
 pub static CLASSIFY: Family = Family {
     runs_path: "classify_runs",
     sync_path: "classify",

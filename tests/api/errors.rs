@@ -172,9 +172,10 @@ async fn valid_edge_values_are_accepted() {
 async fn paths_of_the_api_that_are_not_emulated_are_501() {
     let app = spawn_app(&fixture()).await;
     for (method, path) in [
-        (reqwest::Method::GET, "/classify_runs"),
-        (reqwest::Method::POST, "/split_runs"),
-        (reqwest::Method::GET, "/classify_runs/clr_1"),
+        (reqwest::Method::GET, "/parse_runs"),
+        (reqwest::Method::POST, "/extract_runs/batch"),
+        (reqwest::Method::POST, "/split_runs/batch"),
+        (reqwest::Method::GET, "/batch_runs/bpr_1"),
         (reqwest::Method::POST, "/v1/workflow_runs"),
         (reqwest::Method::GET, "/webhook_subscriptions"),
         (reqwest::Method::POST, "/parse"),
