@@ -51,14 +51,55 @@ SDK = {
     "Extractor": "extend_ai.types.extractor",
     "ExtractorVersionsListResponse": "extend_ai.extractor_versions.types.extractor_versions_list_response",
     "ExtractorVersion": "extend_ai.types.extractor_version",
+    # Classification and splitting (2026-02-09)
+    "ClassifyRunsListResponse": "extend_ai.classify_runs.types.classify_runs_list_response",
+    "ClassifyRun": "extend_ai.types.classify_run",
+    "ClassifyRunsDeleteResponse": "extend_ai.classify_runs.types.classify_runs_delete_response",
+    "ClassifiersListResponse": "extend_ai.classifiers.types.classifiers_list_response",
+    "Classifier": "extend_ai.types.classifier",
+    "ClassifierVersionsListResponse": "extend_ai.classifier_versions.types.classifier_versions_list_response",
+    "ClassifierVersion": "extend_ai.types.classifier_version",
+    "SplitRunsListResponse": "extend_ai.split_runs.types.split_runs_list_response",
+    "SplitRun": "extend_ai.types.split_run",
+    "SplitRunsDeleteResponse": "extend_ai.split_runs.types.split_runs_delete_response",
+    "SplittersListResponse": "extend_ai.splitters.types.splitters_list_response",
+    "Splitter": "extend_ai.types.splitter",
+    "SplitterVersionsListResponse": "extend_ai.splitter_versions.types.splitter_versions_list_response",
+    "SplitterVersion": "extend_ai.types.splitter_version",
 }
+
+
+def family(runs, sync, run, verb, processors, processor, text, package, generate):
+    """One run family of the current API, as src/families/mod.rs describes it:
+    `family("classify_runs", "classify", "ClassifyRun", "Classify",
+    "classifiers", "Classifier", …)` names every path, operation and schema."""
+    key = processor[0].lower() + processor[1:]
+    run_op = "".join(w.capitalize() for w in runs.split("_"))
+    run_op = run_op[0].lower() + run_op[1:]
+    return {
+        "runs": runs, "sync": sync, "run": run, "verb": verb, "run_op": run_op,
+        "noun": runs[:-1].replace("_", " "), "processors": processors, "processor": processor,
+        "key": key, "id_key": f"{key}Id", "clone": f"clone{processor}Id",
+        "text": text, "package": package, "generate": generate,
+    }
+
+
+# The families served (src/families/mod.rs `FAMILIES`).
+FAMILIES = [
+    family("extract_runs", "extract", "ExtractRun", "Extract", "extractors", "Extractor",
+           text=True, package=True, generate=True),
+    family("classify_runs", "classify", "ClassifyRun", "Classify", "classifiers", "Classifier",
+           text=True, package=False, generate=False),
+    family("split_runs", "split", "SplitRun", "Split", "splitters", "Splitter",
+           text=False, package=False, generate=False),
+]
 
 # The union branches of a current config (`ExtractRun.config`,
 # `ExtractorVersion.config`). A config is the client's, written back as it
 # was given (less its `type`): its top-level keys stay open, so a config
 # with keys of its own, or a legacy one (`parser`, `fields` with `schema`),
 # still fits a branch.
-CLIENT_CONFIGS = ["ExtractConfigJson", "ExtractConfigLegacy"]
+CLIENT_CONFIGS = ["ExtractConfigJson", "ExtractConfigLegacy", "ClassifyConfig", "SplitConfig"]
 
 
 def tighten(node):
@@ -410,52 +451,68 @@ def request_schemas():
             extra=True,
             description="`apiVersion` cannot be changed: give it and the answer is 400.",
         ),
-        "CreateExtractRunRequest": extract_run_request(sync=False),
-        "ExtractRequest": extract_run_request(sync=True),
-        "CreateExtractorRequest": {
-            **obj(
-                {
-                    "name": TEXT,
-                    "config": ANY_OBJECT,
-                    "cloneExtractorId": NONEMPTY,
-                    "generate": obj(
-                        {
-                            "files": {
-                                "type": "array",
-                                "items": {
-                                    "type": "object",
-                                    "description": "A sample file: by `url` or by `id` (an uploaded "
-                                    "file's), exactly one of them a string; a string `name` names a "
-                                    "URL's file.",
-                                    "oneOf": [given("url", "string"), given("id", "string")],
-                                },
-                                "minItems": 1,
-                                "maxItems": 5,
-                            },
-                            "instructions": {"description": "Not read: the config is the one of "
-                                             "the document kind the files' names name."},
-                        },
-                        ["files"],
-                        extra=True,
-                    ),
+        **{name: schema for f in FAMILIES for name, schema in family_requests(f).items()},
+    }
+
+
+def family_requests(f):
+    """A family's request bodies: its run create and sync call, its
+    processor's create, update and publish."""
+    p, key, clone = f["processor"], f["key"], f["clone"]
+    sources = ["config", clone] + (["generate"] if f["generate"] else [])
+    create = {
+        "name": TEXT,
+        "config": ANY_OBJECT,
+        clone: NONEMPTY,
+    }
+    if f["generate"]:
+        create["generate"] = obj(
+            {
+                "files": {
+                    "type": "array",
+                    "items": {
+                        "type": "object",
+                        "description": "A sample file: by `url` or by `id` (an uploaded "
+                        "file's), exactly one of them a string; a string `name` names a "
+                        "URL's file.",
+                        "oneOf": [given("url", "string"), given("id", "string")],
+                    },
+                    "minItems": 1,
+                    "maxItems": 5,
                 },
+                "instructions": {"description": "Not read: the config is the one of "
+                                 "the document kind the files' names name."},
+            },
+            ["files"],
+            extra=True,
+        )
+    kinds = {"config": "object", clone: "string", "generate": "object"}
+    pairs = [(a, b) for i, a in enumerate(sources) for b in sources[i + 1:]]
+    exclusive = [both((a, kinds[a]), (b, kinds[b])) for a, b in pairs]
+    none = ("an empty config" if f["generate"]
+            else "the built-in config of the document kind its name names")
+    return {
+        f"Create{f['verb']}RunRequest": run_request(f, sync=False),
+        f"{f['verb']}Request": run_request(f, sync=True),
+        f"Create{p}Request": {
+            **obj(
+                create,
                 ["name"],
                 extra=True,
-                description="At most one of `config`, `cloneExtractorId` (the draft config of that "
-                "extractor) and `generate` (one inferred from sample files); none: an empty config.",
+                description="At most one of "
+                + ", ".join(f"`{s}`" for s in sources[:-1]) + f" and `{sources[-1]}`"
+                + f" (`{clone}`: the draft config of that {key}"
+                + ("; `generate`: one inferred from sample files" if f["generate"] else "")
+                + f"); none: {none}.",
             ),
-            "not": {"anyOf": [
-                both(("config", "object"), ("cloneExtractorId", "string")),
-                both(("config", "object"), ("generate", "object")),
-                both(("cloneExtractorId", "string"), ("generate", "object")),
-            ]},
+            "not": exclusive[0] if len(exclusive) == 1 else {"anyOf": exclusive},
         },
-        "UpdateExtractorRequest": obj(
+        f"Update{p}Request": obj(
             {"name": TEXT, "config": ANY_OBJECT},
             extra=True,
             description="`config` replaces the draft's.",
         ),
-        "CreateExtractorVersionRequest": obj(
+        f"Create{p}VersionRequest": obj(
             {"releaseType": {"enum": ["major", "minor"]}, "description": STRING, "config": ANY_OBJECT},
             ["releaseType"],
             extra=True,
@@ -465,30 +522,49 @@ def request_schemas():
     }
 
 
-def extract_run_request(sync):
-    """`POST /extract_runs` (and, less `priority`, the sync `POST /extract`)."""
+def article(noun):
+    """`an extractor`, `a classifier`."""
+    return ("an " if noun[0] in "aeiou" else "a ") + noun
+
+
+def run_request(f, sync):
+    """`POST /extract_runs` (and, less `priority`, the sync `POST /extract`),
+    and the same for every family."""
+    key = f["key"]
+    if f["text"]:
+        ways = "by `url`, by `id` (an uploaded file's) or as `text` (a `.txt` file)"
+        variants = [given("url", "string"), given("id", "string"), given("text", "string")]
+        fields = {"url": HTTP_URL, "id": NONEMPTY, "text": TEXT, "name": STRING}
+    else:
+        ways = "by `url` or by `id` (an uploaded file's); no `text`"
+        variants = [given("url", "string"), given("id", "string")]
+        fields = {"url": HTTP_URL, "id": NONEMPTY, "name": STRING}
     file = nullable({
         **obj(
-            {"url": HTTP_URL, "id": NONEMPTY, "text": TEXT, "name": STRING},
+            fields,
             extra=True,
-            description="By `url`, by `id` (an uploaded file's) or as `text` (a `.txt` file): "
-            "exactly one. Other fields (`settings`) are ignored.",
+            description=f"{ways[0].upper()}{ways[1:]}: exactly one. Other fields (`settings`) "
+            "are ignored.",
         ),
-        "oneOf": [given("url", "string"), given("id", "string"), given("text", "string")],
+        "oneOf": variants,
     })
-    extractor = nullable(obj(
+    reference = nullable(obj(
         {"id": NONEMPTY, "version": STRING, "overrideConfig": ANY_OBJECT},
         ["id"],
         extra=True,
-        description="An extractor of the workspace. `version`: `latest` (the default: the newest "
+        description=f"{article(key).capitalize()} of the workspace. `version`: `latest` (the default: the newest "
         "published, else the draft), `draft` or a published number. `overrideConfig`: keys that "
         "replace the version config's.",
     ))
     properties = {
-        "extractor": extractor,
+        key: reference,
         "config": ANY_OBJECT,
         "file": file,
-        "package": nullable(obj(
+        "priority": {"type": "integer", "minimum": 1, "maximum": 100},
+        "metadata": {**ANY_OBJECT, "description": "At most 10 KB as JSON."},
+    }
+    if f["package"]:
+        properties["package"] = nullable(obj(
             {"files": {"type": "array", "minItems": 1, "maxItems": 50, "items": {
                 **obj({"url": HTTP_URL, "id": NONEMPTY, "name": STRING}, extra=True),
                 "oneOf": [given("url", "string"), given("id", "string")],
@@ -497,25 +573,25 @@ def extract_run_request(sync):
             extra=True,
             description="A run over several files (1 to 50), by `url` or by `id`: its objects "
             "show them as `files`, and no `file`.",
-        )),
-        "priority": {"type": "integer", "minimum": 1, "maximum": 100},
-        "metadata": {**ANY_OBJECT, "description": "At most 10 KB as JSON."},
-    }
+        ))
     if sync:
         del properties["priority"]
-    return {
+    schema = {
         **obj(
             properties,
-            [],
+            [] if f["package"] else ["file"],
             extra=True,
-            description="One `file` or a `package` of files, and `extractor` or an inline `config` "
+            description=("One `file` or a `package` of files" if f["package"] else "A `file`")
+            + f", and `{key}` or an inline `config` "
             "(or neither: a config inferred from the file's name)."
             + (" `priority` is ignored." if sync else "")
             + " Unknown fields are ignored, as the API does.",
         ),
-        "not": both(("extractor", "object"), ("config", "object")),
-        "oneOf": [given("file", "object"), given("package", "object")],
+        "not": both((key, "object"), ("config", "object")),
     }
+    if f["package"]:
+        schema["oneOf"] = [given("file", "object"), given("package", "object")]
+    return schema
 
 
 def nullable(schema, keep=()):
@@ -708,7 +784,8 @@ def paths():
                           [path_param("id")]),
         },
     }
-    out.update(extraction_paths())
+    for f in FAMILIES:
+        out.update(family_paths(f))
     # The same run operations under /v1/, as older SDKs call them.
     for path in ["/processor_runs", "/processor_runs/{id}", "/processor_runs/{id}/cancel"]:
         out["/v1" + path] = {
@@ -844,76 +921,85 @@ def paths():
     return out
 
 
-def extraction_paths():
-    """The current API's extraction family: views of the same runs and
-    processors (an extractor is an EXTRACT processor)."""
-    run_id = path_param("id", "An extract run's id: a run of an extractor, made here or through "
-                        "/processor_runs.")
-    extractor_id = path_param("id", "An extractor's id.")
+def family_paths(f):
+    """A family of the current API: views of the same runs and processors
+    (an extractor is an EXTRACT processor, a classifier a CLASSIFY one, a
+    splitter a SPLITTER one)."""
+    runs, op, p, key, procs = f["runs"], f["run_op"], f["processor"], f["key"], f["processors"]
+    noun = f["noun"]
+    a_noun = article(noun)
+    versions = f"{key}Versions"
+    run_id = path_param("id", f"{a_noun.capitalize()}'s id: a run of {article(key)}, "
+                        "made here or through /processor_runs.")
+    processor_id = path_param("id", f"{article(key).capitalize()}'s id.")
     version_id = path_param("versionId", "A version's id, its number (`1.0`), `draft` or `latest`.")
-    link_run = links("$response.body#/id", GetCreatedExtractRun="extractRuns_get",
-                     CancelCreatedExtractRun="extractRuns_cancel", DeleteCreatedExtractRun="extractRuns_delete")
-    link_extractor = {
-        **links("$response.body#/id", GetCreatedExtractor="extractors_get",
-                UpdateCreatedExtractor="extractors_update",
-                ListCreatedExtractorVersions="extractorVersions_list",
-                PublishCreatedExtractorVersion="extractorVersions_create"),
-        "GetCreatedExtractorDraft": {"operationId": "extractorVersions_get",
-                                     "parameters": {"id": "$response.body#/id",
-                                                    "versionId": "$response.body#/draftVersion/id"}},
+    name = f["verb"]
+    link_run = links("$response.body#/id", **{f"GetCreated{name}Run": f"{op}_get",
+                                              f"CancelCreated{name}Run": f"{op}_cancel",
+                                              f"DeleteCreated{name}Run": f"{op}_delete"})
+    link_processor = {
+        **links("$response.body#/id", **{f"GetCreated{p}": f"{procs}_get",
+                                         f"UpdateCreated{p}": f"{procs}_update",
+                                         f"ListCreated{p}Versions": f"{versions}_list",
+                                         f"PublishCreated{p}Version": f"{versions}_create"}),
+        f"GetCreated{p}Draft": {"operationId": f"{versions}_get",
+                                "parameters": {"id": "$response.body#/id",
+                                               "versionId": "$response.body#/draftVersion/id"}},
     }
     link_version = {
-        "GetPublishedVersion": {"operationId": "extractorVersions_get",
-                                "parameters": {"id": "$response.body#/extractorId",
+        "GetPublishedVersion": {"operationId": f"{versions}_get",
+                                "parameters": {"id": f"$response.body#/{f['id_key']}",
                                                "versionId": "$response.body#/id"}},
     }
     filters = [
         query("status", {"enum": RUN_STATUS}),
-        query("extractorId", NONEMPTY),
+        query(f["id_key"], NONEMPTY),
         query("batchId", NONEMPTY, "No run is made by a batch here: any batch has none."),
         query("sourceId", NONEMPTY),
         query("source", {"enum": RUN_SOURCE}),
         query("fileNameContains", STRING),
     ]
+    run, plural = f["run"], f"{p}s"
+    an_p = article(key)
     return {
-        "/extract_runs": {
-            "get": api("extractRuns_list", "List extract runs", "ExtractRunsListResponse", [*filters, *PAGING]),
-            "post": api("extractRuns_create", "Create an extract run", "ExtractRun",
-                        body=json_body("CreateExtractRunRequest"), links=link_run),
+        f"/{runs}": {
+            "get": api(f"{op}_list", f"List {noun}s", f"{run}sListResponse", [*filters, *PAGING]),
+            "post": api(f"{op}_create", f"Create {a_noun}", run,
+                        body=json_body(f"Create{f['verb']}RunRequest"), links=link_run),
         },
-        "/extract_runs/{id}": {
-            "get": api("extractRuns_get", "Get an extract run", "ExtractRun", [run_id]),
-            "delete": api("extractRuns_delete", "Delete an extract run", "ExtractRunsDeleteResponse", [run_id]),
+        f"/{runs}/{{id}}": {
+            "get": api(f"{op}_get", f"Get {a_noun}", run, [run_id]),
+            "delete": api(f"{op}_delete", f"Delete {a_noun}", f"{run}sDeleteResponse", [run_id]),
         },
-        "/extract_runs/{id}/cancel": {
-            "post": api("extractRuns_cancel", "Cancel an extract run", "ExtractRun", [run_id]),
+        f"/{runs}/{{id}}/cancel": {
+            "post": api(f"{op}_cancel", f"Cancel {a_noun}", run, [run_id]),
         },
-        "/extract": {
-            "post": api("extractRuns_extract", "Extract: a run, answered once it has ended", "ExtractRun",
-                        body=json_body("ExtractRequest"), links=link_run, extra_responses={
+        f"/{f['sync']}": {
+            "post": api(f"{op}_{f['sync']}", f"{f['verb']}: a run, answered once it has ended", run,
+                        body=json_body(f"{f['verb']}Request"), links=link_run, extra_responses={
                             "504": answer("Error", "The run did not end within --sync-timeout: it goes "
                                           "on, and `runId` names it"),
                         }),
         },
-        "/extractors": {
-            "get": api("extractors_list", "List extractors", "ExtractorsListResponse", PAGING),
-            "post": api("extractors_create", "Create an extractor", "Extractor",
-                        body=json_body("CreateExtractorRequest"), links=link_extractor),
+        f"/{procs}": {
+            "get": api(f"{procs}_list", f"List {key}s", f"{plural}ListResponse", PAGING),
+            "post": api(f"{procs}_create", f"Create {an_p}", p,
+                        body=json_body(f"Create{p}Request"), links=link_processor),
         },
-        "/extractors/{id}": {
-            "get": api("extractors_get", "Get an extractor", "Extractor", [extractor_id]),
-            "post": api("extractors_update", "Update an extractor and its draft", "Extractor", [extractor_id],
-                        body=json_body("UpdateExtractorRequest")),
+        f"/{procs}/{{id}}": {
+            "get": api(f"{procs}_get", f"Get {an_p}", p, [processor_id]),
+            "post": api(f"{procs}_update", f"Update {an_p} and its draft", p, [processor_id],
+                        body=json_body(f"Update{p}Request")),
         },
-        "/extractors/{id}/versions": {
-            "get": api("extractorVersions_list", "List an extractor's versions", "ExtractorVersionsListResponse",
-                       [extractor_id, *PAGING[1:]]),
-            "post": api("extractorVersions_create", "Publish an extractor version", "ExtractorVersion",
-                        [extractor_id], body=json_body("CreateExtractorVersionRequest"), links=link_version),
+        f"/{procs}/{{id}}/versions": {
+            "get": api(f"{versions}_list", f"List {an_p}'s versions", f"{p}VersionsListResponse",
+                       [processor_id, *PAGING[1:]]),
+            "post": api(f"{versions}_create", f"Publish {an_p} version", f"{p}Version",
+                        [processor_id], body=json_body(f"Create{p}VersionRequest"), links=link_version),
         },
-        "/extractors/{id}/versions/{versionId}": {
-            "get": api("extractorVersions_get", "Get an extractor version", "ExtractorVersion",
-                       [extractor_id, version_id]),
+        f"/{procs}/{{id}}/versions/{{versionId}}": {
+            "get": api(f"{versions}_get", f"Get {an_p} version", f"{p}Version",
+                       [processor_id, version_id]),
         },
     }
 

@@ -245,6 +245,15 @@ fn check_classifications(config: &JsonObject, key: &str) -> Result<(), (String, 
                 return Err((format!(".{key}[{i}].{field}"), "required: a string".into()));
             }
         }
+        if entry
+            .get("identifierKey")
+            .is_some_and(|k| !k.is_string() && !k.is_null())
+        {
+            return Err((
+                format!(".{key}[{i}].identifierKey"),
+                "must be a string".into(),
+            ));
+        }
     }
     Ok(())
 }

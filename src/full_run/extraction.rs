@@ -548,12 +548,12 @@ struct Making {
 /// A document's text as labelled pieces: its lines, and the parts of a
 /// line between `…`, `|` or `;` ("Invoice #12345 … Total: $1,234.56" is
 /// two). A field finds its value after its name in one of them.
-struct DocText {
+pub(super) struct DocText {
     pieces: Vec<(String, String)>,
 }
 
 impl DocText {
-    fn new(text: &str) -> DocText {
+    pub(super) fn new(text: &str) -> DocText {
         let pieces = text
             .split(['\n', '…', '|', ';'])
             .map(str::trim)
@@ -597,6 +597,17 @@ impl DocText {
             }
         }
         None
+    }
+
+    /// The first word after a label for `name` (`Loan Number: LN-77 …` is
+    /// `LN-77`): a split's identifier. At most 100 characters.
+    pub(super) fn first_word_after(&self, name: &str) -> Option<String> {
+        let rest = self.after_label(name, false)?;
+        let word = rest
+            .split_whitespace()
+            .next()?
+            .trim_end_matches([',', '.', ';', ':']);
+        (!word.is_empty()).then(|| word.chars().take(100).collect())
     }
 
     /// A string field's value from the text: at most 200 characters.

@@ -8,6 +8,7 @@
 //! run gives the same object on every machine and after every restart, and it
 //! costs no stored bytes (a million generated runs store nothing extra).
 
+mod classification;
 mod extraction;
 
 use std::sync::Arc;
@@ -17,7 +18,7 @@ use rand::{RngExt, SeedableRng};
 use serde::Serialize;
 use serde::ser::SerializeMap;
 use serde_json::value::RawValue;
-use serde_json::{Map, Value, json};
+use serde_json::Value;
 use sha2::{Digest, Sha256};
 
 pub use crate::configs::{
@@ -139,13 +140,17 @@ pub fn full_run_with<'a>(
                 };
                 Output::Extraction(extraction)
             }
-            ProcessorType::Classify => {
-                Output::Other(classification_output(run, config_object, &mut rng))
-            }
-            ProcessorType::Splitter => Output::Other(splitter_output(
+            ProcessorType::Classify => Output::Other(classification::classification(
+                config_object,
+                run.file_name,
+                pinned.and_then(|d| d.text.as_deref()),
+                &mut rng,
+            )),
+            ProcessorType::Splitter => Output::Other(classification::splits(
                 config_object,
                 page_count,
                 file_id,
+                pinned.and_then(|d| d.text.as_deref()),
                 &mut rng,
             )),
         },
@@ -477,97 +482,6 @@ fn derived_file<'a>(
         created_at: run.created_at,
         updated_at: run.created_at,
     }
-}
-
-/// The classifications a CLASSIFY or SPLITTER config lists, as `(id, type)`.
-fn classifications<'c>(config: &'c JsonObject, key: &str) -> Vec<(&'c str, &'c str)> {
-    config
-        .get(key)
-        .and_then(Value::as_array)
-        .map(|list| {
-            list.iter()
-                .filter_map(|c| Some((c.get("id")?.as_str()?, c.get("type")?.as_str()?)))
-                .collect()
-        })
-        .unwrap_or_default()
-}
-
-/// `{id, type, confidence, insights}`: the classification whose type the file
-/// name mentions, else one drawn from the config's.
-fn classification_output(
-    run: &RunView<'_>,
-    config: &JsonObject,
-    rng: &mut ChaCha8Rng,
-) -> JsonObject {
-    let choices = classifications(config, "classifications");
-    let name = run.file_name.to_lowercase().replace(['-', ' '], "_");
-    let drawn = rng.random_range(0..choices.len().max(1));
-    let (id, kind) = choices
-        .iter()
-        .find(|(id, _)| name.contains(*id))
-        .or_else(|| choices.get(drawn))
-        .copied()
-        .unwrap_or(("other", "other"));
-    let confidence = f64::from(rng.random_range(820..=995u32)) / 1000.0;
-    let mut output = Map::new();
-    output.insert("id".into(), json!(id));
-    output.insert("type".into(), json!(kind));
-    output.insert("confidence".into(), json!(confidence));
-    output.insert(
-        "insights".into(),
-        json!([{
-            "type": "reasoning",
-            "content": format!(
-                "The layout, headings and wording of `{}` match the `{kind}` classification.",
-                run.file_name
-            ),
-        }]),
-    );
-    output
-}
-
-/// `{splits}`: consecutive page ranges that cover the file, each classified.
-fn splitter_output(
-    config: &JsonObject,
-    pages: u32,
-    file_id: &str,
-    rng: &mut ChaCha8Rng,
-) -> JsonObject {
-    let choices = classifications(config, "splitClassifications");
-    let parts = rng.random_range(1..=pages.clamp(1, 4));
-    // Cut points: `parts - 1` distinct pages after which a new document starts.
-    let mut cuts: Vec<u32> = Vec::new();
-    while (cuts.len() as u32) < parts - 1 {
-        let cut = rng.random_range(1..pages);
-        if !cuts.contains(&cut) {
-            cuts.push(cut);
-        }
-    }
-    cuts.sort_unstable();
-    cuts.push(pages);
-    let mut start = 1;
-    let mut splits = Vec::new();
-    for end in cuts {
-        let (id, kind) = choices
-            .get(rng.random_range(0..choices.len().max(1)))
-            .copied()
-            .unwrap_or(("other", "other"));
-        splits.push(json!({
-            "type": kind,
-            "observation": format!("Pages {start} to {end} read as one {kind}."),
-            "identifier": format!("{id}_{start}_{end}"),
-            "startPage": start,
-            "endPage": end,
-            "name": kind,
-            "classificationId": id,
-            "id": nano_id(rng, "split_"),
-            "fileId": file_id,
-        }));
-        start = end + 1;
-    }
-    let mut output = Map::new();
-    output.insert("splits".into(), Value::Array(splits));
-    output
 }
 
 #[cfg(test)]
