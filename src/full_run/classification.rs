@@ -88,9 +88,6 @@ fn named<'a, 'c>(choices: &'a [Choice<'c>], haystack: &str) -> Option<&'a Choice
         .map(|(c, _)| c)
 }
 
-/// How much of a run's text is searched for a classification's name.
-const TEXT_SEARCHED: usize = 16 * 1024;
-
 /// `{id, type, confidence, insights}`: the classification the file's name
 /// names, else the one its text names, else one drawn; surer of the first
 /// than of the last, and the insight says which it was.
@@ -104,11 +101,8 @@ pub fn classification(
     let drawn = rng.random_range(0..choices.len().max(1));
     let sureness = f64::from(rng.random_range(0..=1000u32)) / 1000.0;
     let by_name = named(&choices, &words(file_name));
-    let by_text = || {
-        let text = text?;
-        let end = text.floor_char_boundary(TEXT_SEARCHED);
-        named(&choices, &words(&text[..end]))
-    };
+    // A run keeps at most `MAX_TEXT` (16 KiB) of its text: all of it is read.
+    let by_text = || named(&choices, &words(text?));
     let (choice, low, high, why) = match (by_name, by_name.is_none().then(by_text).flatten()) {
         (Some(c), _) => (Some(c), 0.95, 0.995, Reason::Name),
         (None, Some(c)) => (Some(c), 0.88, 0.97, Reason::Text),
@@ -179,10 +173,16 @@ pub fn splits(
         // The SDKs declare `identifier` a string, always there: empty when
         // the classification names no key to read it under.
         let identifier = match choice.and_then(|c| c.identifier_key) {
-            Some(key) => document
-                .as_ref()
-                .and_then(|d| d.first_word_after(key))
-                .unwrap_or_else(|| format!("{}-{number}", initials(key))),
+            Some(key) => {
+                let label = label(key);
+                document
+                    .as_ref()
+                    .and_then(|d| {
+                        d.first_word_after(&label)
+                            .or_else(|| d.first_word_after(key))
+                    })
+                    .unwrap_or_else(|| format!("{}-{number}", initials(&label)))
+            }
             None => String::new(),
         };
         let observation = match start == end {
@@ -207,6 +207,31 @@ pub fn splits(
     output
 }
 
+/// What an `identifierKey` names: the key itself (`loan_number`), or the
+/// thing a rule asks for (`Extract the invoice number from the header` is
+/// `invoice number`), as the SDKs document the key.
+fn label(key: &str) -> String {
+    let lower = key.trim().to_lowercase();
+    let Some(rest) = lower.strip_prefix("extract ") else {
+        return lower;
+    };
+    let rest = ["the ", "an ", "a ", "its ", "each "]
+        .iter()
+        .find_map(|article| rest.strip_prefix(article))
+        .unwrap_or(rest);
+    let end = [" from ", " in ", " on ", " at ", " for ", " of the "]
+        .iter()
+        .filter_map(|word| rest.find(word))
+        .min()
+        .unwrap_or(rest.len());
+    let label = rest[..end].trim_end_matches(['.', ' ']);
+    if label.is_empty() {
+        lower
+    } else {
+        label.to_owned()
+    }
+}
+
 /// `loan_number` → `LN`: a made-up identifier's head.
 fn initials(key: &str) -> String {
     let head: String = words(key)
@@ -215,11 +240,7 @@ fn initials(key: &str) -> String {
         .flat_map(char::to_uppercase)
         .take(4)
         .collect();
-    if head.is_empty() {
-        "ID".into()
-    } else {
-        head
-    }
+    if head.is_empty() { "ID".into() } else { head }
 }
 
 #[cfg(test)]
@@ -253,14 +274,16 @@ mod tests {
             let mut rng = ChaCha8Rng::seed_from_u64(7);
             classification(&config, name, text, &mut rng)
         };
-        let chosen = |name: &str, text: Option<&str>| {
-            made(name, text)["type"].as_str().unwrap().to_owned()
-        };
+        let chosen =
+            |name: &str, text: Option<&str>| made(name, text)["type"].as_str().unwrap().to_owned();
         assert_eq!(chosen("Invoice_2024_03.pdf", None), "invoice");
         assert_eq!(chosen("March Bank Statement.pdf", None), "bank_statement");
         assert_eq!(chosen("W2 2023.pdf", None), "W-2");
         assert_eq!(chosen("w-2.pdf", None), "W-2");
-        assert_eq!(chosen("scan.pdf", Some("INVOICE #12345\nTotal: $1")), "invoice");
+        assert_eq!(
+            chosen("scan.pdf", Some("INVOICE #12345\nTotal: $1")),
+            "invoice"
+        );
         // A word's start only: `mother` does not name `other`.
         let drawn = made("mother.pdf", None);
         let why = drawn["insights"][0]["content"].as_str().unwrap();
@@ -297,6 +320,24 @@ mod tests {
                 assert_eq!(next, u64::from(pages) + 1);
             }
         }
+    }
+
+    #[test]
+    fn a_rule_for_an_identifier_names_what_it_reads() {
+        assert_eq!(
+            label("Extract the invoice number from the document header"),
+            "invoice number"
+        );
+        assert_eq!(label("loan_number"), "loan_number");
+        assert_eq!(label("Extract policy ID."), "policy id");
+        assert_eq!(initials(&label("Extract the loan number")), "LN");
+        let mut config = config("splitClassifications", &[("a", "a")]);
+        config["splitClassifications"][0]["identifierKey"] =
+            json!("Extract the invoice number from the header");
+        let mut rng = ChaCha8Rng::seed_from_u64(1);
+        let text = Some("ACME Corp\nInvoice Number: INV-9 dated today");
+        let output = splits(&config, 1, "file_1", text, &mut rng);
+        assert_eq!(output["splits"][0]["identifier"], "INV-9");
     }
 
     #[test]

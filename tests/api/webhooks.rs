@@ -718,3 +718,47 @@ async fn a_sandbox_sends_its_own_runs_to_its_own_endpoints() {
     assert_eq!(deliveries(&app, "").await, Vec::<Value>::new());
     assert_eq!(hooks.count(), 1);
 }
+
+/// A classify or split run made through its family is announced as
+/// `classify_run.*` / `split_run.*` with the object its routes answer, key
+/// for key (the SDK's `verify_and_parse` validates it).
+#[tokio::test]
+async fn classify_and_split_runs_are_sent_as_their_families_objects() {
+    let app = app().await;
+    let hooks = receiver().await;
+    let made = endpoint(
+        &app,
+        &hooks.url,
+        "2026-02-09",
+        &["classify_run.processed", "split_run.failed"],
+    )
+    .await;
+    let secret = made["signingSecret"].as_str().unwrap();
+    let classify = json!({"classifier": {"id": "ex_cls"}, "file": {"text": "a W-2 form"}});
+    let classified = app
+        .api_ok_bare_with(Method::POST, KEY_A, "/classify", &classify)
+        .await;
+    let split = json!({"splitter": {"id": "ex_split"},
+                       "file": {"url": "https://example.com/__fail__.pdf"}});
+    let failed = app
+        .api_ok_bare_with(Method::POST, KEY_A, "/split", &split)
+        .await;
+    assert_eq!(failed["status"], "FAILED");
+    let got = hooks.events(2).await;
+    let mut by_type: Vec<(String, Value)> = got
+        .iter()
+        .map(|(headers, event, body)| {
+            verify(headers, body, secret);
+            (
+                event["eventType"].as_str().unwrap().to_owned(),
+                event["payload"].clone(),
+            )
+        })
+        .collect();
+    by_type.sort_by(|a, b| a.0.cmp(&b.0));
+    assert_eq!(by_type[0].0, "classify_run.processed");
+    assert_eq!(by_type[0].1, classified);
+    assert_eq!(by_type[1].0, "split_run.failed");
+    assert_eq!(by_type[1].1, failed);
+    assert_eq!(hooks.count(), 2, "nothing else was subscribed to");
+}
