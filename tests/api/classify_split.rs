@@ -409,7 +409,7 @@ async fn both_views_and_every_list_are_the_same_runs() {
     assert_eq!(ids(&classify), ["exr_2"]);
     assert_eq!(keys(&classify["data"][0]), summary_keys("classifier"));
     assert_eq!(classify["data"][0]["object"], "classify_run");
-    assert_eq!(classify["data"][0]["failureReason"].is_string(), true);
+    assert!(classify["data"][0]["failureReason"].is_string());
     let split = app.api_ok_bare(Method::GET, KEY_A, "/split_runs").await;
     assert_eq!(ids(&split), ["exr_3"]);
     assert_eq!(keys(&split["data"][0]), summary_keys("splitter"));
