@@ -11,10 +11,13 @@ use clap::{Parser, Subcommand, ValueEnum};
 #[command(
     name = "extend-mock",
     version,
-    about = "A local, stateful emulator of the Extend API (processor runs, processors, files).",
+    about = "A local, stateful emulator of the Extend API (extract, classify and split runs, \
+        processor runs, processors, files, webhooks).",
     long_about = "A local, stateful emulator of the Extend document-processing API.\n\n\
-        Serves processor runs (list, get, create, cancel, delete, with their /v1 forms), \
-        processors and their versions, and files from an in-memory store seeded with \
+        Serves the current API's extract, classify and split runs (with their sync calls, \
+        extractors, classifiers, splitters and versions) and the legacy processor runs (with \
+        their /v1 forms), processors and versions, as views of one store; files and webhook \
+        endpoints too, from an in-memory store seeded with \
         fixtures: bearer keys, API versions, workspaces, filters, sorting and signed cursor \
         pages, computed the way the real API computes them; runs made through the API finish \
         on their own. Test suites steer it through /_mock/ (fixtures, faults, journal, \

@@ -12,8 +12,8 @@ const POLL_MS = 1500;
 // Which current-API family views a run of each type, and where it is read.
 const FAMILIES = {
   EXTRACT: { object: "extract_run", path: "/extract_runs" },
-  CLASSIFY: { object: "classify_run", path: null },
-  SPLITTER: { object: "split_run", path: null },
+  CLASSIFY: { object: "classify_run", path: "/classify_runs" },
+  SPLITTER: { object: "split_run", path: "/split_runs" },
 };
 // Only a request carrying the key of the server that served this page (or,
 // when the server has an admin token, that token) is the page's own; anything
@@ -238,7 +238,7 @@ async function showRun() {
     ["Run", run.id],
     ["Status", badge(run.status, run.status)],
     ["Processor", `${run.processorName} (${run.type})`],
-    ["Family", family.path ? `${family.object}: GET ${family.path}/${run.id}` : `${family.object} (not emulated yet)`],
+    ["Family", `${family.object}: GET ${family.path}/${run.id}`],
     ["File", (run.files && run.files[0] && run.files[0].name) || "—"],
     ["Created", summary.createdAt ? when(summary.createdAt) : "—"],
     ["Updated", summary.updatedAt ? when(summary.updatedAt) : "—"],

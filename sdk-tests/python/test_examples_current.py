@@ -1,5 +1,6 @@
-"""The README's current-API examples (examples/extract.sh and
-examples/python/extract_invoice.py) run as they are, against the server."""
+"""The README's current-API examples (examples/extract.sh,
+examples/classify-split.sh, examples/python/extract_invoice.py and
+examples/python/classify_and_split.py) run as they are, against the server."""
 
 import json
 import os
@@ -36,3 +37,35 @@ def test_the_curl_extraction_example_runs(builtin):
     assert isinstance(run["output"]["value"]["invoice_number"], str)
     assert listed["object"] == "list" and len(listed["data"]) == 5
     assert all(r["status"] == "PROCESSED" and r["object"] == "extract_run" for r in listed["data"])
+
+
+def check_splits(lines):
+    """`split: <start> <end> <type> <identifier>` lines that cover pages 1..n in order."""
+    assert lines, "no split"
+    page = 1
+    for line in lines:
+        start, end, kind, identifier = line.removeprefix("split: ").split(" ")
+        assert int(start) == page and int(end) >= page, lines
+        page = int(end) + 1
+        if kind == "loan_application":
+            assert identifier.startswith("LN-"), line
+        else:
+            assert kind == "paystub" and identifier == "-", line
+
+
+def test_the_python_classify_and_split_example_runs(builtin):
+    out = run_example(sys.executable, os.path.join("examples", "python", "classify_and_split.py"))
+    classify, status, kind, confidence = out[0].removeprefix("classify: ").split(" ")
+    assert classify.startswith("clr_") and status == "PROCESSED" and kind == "invoice"
+    assert 0 < float(confidence) <= 1
+    check_splits(out[1:])
+
+
+def test_the_curl_classify_and_split_example_runs(builtin):
+    classified, split = (json.loads(line) for line in run_example("sh", os.path.join("examples", "classify-split.sh")))
+    assert classified["object"] == "classify_run" and classified["status"] == "PROCESSED"
+    assert classified["output"]["type"] == "bank_statement"
+    assert split["object"] == "split_run" and split["status"] == "PROCESSED"
+    pages = [(s["startPage"], s["endPage"]) for s in split["output"]["splits"]]
+    assert pages[0][0] == 1 and all(b[0] == a[1] + 1 for a, b in zip(pages, pages[1:])), pages
+    assert pages[-1][1] == split["file"]["metadata"]["pageCount"]

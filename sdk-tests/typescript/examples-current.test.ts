@@ -1,5 +1,5 @@
-// The README's current-API TypeScript example (examples/typescript/extract-invoice.ts)
-// runs as it is, against the server.
+// The README's current-API TypeScript examples (examples/typescript/extract-invoice.ts,
+// examples/typescript/classify-and-split.ts) run as they are, against the server.
 import { execFileSync } from "node:child_process";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -25,4 +25,24 @@ test("the TypeScript extraction example runs", () => {
   expect(out[2]).toMatch(/^total: \d+(\.\d+)? USD$/);
   expect(out[3]).toBe("sync: PROCESSED Invoices");
   expect(out[4]).toMatch(/^extract runs: \d+$/);
+}, 60_000);
+
+test("the TypeScript classify and split example runs", () => {
+  const out = execFileSync("npx", ["tsx", "classify-and-split.ts"], {
+    cwd: join(ROOT, "examples", "typescript"),
+    env: { ...process.env, EXTEND_MOCK_URL: MOCK },
+    encoding: "utf8",
+  }).trim().split("\n");
+  expect(out[0]).toMatch(/^classify: clr_\S+ PROCESSED invoice 0\.\d+$/);
+  const splits = out.slice(1);
+  expect(splits.length).toBeGreaterThan(0);
+  let page = 1;
+  for (const line of splits) {
+    const [, start, end, kind, identifier] = line.split(" ");
+    expect(Number(start)).toBe(page);
+    expect(Number(end)).toBeGreaterThanOrEqual(page);
+    page = Number(end) + 1;
+    if (kind === "loan_application") expect(identifier).toMatch(/^LN-/);
+    else expect([kind, identifier]).toEqual(["paystub", "-"]);
+  }
 }, 60_000);

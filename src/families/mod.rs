@@ -54,6 +54,9 @@ pub struct Family {
     pub has_files: bool,
     /// Whether a file may be given as text.
     pub takes_text: bool,
+    /// Whether its processors may be made with `generate` (a config
+    /// inferred from sample files).
+    pub generates: bool,
     /// The create body's field names, for refusals: with an inline
     /// `config`, and with the reference's `overrideConfig`.
     pub fields: BodyFields,
@@ -88,6 +91,7 @@ pub static EXTRACT: Family = Family {
     processors_resource: PagedResource::Extractors,
     has_files: true,
     takes_text: true,
+    generates: true,
     fields: body_fields("config"),
     override_fields: body_fields("extractor.overrideConfig"),
 };
@@ -112,6 +116,7 @@ pub static CLASSIFY: Family = Family {
     processors_resource: PagedResource::Classifiers,
     has_files: false,
     takes_text: true,
+    generates: false,
     fields: body_fields("config"),
     override_fields: body_fields("classifier.overrideConfig"),
 };
@@ -133,6 +138,7 @@ pub static SPLIT: Family = Family {
     processors_resource: PagedResource::Splitters,
     has_files: false,
     takes_text: false,
+    generates: false,
     fields: body_fields("config"),
     override_fields: body_fields("splitter.overrideConfig"),
 };

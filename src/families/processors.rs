@@ -124,7 +124,7 @@ pub async fn create(
     let config = config_field(f, &body)?;
     let clone = string_field(&body, f.clone_key, f.clone_key)?;
     let generate = match object_field(&body, "generate", "generate")? {
-        Some(_) if f.processor_type != ProcessorType::Extract => {
+        Some(_) if !f.generates => {
             return Err(invalid_field("generate", "is taken by extractors only"));
         }
         Some(generate) => Some(generated_config(&state, ws, generate)?),
@@ -178,7 +178,7 @@ pub async fn create(
     };
     let answer = processor_object(f, &made);
     state.change_store(|store| store.add_processor(made))?;
-    tracing::debug!(key = %caller.key_name, workspace = %ws, "created an {}", f.processor_key);
+    tracing::debug!(key = %caller.key_name, workspace = %ws, kind = f.processor_key, "created a processor");
     Ok(Json(answer))
 }
 
