@@ -28,6 +28,11 @@ pub const MAX_ENUM_CHOICE_BYTES: usize = 256;
 /// Leaves a derived value may hold beyond its schema's smallest instance
 /// (every array with one item): arrays stop growing once they are spent.
 pub const EXTRA_LEAVES: usize = 2000;
+/// Entries of a CLASSIFY config's `classifications` or a SPLITTER config's
+/// `splitClassifications`: a classify output looks for each one's names in
+/// the document's text (16 KiB), so their number sets its cost. The output
+/// makers read no more than these of a config that was never checked.
+pub const MAX_CLASSIFICATIONS: usize = 500;
 
 /// What a processor reads, from its name: the schema or classifications its
 /// derived config has. Names the generator and the fixtures use map to their
@@ -234,6 +239,15 @@ fn check_classifications(config: &JsonObject, key: &str) -> Result<(), (String, 
     };
     if list.is_empty() {
         return Err((format!(".{key}"), "must hold at least one entry".into()));
+    }
+    if list.len() > MAX_CLASSIFICATIONS {
+        return Err((
+            format!(".{key}"),
+            format!(
+                "holds {} entries; at most {MAX_CLASSIFICATIONS} are taken",
+                list.len()
+            ),
+        ));
     }
     for (i, entry) in list.iter().enumerate() {
         for field in ["id", "type", "description"] {

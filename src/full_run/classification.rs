@@ -17,6 +17,7 @@ use serde_json::{Map, Value, json};
 
 use super::extraction::DocText;
 use super::nano_id;
+use crate::configs::MAX_CLASSIFICATIONS;
 use crate::domain::JsonObject;
 
 /// A classification of a CLASSIFY or SPLITTER config.
@@ -35,6 +36,7 @@ fn choices<'c>(config: &'c JsonObject, key: &str) -> Vec<Choice<'c>> {
         .and_then(Value::as_array)
         .map(|list| {
             list.iter()
+                .take(MAX_CLASSIFICATIONS)
                 .filter_map(|c| {
                     Some(Choice {
                         id: c.get("id")?.as_str()?,

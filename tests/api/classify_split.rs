@@ -383,6 +383,15 @@ async fn refusals_name_the_field_and_store_nothing() {
             400,
             "config.splitClassifications",
         ),
+        (
+            "/classify",
+            json!({"config": {"classifications": (0..501)
+                       .map(|i| json!({"id": format!("c{i}"), "type": "t", "description": ""}))
+                       .collect::<Vec<_>>()},
+                   "file": {"text": "x"}}),
+            400,
+            "config.classifications: holds 501 entries; at most 500 are taken",
+        ),
     ] {
         let message = app
             .api_err(Method::POST, KEY_A, path, Some(&body), status)
