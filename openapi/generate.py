@@ -99,10 +99,7 @@ FAMILIES = [
 # was given (less its `type`): its top-level keys stay open, so a config
 # with keys of its own, or a legacy one (`parser`, `fields` with `schema`),
 # still fits a branch.
-CLIENT_CONFIGS = ["ExtractConfigJson", "ExtractConfigLegacy", "ClassifyConfig", "SplitConfig",
-                  # A split config made through the current API shows its
-                  # `identifierKey`s in the legacy view, whose model lacks it.
-                  "LegacyClassification"]
+CLIENT_CONFIGS = ["ExtractConfigJson", "ExtractConfigLegacy", "ClassifyConfig", "SplitConfig"]
 
 
 def tighten(node):
@@ -585,8 +582,9 @@ def run_request(f, sync):
             [] if f["package"] else ["file"],
             extra=True,
             description=("One `file` or a `package` of files" if f["package"] else "A `file`")
-            + f", and `{key}` or an inline `config` "
-            "(or neither: a config inferred from the file's name)."
+            + f", and `{key}` or an inline `config`"
+            + (" (or neither: a config inferred from the file's name)." if f["generate"] else
+               " (one of them: the SDKs say so).")
             + (" `priority` is ignored." if sync else "")
             + " Unknown fields are ignored, as the API does.",
         ),
@@ -594,6 +592,8 @@ def run_request(f, sync):
     }
     if f["package"]:
         schema["oneOf"] = [given("file", "object"), given("package", "object")]
+    if not f["generate"]:
+        schema["anyOf"] = [given(key, "object"), given("config", "object")]
     return schema
 
 

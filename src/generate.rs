@@ -259,11 +259,7 @@ impl RunMaker<'_> {
         ProcessorRun {
             id: RunId::parse(&nano_id(
                 &mut self.rng,
-                if legacy {
-                    "dpr_"
-                } else {
-                    crate::families::describe(kind).run_prefix
-                },
+                if legacy { "dpr_" } else { kind.prefixes().0 },
             ))
             .expect("generated ids are 25 or 26 characters"),
             workspace_id: self.workspaces[w].clone(),
@@ -320,12 +316,12 @@ pub fn add_generated_runs(
         .iter()
         .map(|_| {
             KINDS.map(|(kind, names)| {
-                let family = crate::families::describe(kind);
+                let (_, processor_prefix, version_prefix) = kind.prefixes();
                 names
                     .iter()
                     .map(|&name| Processor {
-                        id: nano_id(&mut rng, family.processor_prefix),
-                        version_id: nano_id(&mut rng, family.version_prefix),
+                        id: nano_id(&mut rng, processor_prefix),
+                        version_id: nano_id(&mut rng, version_prefix),
                         name,
                         kind,
                     })

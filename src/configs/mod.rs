@@ -230,6 +230,29 @@ pub fn check_config(
     }
 }
 
+/// A config as the legacy view shows it: what `LegacySplitterConfig`
+/// declares. A split config made through the current API may give its
+/// classifications an `identifierKey`, which the legacy model does not have
+/// (the current view shows it); anything else is shown as given.
+pub fn legacy_view(config: &JsonObject) -> std::borrow::Cow<'_, JsonObject> {
+    let keyed = |list: &serde_json::Value| {
+        list.as_array()
+            .is_some_and(|l| l.iter().any(|c| c.get("identifierKey").is_some()))
+    };
+    match config.get("splitClassifications") {
+        Some(list) if keyed(list) => {
+            let mut config = config.clone();
+            if let Some(serde_json::Value::Array(list)) = config.get_mut("splitClassifications") {
+                for entry in list.iter_mut().filter_map(serde_json::Value::as_object_mut) {
+                    entry.remove("identifierKey");
+                }
+            }
+            std::borrow::Cow::Owned(config)
+        }
+        _ => std::borrow::Cow::Borrowed(config),
+    }
+}
+
 fn check_classifications(config: &JsonObject, key: &str) -> Result<(), (String, String)> {
     let Some(list) = config.get(key).and_then(serde_json::Value::as_array) else {
         return Err((

@@ -73,6 +73,19 @@ wire_enum!(
     }
 );
 
+impl ProcessorType {
+    /// The id prefixes of what the API makes of this type: a run, a
+    /// processor, a version (`exr_`/`ex_`/`exv_`, `clr_`/`cl_`/`clv_`,
+    /// `splr_`/`spl_`/`splv_`). The families' descriptions name them too.
+    pub const fn prefixes(self) -> (&'static str, &'static str, &'static str) {
+        match self {
+            ProcessorType::Extract => ("exr_", "ex_", "exv_"),
+            ProcessorType::Classify => ("clr_", "cl_", "clv_"),
+            ProcessorType::Splitter => ("splr_", "spl_", "splv_"),
+        }
+    }
+}
+
 wire_enum!(
     /// What a file holds, as the API names it.
     FileType {

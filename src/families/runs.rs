@@ -434,6 +434,12 @@ fn read_create(
             inline = Some(made);
             (id, None, Some(config))
         }
+        (None, None) if !f.generates => {
+            return Err(invalid_field(
+                f.processor_key,
+                format!("give `{}` or an inline `config`", f.processor_key),
+            ));
+        }
         (None, None) => {
             let config = JsonObject::clone(&builtin_config(&hint, kind));
             let made = inline_processor(f, state, workspace_id);

@@ -7,7 +7,7 @@
 //! "Names" is read loosely and predictably: a classification's `type` or `id`
 //! appears at the start of a word of the file's name (`Invoice_2024.pdf` is
 //! an `invoice`; `W2 2023.pdf` a `w-2`), else of the document's text where
-//! the server has it (a `text` input, an uploaded text file or PDF). The
+//! the server has it (a `text` input, an uploaded text file). The
 //! longest such name wins, so `bank_statement` beats `statement`. Everything
 //! else is drawn from the run's stream: the same run gives the same output.
 

@@ -57,7 +57,10 @@ pub fn version_json(p: &Processor, v: &ProcessorVersion) -> Value {
         object.insert("description".into(), json!(description));
     }
     object.insert("version".into(), json!(v.version));
-    object.insert("config".into(), Value::Object(JsonObject::clone(&v.config)));
+    object.insert(
+        "config".into(),
+        Value::Object(crate::configs::legacy_view(&v.config).into_owned()),
+    );
     object.insert("createdAt".into(), time(v.created_at));
     object.insert("updatedAt".into(), time(v.updated_at));
     Value::Object(object)

@@ -386,7 +386,10 @@ fn finish_derived(p: &mut Processor) {
         v.config = config.clone();
     }
     p.draft_version = ProcessorVersion {
-        id: derived_id("exv_", &[&p.workspace_id, &p.id, DRAFT]),
+        id: derived_id(
+            p.processor_type.prefixes().2,
+            &[&p.workspace_id, &p.id, DRAFT],
+        ),
         version: DRAFT.to_owned(),
         description: None,
         config,

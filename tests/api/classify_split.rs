@@ -263,7 +263,20 @@ async fn a_split_run_covers_every_page_of_its_file() {
         }
     }
     assert_eq!(next, 13, "every page, in order: {splits:?}");
-    assert_eq!(app.get_run_ok(KEY_A, &id).await["output"], done["output"]);
+    let legacy = app.get_run_ok(KEY_A, &id).await;
+    assert_eq!(legacy["output"], done["output"]);
+    // The legacy view's config is what `LegacySplitterConfig` declares: no
+    // `identifierKey`, which the current view shows.
+    assert_eq!(done["config"], split_config());
+    let mut without_keys = split_config();
+    without_keys["splitClassifications"][0]
+        .as_object_mut()
+        .unwrap()
+        .remove("identifierKey");
+    assert_eq!(
+        legacy["config"]["splitClassifications"],
+        without_keys["splitClassifications"]
+    );
 
     // A text file's own text gives the identifier.
     let res = app
@@ -370,6 +383,18 @@ async fn refusals_name_the_field_and_store_nothing() {
             json!({"splitter": {"id": "ex_split"}}),
             400,
             "file",
+        ),
+        (
+            "/classify_runs",
+            json!({"file": {"text": "an invoice"}}),
+            400,
+            "classifier: give `classifier` or an inline `config`",
+        ),
+        (
+            "/split",
+            json!({"file": {"url": "https://example.com/a.pdf"}}),
+            400,
+            "splitter: give `splitter` or an inline `config`",
         ),
         (
             "/classifiers",
@@ -560,6 +585,11 @@ async fn classifiers_and_splitters_are_versioned_and_runs_use_the_version_named(
         .map(|c| c["id"].as_str().unwrap())
         .collect();
     assert_eq!(names, ["ex_cls"], "the fixture's CLASSIFY processor");
+    let derived = app
+        .api_ok_bare(Method::GET, KEY_A, "/classifiers/ex_cls")
+        .await;
+    let draft = derived["draftVersion"]["id"].as_str().unwrap();
+    assert!(draft.starts_with("clv_"), "{draft}");
     let made = app
         .create_ok(
             "/classifiers",
@@ -658,6 +688,22 @@ async fn classifiers_and_splitters_are_versioned_and_runs_use_the_version_named(
         )
         .await;
     assert_eq!(clone["draftVersion"]["config"], split_config());
+    // The legacy view of the same processor shows no `identifierKey`.
+    let legacy = app
+        .api_ok(
+            Method::GET,
+            KEY_A,
+            &format!(
+                "/processors/{}/versions/{}",
+                splitter["id"].as_str().unwrap(),
+                splitter["draftVersion"]["id"].as_str().unwrap()
+            ),
+            None,
+        )
+        .await;
+    let kinds = &legacy["version"]["config"]["splitClassifications"];
+    assert_eq!(kinds[0]["id"], "loan", "{legacy}");
+    assert!(kinds[0].get("identifierKey").is_none(), "{legacy}");
     assert_eq!(clone["draftVersion"]["splitterId"], clone["id"]);
     // With neither, the built-in config of the kind its name names.
     let named = app

@@ -69,7 +69,7 @@ pub fn write_full_run(run: &FullRun<'_>, buf: &mut Vec<u8>) {
     json::write_str(buf, run.processor_type.as_str());
     key(buf, b"config");
     match &run.config {
-        Config::Given(given) => write_value(buf, given),
+        Config::Given(given) => write_value(buf, &*crate::configs::legacy_view(given)),
         Config::Derived(raw) => buf.extend_from_slice(raw.get().as_bytes()),
     }
     optional_object(buf, b"initialOutput", run.initial_output);
