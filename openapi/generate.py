@@ -66,6 +66,8 @@ SDK = {
     "Splitter": "extend_ai.types.splitter",
     "SplitterVersionsListResponse": "extend_ai.splitter_versions.types.splitter_versions_list_response",
     "SplitterVersion": "extend_ai.types.splitter_version",
+    # Batches of the processor families (2026-02-09)
+    "BatchRun": "extend_ai.types.batch_run",
 }
 
 
@@ -491,7 +493,36 @@ def family_requests(f):
     exclusive = [both((a, kinds[a]), (b, kinds[b])) for a, b in pairs]
     none = ("an empty config" if f["generate"]
             else "the built-in config of the document kind its name names")
+    batch_file = {"url": HTTP_URL, "id": NONEMPTY, "name": STRING}
+    batch_ways = [given("url", "string"), given("id", "string")]
+    if f["text"]:
+        batch_file["text"] = TEXT
+        batch_ways.append(given("text", "string"))
     return {
+        f"Create{f['verb']}RunBatchRequest": obj(
+            {
+                key: obj({"id": NONEMPTY, "version": STRING, "overrideConfig": ANY_OBJECT}, ["id"],
+                         extra=True),
+                "inputs": {
+                    "type": "array",
+                    "minItems": 1,
+                    "maxItems": 1000,
+                    "items": obj(
+                        {
+                            "file": {**obj(batch_file, extra=True), "oneOf": batch_ways},
+                            "metadata": {**ANY_OBJECT, "description": "At most 10 KB as JSON."},
+                        },
+                        ["file"],
+                        extra=True,
+                    ),
+                },
+                "priority": {"type": "integer", "minimum": 1, "maximum": 100},
+            },
+            [key, "inputs"],
+            extra=True,
+            description=f"One {f['noun']} per input (1 to 1,000), each of `{key}`; no inline "
+            "`config`. A refusal of an input names it (`inputs[3].file.url`), and stores nothing.",
+        ),
         f"Create{f['verb']}RunRequest": run_request(f, sync=False),
         f"{f['verb']}Request": run_request(f, sync=True),
         f"Create{p}Request": {
@@ -789,6 +820,11 @@ def paths():
     }
     for f in FAMILIES:
         out.update(family_paths(f))
+    out["/batch_runs/{id}"] = {
+        "get": api("batchRuns_get", "Get a batch: PENDING when made, PROCESSING while any of its "
+                   "runs is, PROCESSED once all have ended", "BatchRun",
+                   [path_param("id", "A batch's id (`bpr_…`).")]),
+    }
     # The same run operations under /v1/, as older SDKs call them.
     for path in ["/processor_runs", "/processor_runs/{id}", "/processor_runs/{id}/cancel"]:
         out["/v1" + path] = {
@@ -957,7 +993,8 @@ def family_paths(f):
     filters = [
         query("status", {"enum": RUN_STATUS}),
         query(f["id_key"], NONEMPTY),
-        query("batchId", NONEMPTY, "No run is made by a batch here: any batch has none."),
+        query("batchId", NONEMPTY, "The runs of a batch (`POST …/batch`): those with the "
+              "batch's id as `sourceId` and `source` `BATCH_PROCESSOR_RUN`."),
         query("sourceId", NONEMPTY),
         query("source", {"enum": RUN_SOURCE}),
         query("fileNameContains", STRING),
@@ -973,6 +1010,11 @@ def family_paths(f):
         f"/{runs}/{{id}}": {
             "get": api(f"{op}_get", f"Get {a_noun}", run, [run_id]),
             "delete": api(f"{op}_delete", f"Delete {a_noun}", f"{run}sDeleteResponse", [run_id]),
+        },
+        f"/{runs}/batch": {
+            "post": api(f"{op}_createBatch", f"Create a batch of {noun}s", "BatchRun",
+                        body=json_body(f"Create{f['verb']}RunBatchRequest"),
+                        links=links("$response.body#/id", GetCreatedBatch="batchRuns_get")),
         },
         f"/{runs}/{{id}}/cancel": {
             "post": api(f"{op}_cancel", f"Cancel {a_noun}", run, [run_id]),

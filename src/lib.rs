@@ -139,7 +139,6 @@ pub fn app(
 /// read like "this run does not exist".
 const NOT_EMULATED: &[&str] = &[
     "batch_processor_runs",
-    "batch_runs",
     "detect_form",
     "edit",
     "edit_runs",
@@ -177,26 +176,7 @@ async fn not_found(method: Method, uri: Uri) -> ApiError {
     }
 }
 
-/// Calls of the real API under a path extend-mock serves otherwise, that it
-/// does not emulate (yet): `POST /extract_runs/batch` would read as a run
-/// `batch` that takes no POST.
-const NOT_EMULATED_CALLS: &[(&str, &str)] = &[
-    ("POST", "extract_runs/batch"),
-    ("POST", "classify_runs/batch"),
-    ("POST", "split_runs/batch"),
-];
-
 async fn method_not_allowed(method: Method, uri: Uri) -> ApiError {
-    let path = uri.path();
-    let call = path
-        .strip_prefix("/v1/")
-        .unwrap_or(path.trim_start_matches('/'));
-    if NOT_EMULATED_CALLS.contains(&(method.as_str(), call)) {
-        return ApiError::NotImplemented {
-            method: method.to_string(),
-            path: path.to_owned(),
-        };
-    }
     ApiError::MethodNotAllowed {
         method: method.to_string(),
         path: uri.path().to_owned(),

@@ -9,6 +9,7 @@
 //! cancelled and deleted through `/processor_runs` too, and the other way
 //! round; an extractor is an EXTRACT processor (SPEC Part 6).
 
+pub mod batches;
 pub mod object;
 pub mod processors;
 pub mod runs;
@@ -170,6 +171,10 @@ pub fn router() -> Router<Arc<Server>> {
                     .delete(move |s, c, p| runs::delete(f, s, c, p)),
             )
             .route(
+                &format!("/{}/batch", f.runs_path),
+                post(move |s, c, b| batches::create(f, s, c, b)),
+            )
+            .route(
                 &format!("/{}/{{id}}/cancel", f.runs_path),
                 post(move |s, c, p| runs::cancel(f, s, c, p)),
             )
@@ -197,5 +202,5 @@ pub fn router() -> Router<Arc<Server>> {
                 get(move |s, c, p| processors::version(f, s, c, p)),
             );
     }
-    router
+    router.route("/batch_runs/{id}", get(batches::retrieve))
 }

@@ -18,7 +18,7 @@ use super::Family;
 use super::object::{run_object, write_run_summary};
 use crate::body_cache::page_key;
 use crate::configs::builtin_config;
-use crate::domain::{DRAFT, JsonObject, Processor, ProcessorVersion};
+use crate::domain::{DRAFT, JsonObject, Processor, ProcessorVersion, RunSource};
 use crate::http::auth::Caller;
 use crate::http::body::{invalid_field, json_body};
 use crate::http::context::Sandbox;
@@ -116,15 +116,27 @@ pub async fn list(
         &state.signer,
         state.settings.paging,
     )?;
+    // A batch's runs carry its id as their `sourceId`, with `source`
+    // `BATCH_PROCESSOR_RUN`: `batchId` is those two filters, and matches
+    // nothing beside other values of them.
+    let mut filters = query.filters.clone();
+    let mut nothing = false;
+    if let Some(batch) = &query.batch_id {
+        nothing = filters.source_id.as_ref().is_some_and(|s| s != batch)
+            || filters
+                .source
+                .is_some_and(|s| s != RunSource::BatchProcessorRun);
+        filters.source_id = Some(batch.clone());
+        filters.source = Some(RunSource::BatchProcessorRun);
+    }
     let store = state.store();
     let mut body = Vec::with_capacity(query.page_size.min(100) * 900 + 128);
     body.extend_from_slice(b"{\"object\":\"list\",\"data\":[");
-    // No run is made by a batch yet: a `batchId` matches nothing.
-    if query.batch_id.is_none() {
+    if !nothing {
         let page = store.page(
             ws,
             &PageRequest {
-                filters: &query.filters,
+                filters: &filters,
                 order: query.order,
                 after: query.after.as_ref(),
                 limit: query.page_size,
@@ -300,7 +312,7 @@ pub(super) fn string_field(
 /// (by `url`, `id` or `text`), the processor (a reference with its
 /// `version` and `overrideConfig`, an inline `config`, or neither: a config
 /// inferred from the file's name), `metadata`, `priority`.
-fn read_create(
+pub(super) fn read_create(
     f: &'static Family,
     state: &AppState,
     workspace_id: &str,
@@ -469,6 +481,7 @@ fn read_create(
         }),
         inline,
         package: package_files,
+        batch: None,
     })
 }
 

@@ -10,7 +10,7 @@ use serde::de::DeserializeOwned;
 use crate::fixtures;
 use crate::http::error::ApiError;
 
-const REQUEST_BODY: &str = "request body";
+pub(crate) const REQUEST_BODY: &str = "request body";
 
 pub fn json_body<T: DeserializeOwned>(body: Result<Bytes, BytesRejection>) -> Result<T, ApiError> {
     let bytes = body.map_err(|e| ApiError::InvalidRequest(format!("{REQUEST_BODY}: {e}")))?;

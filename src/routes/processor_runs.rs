@@ -185,6 +185,10 @@ pub struct CreateRun {
     /// first also given as `file`.
     #[serde(skip)]
     pub(crate) package: Option<Vec<JsonObject>>,
+    /// The batch it is one of: its `sourceId`, with `source`
+    /// `BATCH_PROCESSOR_RUN` (see `families::batches`).
+    #[serde(skip)]
+    pub(crate) batch: Option<String>,
 }
 
 /// The names a create body gives the fields a refusal may name.
@@ -286,6 +290,7 @@ fn plan_run(
     let store = state.store();
     let inline = request.inline.take();
     let package = request.package.take();
+    let batch = request.batch.take();
     // Made through the current API (its body's names came with it).
     let request_is_current = request.fields.is_some();
     let names = request.fields.unwrap_or(&LEGACY_FIELDS);
@@ -396,8 +401,11 @@ fn plan_run(
         processor_name: processor.name.clone(),
         processor_version_id: version.id.clone(),
         processor_type: Some(processor.processor_type),
-        source: RunSource::Api,
-        source_id: None,
+        source: match batch {
+            Some(_) => RunSource::BatchProcessorRun,
+            None => RunSource::Api,
+        },
+        source_id: batch,
         file_name,
         created_at: now,
         updated_at: now,
@@ -478,28 +486,57 @@ pub(crate) fn start_run(
     workspace_id: &str,
     request: CreateRun,
 ) -> Result<String, ApiError> {
-    check_priority(request.priority.as_ref())?;
-    let Planned { run, end, inline } = plan_run(state, workspace_id, request)?;
-    let id = run.id.as_str().to_owned();
+    let mut ids = start_runs(state, workspace_id, vec![request], |_, e| e, |_| Ok(()))?;
+    Ok(ids.remove(0))
+}
+
+/// Plans every run first (a refusal of any, which `refused` may name by
+/// its index, stores none), then stores them all in one change of the
+/// store, with `also` (a batch's record); their ids, in order.
+pub(crate) fn start_runs(
+    state: &AppState,
+    workspace_id: &str,
+    requests: Vec<CreateRun>,
+    refused: impl Fn(usize, ApiError) -> ApiError,
+    also: impl FnOnce(&mut crate::store::Store) -> Result<(), ApiError>,
+) -> Result<Vec<String>, ApiError> {
+    let mut planned = Vec::with_capacity(requests.len());
+    for (i, request) in requests.into_iter().enumerate() {
+        check_priority(request.priority.as_ref()).map_err(|e| refused(i, e))?;
+        planned.push(plan_run(state, workspace_id, request).map_err(|e| refused(i, e))?);
+    }
+    let ids: Vec<String> = planned
+        .iter()
+        .map(|p| p.run.id.as_str().to_owned())
+        .collect();
     state.change_store(|store| {
-        // Made with the run, never on a refusal; another request may have
-        // made it meanwhile, which is as good.
-        if let Some(made) = inline
-            && store.any_processor(workspace_id, &made.id).is_none()
-        {
-            store.add_processor(made)?;
+        let mut runs = Vec::with_capacity(planned.len());
+        let mut ends = Vec::with_capacity(planned.len());
+        for (Planned { run, end, inline }, id) in planned.into_iter().zip(&ids) {
+            // Made with the run, never on a refusal; another request may
+            // have made it meanwhile, which is as good.
+            if let Some(made) = inline
+                && store.any_processor(workspace_id, &made.id).is_none()
+            {
+                store.add_processor(made)?;
+            }
+            runs.push(run);
+            ends.push((id, end));
         }
         store
-            .add_runs([run])
+            .add_runs(runs)
             .map_err(|(_, e)| ApiError::Internal(e.into()))?;
-        if let Some((delay, outcome)) = end {
-            state
-                .lifecycle
-                .schedule(state.epoch(), workspace_id, &id, delay, outcome);
+        also(store)?;
+        for (id, end) in ends {
+            if let Some((delay, outcome)) = end {
+                state
+                    .lifecycle
+                    .schedule(state.epoch(), workspace_id, id, delay, outcome);
+            }
         }
         Ok::<_, ApiError>(())
     })?;
-    Ok(id)
+    Ok(ids)
 }
 
 /// Waits until the run is no longer `PROCESSING` or `--sync-timeout`
@@ -565,7 +602,9 @@ pub(crate) fn cancel_run(
         store
             .update(workspace_id, id, change)
             .map_err(|e| not_found(e, id))
-    })
+    })?;
+    crate::webhooks::run_cancelled(state, workspace_id, id);
+    Ok(())
 }
 
 /// Cancels a `PROCESSING` or `PENDING` run: `CANCELLED`, and it never finishes.

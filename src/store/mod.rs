@@ -16,6 +16,7 @@
 //! tenancy look-ups, export) and the types callers see; `table.rs` holds the
 //! records and adds runs, `index.rs` keeps the sorted lists, `query.rs` pages.
 
+mod batches;
 mod catalogue;
 mod files;
 mod index;
@@ -24,6 +25,8 @@ mod query;
 mod table;
 mod webhooks;
 
+pub use batches::Batch;
+use batches::Batches;
 pub use catalogue::Admission;
 use catalogue::Catalogue;
 pub use files::FileLimits;
@@ -217,6 +220,8 @@ pub struct Store {
     catalogue: Catalogue,
     files: Files,
     webhook_endpoints: Endpoints,
+    /// Batches made through the API (not in fixture documents).
+    batches: Batches,
 }
 
 impl Store {

@@ -5,7 +5,7 @@
 //! with the run objects of the newer families (the SDKs' `ExtractRun`,
 //! `ClassifyRun`, `SplitRun`), built from the same full run.
 
-use crate::domain::{ApiVersion, EventType, RunStatus};
+use crate::domain::{ApiVersion, EventType, RunSource, RunStatus};
 use crate::routes::processor_runs::full_run_body;
 use crate::state::AppState;
 
@@ -116,6 +116,61 @@ pub fn run_end(
         });
     }
     events
+}
+
+/// `batch_processor_run.processed` when the run that just ended (or was
+/// cancelled) was the last unfinished one of a batch made here: the
+/// `BatchRun`, now `PROCESSED`, to every endpoint of the workspace that
+/// takes the event. A batch ends once; its runs' own events go as usual.
+pub fn batch_end(state: &AppState, workspace_id: &str, run_id: &str) -> Vec<Event> {
+    let store = state.store();
+    let Ok(run) = store.get(workspace_id, run_id) else {
+        return Vec::new();
+    };
+    let (RunSource::BatchProcessorRun, Some(batch_id)) = (run.source, run.source_id) else {
+        return Vec::new();
+    };
+    let Some(batch) = store.batch(workspace_id, batch_id) else {
+        return Vec::new();
+    };
+    if batch.announced || store.batch_unfinished(batch) {
+        return Vec::new();
+    }
+    let batch_id = batch_id.to_owned();
+    drop(store);
+    // Runs that end together each get here: the one that marks it sends.
+    if !state.change_store(|store| store.announce_batch_end(workspace_id, &batch_id)) {
+        return Vec::new();
+    }
+    let store = state.store();
+    let Some(batch) = store.batch(workspace_id, &batch_id) else {
+        return Vec::new();
+    };
+    let event_type = EventType::BatchProcessorRunProcessed;
+    let targets: Vec<String> = store
+        .endpoints_in(workspace_id)
+        .filter(|e| e.wants(event_type))
+        .map(|e| e.id.clone())
+        .collect();
+    if targets.is_empty() {
+        return Vec::new();
+    }
+    let payload = serde_json::to_vec(&crate::families::batches::batch_object(
+        &store, batch, false,
+    ))
+    .expect("a Value always serializes");
+    let event_id = state.new_id("evt_");
+    let body = envelope(&event_id, event_type, &payload);
+    targets
+        .into_iter()
+        .map(|endpoint_id| Event {
+            endpoint_id,
+            event_id: event_id.clone(),
+            event_type,
+            run_id: None,
+            body: body.clone(),
+        })
+        .collect()
 }
 
 /// `{"eventId":…,"eventType":…,"payload":…}` around payload bytes.

@@ -15,10 +15,19 @@ use crate::state::AppState;
 /// Queues the events of a run that just ended (PROCESSED or FAILED) for
 /// every endpoint of its workspace that takes them. Returns how many.
 pub fn run_ended(state: &AppState, workspace_id: &str, run_id: &str) -> usize {
-    let events = events::run_end(state, workspace_id, run_id, None);
+    let mut events = events::run_end(state, workspace_id, run_id, None);
+    events.extend(events::batch_end(state, workspace_id, run_id));
     let count = events.len();
     for event in events {
         state.webhooks.push(event, state.now(), None);
     }
     count
+}
+
+/// A run was cancelled: it sends no event of its own, but it may have been
+/// the last of its batch to end.
+pub fn run_cancelled(state: &AppState, workspace_id: &str, run_id: &str) {
+    for event in events::batch_end(state, workspace_id, run_id) {
+        state.webhooks.push(event, state.now(), None);
+    }
 }

@@ -173,9 +173,8 @@ async fn paths_of_the_api_that_are_not_emulated_are_501() {
     let app = spawn_app(&fixture()).await;
     for (method, path) in [
         (reqwest::Method::GET, "/parse_runs"),
-        (reqwest::Method::POST, "/extract_runs/batch"),
-        (reqwest::Method::POST, "/split_runs/batch"),
-        (reqwest::Method::GET, "/batch_runs/bpr_1"),
+        (reqwest::Method::POST, "/parse_runs/batch"),
+        (reqwest::Method::POST, "/workflow_runs/batch"),
         (reqwest::Method::POST, "/v1/workflow_runs"),
         (reqwest::Method::GET, "/webhook_subscriptions"),
         (reqwest::Method::POST, "/parse"),

@@ -2,6 +2,7 @@
 //! 127.0.0.1:0 and speaks HTTP to it.
 
 mod auth;
+mod batches;
 mod classify_split;
 mod control;
 mod errors;

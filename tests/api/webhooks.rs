@@ -762,3 +762,37 @@ async fn classify_and_split_runs_are_sent_as_their_families_objects() {
     assert_eq!(by_type[1].1, failed);
     assert_eq!(hooks.count(), 2, "nothing else was subscribed to");
 }
+
+/// A batch's end is announced once, when its last run ends, with the
+/// `BatchRun` as `GET /batch_runs/{id}` then answers it.
+#[tokio::test]
+async fn a_batch_is_announced_when_its_last_run_ends() {
+    let app = app().await;
+    let hooks = receiver().await;
+    let made = endpoint(
+        &app,
+        &hooks.url,
+        "2026-02-09",
+        &["batch_processor_run.processed"],
+    )
+    .await;
+    let body = json!({"extractor": {"id": "ex_inv"}, "inputs": [
+        {"file": {"url": "https://example.com/a.pdf"}},
+        {"file": {"url": "https://example.com/b.pdf"}},
+        {"file": {"url": "https://example.com/c.pdf"}}]});
+    let batch = app
+        .api_ok_bare_with(Method::POST, KEY_A, "/extract_runs/batch", &body)
+        .await;
+    let got = hooks.events(1).await;
+    let (headers, event, raw) = &got[0];
+    verify(headers, raw, made["signingSecret"].as_str().unwrap());
+    assert_eq!(event["eventType"], "batch_processor_run.processed");
+    let id = batch["id"].as_str().unwrap();
+    let now = app
+        .api_ok_bare(Method::GET, KEY_A, &format!("/batch_runs/{id}"))
+        .await;
+    assert_eq!(now["status"], "PROCESSED");
+    assert_eq!(event["payload"], now);
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    assert_eq!(hooks.count(), 1, "one event for the batch, none per run");
+}
