@@ -24,8 +24,8 @@ pub struct ListQuery {
     /// Which list this is: `/processor_runs` or a family's (its tokens
     /// are its own).
     pub resource: PagedResource,
-    /// A family list's `batchId`: no run is made by a batch yet, so any
-    /// value matches nothing.
+    /// A family list's `batchId`: the runs whose `sourceId` it is, with
+    /// `source` `BATCH_PROCESSOR_RUN` (see `families::batches`).
     pub batch_id: Option<String>,
 }
 
