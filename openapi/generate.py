@@ -68,6 +68,10 @@ SDK = {
     "SplitterVersion": "extend_ai.types.splitter_version",
     # Batches of the processor families (2026-02-09)
     "BatchRun": "extend_ai.types.batch_run",
+    # Parse runs (2026-02-09)
+    "ParseRun": "extend_ai.types.parse_run",
+    "ParseRunsListResponse": "extend_ai.parse_runs.types.parse_runs_list_response",
+    "ParseRunsDeleteResponse": "extend_ai.parse_runs.types.parse_runs_delete_response",
 }
 
 
@@ -454,6 +458,60 @@ def request_schemas():
             description="`apiVersion` cannot be changed: give it and the answer is 400.",
         ),
         **{name: schema for f in FAMILIES for name, schema in family_requests(f).items()},
+        **parse_requests(),
+    }
+
+
+def parse_requests():
+    """`POST /parse_runs`, `POST /parse` and `POST /parse_runs/batch`."""
+    config = {
+        **obj({
+            "target": {"enum": ["markdown", "spatial"]},
+            "chunkingStrategy": obj({"type": {"enum": ["page", "document", "section"]}}, extra=True),
+            "engine": STRING,
+        }, extra=True),
+        "description": "Kept as given; `target` (markdown), `chunkingStrategy.type` (page) and "
+        "`engine` (parse_performance) are filled in. `section` chunking with `spatial` is a 400.",
+    }
+    file = {
+        **obj({"url": HTTP_URL, "id": NONEMPTY, "name": STRING}, extra=True,
+              description="By `url` or by `id` (an uploaded file's): exactly one."),
+        "oneOf": [given("url", "string"), given("id", "string")],
+    }
+    body = obj(
+        {
+            "file": file,
+            "config": config,
+            "metadata": {**ANY_OBJECT, "description": "At most 10 KB as JSON."},
+            "dataRetention": obj({"mode": {"enum": ["workspace_default", "zero"]}}, extra=True),
+        },
+        ["file"],
+        extra=True,
+        description="A parse run of one file. Unknown fields are ignored, as the API does.",
+    )
+    batch_file = {
+        **obj({"url": HTTP_URL, "id": NONEMPTY, "text": TEXT, "name": STRING}, extra=True),
+        "oneOf": [given("url", "string"), given("id", "string"), given("text", "string")],
+    }
+    return {
+        "CreateParseRunRequest": body,
+        "ParseRequest": body,
+        "CreateParseRunBatchRequest": obj(
+            {
+                "inputs": {
+                    "type": "array", "minItems": 1, "maxItems": 1000,
+                    "items": obj({"file": batch_file,
+                                  "metadata": {**ANY_OBJECT, "description": "At most 10 KB as JSON."}},
+                                 ["file"], extra=True),
+                },
+                "config": config,
+                "priority": {"type": "integer", "minimum": 1, "maximum": 100},
+            },
+            ["inputs"],
+            extra=True,
+            description="One parse run per input (1 to 1,000), the config for all. A refusal of an "
+            "input names it (`inputs[3].file.url`), and stores nothing.",
+        ),
     }
 
 
@@ -820,6 +878,7 @@ def paths():
     }
     for f in FAMILIES:
         out.update(family_paths(f))
+    out.update(parse_paths())
     out["/batch_runs/{id}"] = {
         "get": api("batchRuns_get", "Get a batch: PENDING when made, PROCESSING while any of its "
                    "runs is, PROCESSED once all have ended", "BatchRun",
@@ -960,6 +1019,68 @@ def paths():
     return out
 
 
+def parse_paths():
+    """Parse runs: a resource of their own (no processor, no legacy view)."""
+    run_id = path_param("id", "A parse run's id (`pr_…`).")
+    response_type = query("responseType", {"enum": ["json", "url"]},
+                          "`json` (the default): the output in `output`; `url`: a signed link to "
+                          "it in `outputUrl`, served by this server for 15 minutes.")
+    link_run = links("$response.body#/id", GetCreatedParseRun="parseRuns_get",
+                     CancelCreatedParseRun="parseRuns_cancel", DeleteCreatedParseRun="parseRuns_delete")
+    filters = [
+        query("status", {"enum": RUN_STATUS}),
+        query("batchId", NONEMPTY, "The runs of a parse batch (`POST /parse_runs/batch`)."),
+        query("source", {"enum": ["API", "STUDIO", "WORKFLOW_RUN", "ADMIN", "BATCH_PARSER_RUN",
+                                  "EDIT_RUN", "DOCUMENT_PROCESSOR_RUN"]},
+              "Ignored beside `batchId`, as the API documents."),
+        query("sourceId", NONEMPTY),
+        query("fileNameContains", STRING),
+        PAGING[2],
+        PAGING[3],
+    ]
+    return {
+        "/parse_runs": {
+            "get": api("parseRuns_list", "List parse runs, newest first", "ParseRunsListResponse", filters),
+            "post": api("parseRuns_create", "Create a parse run", "ParseRun",
+                        body=json_body("CreateParseRunRequest"), links=link_run),
+        },
+        "/parse_runs/batch": {
+            "post": api("parseRuns_createBatch", "Create a batch of parse runs", "BatchRun",
+                        body=json_body("CreateParseRunBatchRequest"),
+                        links=links("$response.body#/id", GetCreatedParseBatch="batchRuns_get")),
+        },
+        "/parse_runs/{id}": {
+            "get": api("parseRuns_get", "Get a parse run", "ParseRun", [run_id, response_type]),
+            "delete": api("parseRuns_delete", "Delete a parse run", "ParseRunsDeleteResponse", [run_id]),
+        },
+        "/parse_runs/{id}/cancel": {
+            "post": api("parseRuns_cancel", "Cancel a parse run (CANCELLED)", "ParseRun", [run_id]),
+        },
+        "/parse": {
+            "post": api("parseRuns_parse", "Parse: a run, answered once it has ended", "ParseRun",
+                        [response_type], body=json_body("ParseRequest"), links=link_run, extra_responses={
+                            "504": answer("Error", "The run did not end within --sync-timeout: it goes "
+                                          "on, and `runId` names it"),
+                        }),
+        },
+        "/_parse_output/{id}": {
+            "get": {
+                "operationId": "parseOutput",
+                "summary": "A parse run's output, through the signed link in its `outputUrl`",
+                "tags": ["parse_runs"],
+                "parameters": [path_param("id"), query("expires", {"type": "integer"}),
+                               query("signature", NONEMPTY), query("sandbox", NONEMPTY)],
+                "responses": {
+                    "200": {"description": "The `output` a `responseType=json` retrieve would carry",
+                            "content": {"application/json": {"schema": ref("ParseRunOutput")}}},
+                    **ERRORS,
+                },
+                "security": [{}],
+            }
+        },
+    }
+
+
 def family_paths(f):
     """A family of the current API: views of the same runs and processors
     (an extractor is an EXTRACT processor, a classifier a CLASSIFY one, a
@@ -1055,6 +1176,11 @@ def document():
     # which the SDK's enum no longer lists (SPEC, webhooks).
     events = schemas["WebhookEndpointEventType"]
     events["enum"] = [*events["enum"], "processor_run.processed", "processor_run.failed"]
+    # A cancelled parse run is CANCELLED (SPEC Part 6): the SDKs' enums are
+    # open, their lists lack it.
+    for name in ["ParseRunStatusEnum", "ParseRunSummaryStatus"]:
+        if name in schemas and "CANCELLED" not in schemas[name]["enum"]:
+            schemas[name]["enum"] = [*schemas[name]["enum"], "CANCELLED"]
     mock = mock_schemas()
     for name in ["MockFixtureDocument", "MockFinishRun", "MockFailRun", "MockTestEvent"]:
         nullable(mock[name])

@@ -110,6 +110,7 @@ pub fn app(
             get(routes::files::retrieve).delete(routes::files::delete),
         )
         .route("/_download/{id}", get(routes::files::download))
+        .route("/_parse_output/{id}", get(families::parse::output))
         .route(
             "/webhook_endpoints",
             get(routes::webhook_endpoints::list).post(routes::webhook_endpoints::create),
@@ -147,8 +148,6 @@ const NOT_EMULATED: &[&str] = &[
     "evaluation_set_runs",
     "evaluation_sets",
     "form_detection_runs",
-    "parse",
-    "parse_runs",
     "verify",
     "verify_runs",
     "webhook_subscriptions",

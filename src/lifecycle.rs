@@ -115,6 +115,8 @@ struct Entry {
     workspace_id: String,
     run_id: String,
     outcome: Outcome,
+    /// A parse run's (`/parse_runs`), not a processor run's.
+    parse: bool,
 }
 
 /// Entries order by due time, then by the order they were scheduled in.
@@ -164,6 +166,30 @@ impl Lifecycle {
         delay: Duration,
         outcome: Outcome,
     ) {
+        self.push(epoch, workspace_id, run_id, delay, outcome, false);
+    }
+
+    /// `schedule`, for a parse run.
+    pub fn schedule_parse(
+        &self,
+        epoch: u64,
+        workspace_id: &str,
+        run_id: &str,
+        delay: Duration,
+        outcome: Outcome,
+    ) {
+        self.push(epoch, workspace_id, run_id, delay, outcome, true);
+    }
+
+    fn push(
+        &self,
+        epoch: u64,
+        workspace_id: &str,
+        run_id: &str,
+        delay: Duration,
+        outcome: Outcome,
+        parse: bool,
+    ) {
         let mut queue = self.queue.lock().expect(POISONED);
         queue.1 += 1;
         let seq = queue.1;
@@ -174,6 +200,7 @@ impl Lifecycle {
             workspace_id: workspace_id.to_owned(),
             run_id: run_id.to_owned(),
             outcome,
+            parse,
         }));
         drop(queue);
         self.wake.notify_one();
@@ -229,7 +256,19 @@ impl Lifecycle {
 /// The one task that finishes runs. Runs until the server stops.
 pub async fn drive(state: Arc<AppState>) {
     loop {
-        let (due, next) = state.lifecycle.take_due(Instant::now());
+        let (mut due, next) = state.lifecycle.take_due(Instant::now());
+        let parse: Vec<Entry> = due.extract_if(.., |e| e.parse).collect();
+        if !parse.is_empty() {
+            let finished = state.finish_parse_runs(
+                parse
+                    .into_iter()
+                    .map(|e| (e.epoch, e.workspace_id, e.run_id, e.outcome)),
+            );
+            state.lifecycle.notify_changed();
+            for (workspace_id, run_id) in finished {
+                crate::webhooks::parse_run_ended(&state, &workspace_id, &run_id);
+            }
+        }
         if !due.is_empty() {
             let finished = state.finish_runs(due.into_iter().map(|e| {
                 let change = match e.outcome {

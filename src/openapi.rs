@@ -26,6 +26,7 @@ const JSON_OUTPUT: &str = "#/components/schemas/LegacyJsonOutput";
 const FIELD_MAP: &str = "#/components/schemas/LegacyProcessorRun/properties/output/anyOf/1";
 const CLASSIFIER: &str = "#/components/schemas/LegacyClassifierOutput";
 const SPLITTER: &str = "#/components/schemas/LegacySplitterOutput";
+const PARSE: &str = "#/components/schemas/ParseRunOutput";
 
 /// The keywords `check` reads; any other one in an output schema but the
 /// annotations (`description`, `default`, `title`) would be ignored, so a
@@ -136,8 +137,9 @@ fn is_a(kind: &str, value: &Value) -> bool {
 /// Whether `output` is one the SDK reads for a run of `run_type` (any type
 /// when unknown): EXTRACT `{value, metadata}` (or the older map of field
 /// results), CLASSIFY `{id, type, confidence, insights}`, SPLITTER
-/// `{splits}`, each as the SDK's model spells it at every level; `{}` (no
-/// output yet) always. The error says where it is not.
+/// `{splits}`, each as the SDK's model spells it at every level; a parse
+/// run's `{chunks}` too when the type is unknown (a rule); `{}` (no output
+/// yet) always. The error says where it is not.
 pub fn check_output(run_type: Option<ProcessorType>, output: &JsonObject) -> Result<(), String> {
     if output.is_empty() {
         return Ok(());
@@ -152,9 +154,10 @@ pub fn check_output(run_type: Option<ProcessorType>, output: &JsonObject) -> Res
             "a CLASSIFY output {id, type, confidence, insights}",
         ),
         Some(ProcessorType::Splitter) => (&[SPLITTER], "a SPLITTER output {splits}"),
+        // A rule may end any run that names the file: a parse run's too.
         None => (
-            &[JSON_OUTPUT, FIELD_MAP, CLASSIFIER, SPLITTER],
-            "an output the SDK reads (EXTRACT, CLASSIFY or SPLITTER)",
+            &[JSON_OUTPUT, FIELD_MAP, CLASSIFIER, SPLITTER, PARSE],
+            "an output the SDK reads (EXTRACT, CLASSIFY, SPLITTER or a parse run's {chunks})",
         ),
     };
     let value = Value::Object(output.clone().into_iter().collect());

@@ -311,6 +311,50 @@ impl AppState {
         finished
     }
 
+    /// Ends the parse runs whose time has come, as `finish_runs` does
+    /// processor runs: only one still `PROCESSING` in the same state.
+    pub fn finish_parse_runs(
+        &self,
+        due: impl Iterator<Item = (u64, String, String, crate::lifecycle::Outcome)>,
+    ) -> Vec<(String, String)> {
+        use crate::lifecycle::Outcome;
+        let mut store = self.store_mut();
+        let epoch = self.epoch();
+        let mut finished = Vec::new();
+        for (run_epoch, workspace_id, run_id, outcome) in due {
+            if run_epoch != epoch || self.lifecycle.is_held(&run_id) {
+                continue;
+            }
+            let now = self.now();
+            let Some(run) = store.parse_runs.get_mut(&workspace_id, &run_id) else {
+                continue;
+            };
+            if run.status != RunStatus::Processing {
+                continue;
+            }
+            match outcome {
+                Outcome::Processed {
+                    credits_thousandths,
+                    output,
+                } => {
+                    run.status = RunStatus::Processed;
+                    run.credits = Some(credits_thousandths as f64 / 1000.0);
+                    if output.is_some() {
+                        run.output = output;
+                    }
+                }
+                Outcome::Failed { reason, message } => {
+                    run.status = RunStatus::Failed;
+                    run.failure = Some((reason, message));
+                }
+            }
+            run.updated_at = now.max(run.updated_at);
+            run.ended_at = Some(run.updated_at);
+            finished.push((workspace_id, run_id));
+        }
+        finished
+    }
+
     /// Back to the start-up state. The new store is built before the swap, so
     /// requests meanwhile see the old state, never a half-built one.
     pub fn reset(&self) -> anyhow::Result<()> {

@@ -73,6 +73,19 @@ wire_enum!(
     }
 );
 
+wire_enum!(
+    /// Where a parse run came from (`GET /parse_runs?source=`).
+    ParseRunSource {
+        Api => "API",
+        Studio => "STUDIO",
+        WorkflowRun => "WORKFLOW_RUN",
+        Admin => "ADMIN",
+        BatchParserRun => "BATCH_PARSER_RUN",
+        EditRun => "EDIT_RUN",
+        DocumentProcessorRun => "DOCUMENT_PROCESSOR_RUN",
+    }
+);
+
 impl ProcessorType {
     /// The id prefixes of what the API makes of this type: a run, a
     /// processor, a version (`exr_`/`ex_`/`exv_`, `clr_`/`cl_`/`clv_`,

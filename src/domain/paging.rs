@@ -46,6 +46,7 @@ pub enum PagedResource {
     Classifiers = 9,
     Splitters = 10,
     ProcessorVersions = 11,
+    ParseRuns = 12,
 }
 
 impl PagedResource {
@@ -61,6 +62,7 @@ impl PagedResource {
         PagedResource::Classifiers,
         PagedResource::Splitters,
         PagedResource::ProcessorVersions,
+        PagedResource::ParseRuns,
     ];
 
     pub fn from_u8(raw: u8) -> Option<Self> {

@@ -81,16 +81,7 @@ pub async fn create(
             format!("is not taken by a batch: give `{}`", f.processor_key),
         ));
     }
-    let inputs = body
-        .get("inputs")
-        .and_then(Value::as_array)
-        .filter(|inputs| (1..=MAX_BATCH_INPUTS).contains(&inputs.len()))
-        .ok_or_else(|| {
-            invalid_field(
-                "inputs",
-                format!("is required: 1 to {MAX_BATCH_INPUTS} inputs, each `{{file, metadata?}}`"),
-            )
-        })?;
+    let inputs = inputs(&body)?;
     let batch_id = state.new_id("bpr_");
     let mut requests = Vec::with_capacity(inputs.len());
     for (i, input) in inputs.iter().enumerate() {
@@ -117,7 +108,7 @@ pub async fn create(
         id: batch_id,
         workspace_id: ws.to_owned(),
         run_count: requests.len(),
-        kind: f.processor_type,
+        kind: Some(f.processor_type),
         created_at: state.now(),
         announced: false,
     };
@@ -132,6 +123,68 @@ pub async fn create(
         "created a batch"
     );
     Ok(Json(answer))
+}
+
+/// `POST /parse_runs/batch`: `{inputs: [{file, metadata?}], config?,
+/// priority?}`: one parse run per input, the config for all.
+pub async fn create_parse(
+    Sandbox(state): Sandbox,
+    caller: Caller,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Json<Value>, ApiError> {
+    let ws = caller.workspace_id.as_str();
+    let body: JsonObject = json_body(body)?;
+    let inputs = inputs(&body)?;
+    let batch_id = state.new_id("bpr_");
+    let mut planned = Vec::with_capacity(inputs.len());
+    for (i, input) in inputs.iter().enumerate() {
+        let Some(input) = input.as_object() else {
+            return Err(invalid_field(&format!("inputs[{i}]"), "must be an object"));
+        };
+        let mut one = JsonObject::new();
+        for key in ["file", "metadata"] {
+            if let Some(value) = input.get(key) {
+                one.insert(key.into(), value.clone());
+            }
+        }
+        for key in ["config", "priority"] {
+            if let Some(value) = body.get(key) {
+                one.insert(key.into(), value.clone());
+            }
+        }
+        planned.push(
+            super::parse::plan(&state, ws, &one, Some(&batch_id)).map_err(|e| at_input(i, e))?,
+        );
+    }
+    let batch = Batch {
+        id: batch_id,
+        workspace_id: ws.to_owned(),
+        run_count: planned.len(),
+        kind: None,
+        created_at: state.now(),
+        announced: false,
+    };
+    let answer = batch_object(&Store::default(), &batch, true);
+    let kept = batch.clone();
+    super::parse::start(&state, ws, planned, move |store| store.add_batch(kept));
+    tracing::debug!(
+        key = %caller.key_name, workspace = %ws, batch = %batch.id, runs = batch.run_count,
+        "created a parse batch"
+    );
+    Ok(Json(answer))
+}
+
+/// A batch body's `inputs`: 1 to 1,000.
+fn inputs(body: &JsonObject) -> Result<&Vec<Value>, ApiError> {
+    body.get("inputs")
+        .and_then(Value::as_array)
+        .filter(|inputs| (1..=MAX_BATCH_INPUTS).contains(&inputs.len()))
+        .ok_or_else(|| {
+            invalid_field(
+                "inputs",
+                format!("is required: 1 to {MAX_BATCH_INPUTS} inputs, each `{{file, metadata?}}`"),
+            )
+        })
 }
 
 /// `GET /batch_runs/{id}`: a batch of the workspace; any other is the 404

@@ -11,6 +11,7 @@
 
 pub mod batches;
 pub mod object;
+pub mod parse;
 pub mod processors;
 pub mod runs;
 
@@ -202,5 +203,14 @@ pub fn router() -> Router<Arc<Server>> {
                 get(move |s, c, p| processors::version(f, s, c, p)),
             );
     }
-    router.route("/batch_runs/{id}", get(batches::retrieve))
+    router
+        .route("/batch_runs/{id}", get(batches::retrieve))
+        .route("/parse_runs", get(parse::list).post(parse::create))
+        .route("/parse_runs/batch", post(batches::create_parse))
+        .route(
+            "/parse_runs/{id}",
+            get(parse::retrieve).delete(parse::delete),
+        )
+        .route("/parse_runs/{id}/cancel", post(parse::cancel))
+        .route("/parse", post(parse::create_sync))
 }

@@ -10,6 +10,7 @@
 
 mod classification;
 mod extraction;
+pub mod parse;
 
 use std::sync::Arc;
 

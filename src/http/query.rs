@@ -262,6 +262,82 @@ pub fn parse_endpoint_query(
     Ok(EndpointQuery { status, paging })
 }
 
+/// `GET /parse_runs`: its filters, and pages newest first (parse runs take
+/// no sort parameters).
+pub struct ParseRunQuery {
+    pub filters: crate::store::parse_runs::ParseFilters,
+    pub paging: Paging,
+    pub fingerprint: String,
+}
+
+pub fn parse_parse_run_query(
+    raw: Option<&str>,
+    workspace_id: &str,
+    signer: &PageSigner,
+    rules: PagingRules,
+) -> Result<ParseRunQuery, ApiError> {
+    let [
+        status,
+        batch_id,
+        source,
+        source_id,
+        file_name_contains,
+        next_page_token,
+        max_page_size,
+    ] = collect(
+        raw,
+        &[
+            "status",
+            "batchId",
+            "source",
+            "sourceId",
+            "fileNameContains",
+            "nextPageToken",
+            "maxPageSize",
+        ],
+    )?;
+    let id_value = |name: &str, raw: Option<String>| {
+        raw.map(|v| check_id(&v).map(|()| v).map_err(|e| invalid(name, e)))
+            .transpose()
+    };
+    let filters = crate::store::parse_runs::ParseFilters {
+        status: enum_value("status", status, RunStatus::parse)?,
+        batch_id: id_value("batchId", batch_id)?,
+        source: enum_value("source", source, crate::domain::ParseRunSource::parse)?,
+        source_id: id_value("sourceId", source_id)?,
+        file_name_contains: file_name_contains.map(|v| v.to_lowercase()),
+    };
+    let fingerprint = digest(&[
+        (b's', filters.status.map(RunStatus::as_str)),
+        (b'b', filters.batch_id.as_deref()),
+        (
+            b'o',
+            filters.source.map(crate::domain::ParseRunSource::as_str),
+        ),
+        (b'i', filters.source_id.as_deref()),
+        (b'f', filters.file_name_contains.as_deref()),
+    ]);
+    let mut paging = paging(
+        RawPaging {
+            sort_by: Some("createdAt".to_owned()),
+            sort_dir: Some("desc".to_owned()),
+            next_page_token,
+            max_page_size,
+        },
+        PagedResource::ParseRuns,
+        workspace_id,
+        || fingerprint.clone(),
+        signer,
+        rules,
+    )?;
+    paging.order.by = SortBy::CreatedAt;
+    Ok(ParseRunQuery {
+        filters,
+        paging,
+        fingerprint,
+    })
+}
+
 /// A family's processors (`GET /extractors`: `sortBy` too) or a
 /// processor's versions (`GET /extractors/{id}/versions`: `sortDir` only,
 /// by `createdAt`): the paging parameters alone.

@@ -262,7 +262,7 @@ fn flag(raw: Option<&str>, name: &str) -> Result<bool, ApiError> {
 }
 
 /// Where this server is, as the client reached it (the `Host` it sent).
-fn base_url(headers: &HeaderMap) -> String {
+pub(crate) fn base_url(headers: &HeaderMap) -> String {
     let host = headers
         .get(header::HOST)
         .and_then(|h| h.to_str().ok())

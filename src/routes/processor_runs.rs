@@ -240,7 +240,7 @@ pub(crate) fn name_from_url(url: &str) -> Option<String> {
 pub const MAX_METADATA_BYTES: usize = 10 * 1024;
 
 /// `metadata` as echoed: usage tags kept to `[A-Za-z0-9_-]`, as documented.
-fn clean_metadata(mut metadata: JsonObject) -> Result<JsonObject, ApiError> {
+pub(crate) fn clean_metadata(mut metadata: JsonObject) -> Result<JsonObject, ApiError> {
     let size = serde_json::to_vec(&metadata).map_or(usize::MAX, |json| json.len());
     if size > MAX_METADATA_BYTES {
         return Err(invalid_field(

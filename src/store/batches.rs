@@ -16,8 +16,8 @@ pub struct Batch {
     pub workspace_id: String,
     /// The runs it made.
     pub run_count: usize,
-    /// The family its runs are of.
-    pub kind: ProcessorType,
+    /// The family its runs are of: a processor type's, or (`None`) parse runs.
+    pub kind: Option<ProcessorType>,
     pub created_at: Timestamp,
     /// Whether its end has been announced (`batch_processor_run.*`): once.
     pub announced: bool,
@@ -73,6 +73,11 @@ impl Store {
     /// Whether any run of the batch has yet to end (`PENDING` or
     /// `PROCESSING`): two look-ups of the `sourceId` index.
     pub fn batch_unfinished(&self, batch: &Batch) -> bool {
+        if batch.kind.is_none() {
+            return self
+                .parse_runs
+                .batch_unfinished(&batch.workspace_id, &batch.id);
+        }
         [RunStatus::Pending, RunStatus::Processing]
             .into_iter()
             .any(|status| {

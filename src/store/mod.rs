@@ -21,6 +21,7 @@ mod catalogue;
 mod files;
 mod index;
 mod keyset;
+pub mod parse_runs;
 mod query;
 mod table;
 mod webhooks;
@@ -222,6 +223,8 @@ pub struct Store {
     webhook_endpoints: Endpoints,
     /// Batches made through the API (not in fixture documents).
     batches: Batches,
+    /// Parse runs made through the API (not in fixture documents).
+    pub parse_runs: parse_runs::ParseRuns,
 }
 
 impl Store {

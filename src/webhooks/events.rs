@@ -123,30 +123,69 @@ pub fn run_end(
 /// `BatchRun`, now `PROCESSED`, to every endpoint of the workspace that
 /// takes the event. A batch ends once; its runs' own events go as usual.
 pub fn batch_end(state: &AppState, workspace_id: &str, run_id: &str) -> Vec<Event> {
+    let batch_id = {
+        let store = state.store();
+        let Ok(run) = store.get(workspace_id, run_id) else {
+            return Vec::new();
+        };
+        let (RunSource::BatchProcessorRun, Some(batch_id)) = (run.source, run.source_id) else {
+            return Vec::new();
+        };
+        batch_id.to_owned()
+    };
+    announce_batch(
+        state,
+        workspace_id,
+        &batch_id,
+        EventType::BatchProcessorRunProcessed,
+    )
+}
+
+/// `batch_parse_run.processed`, as `batch_end` for a parse run's batch.
+pub fn parse_batch_end(state: &AppState, workspace_id: &str, run_id: &str) -> Vec<Event> {
+    let batch_id = {
+        let store = state.store();
+        match store
+            .parse_runs
+            .get(workspace_id, run_id)
+            .and_then(|r| r.batch_id.clone())
+        {
+            Some(batch_id) => batch_id,
+            None => return Vec::new(),
+        }
+    };
+    announce_batch(
+        state,
+        workspace_id,
+        &batch_id,
+        EventType::BatchParseRunProcessed,
+    )
+}
+
+/// The batch's end, once, if all its runs have ended.
+fn announce_batch(
+    state: &AppState,
+    workspace_id: &str,
+    batch_id: &str,
+    event_type: EventType,
+) -> Vec<Event> {
+    {
+        let store = state.store();
+        let Some(batch) = store.batch(workspace_id, batch_id) else {
+            return Vec::new();
+        };
+        if batch.announced || store.batch_unfinished(batch) {
+            return Vec::new();
+        }
+    }
+    // Runs that end together each get here: the one that marks it sends.
+    if !state.change_store(|store| store.announce_batch_end(workspace_id, batch_id)) {
+        return Vec::new();
+    }
     let store = state.store();
-    let Ok(run) = store.get(workspace_id, run_id) else {
-        return Vec::new();
-    };
-    let (RunSource::BatchProcessorRun, Some(batch_id)) = (run.source, run.source_id) else {
-        return Vec::new();
-    };
     let Some(batch) = store.batch(workspace_id, batch_id) else {
         return Vec::new();
     };
-    if batch.announced || store.batch_unfinished(batch) {
-        return Vec::new();
-    }
-    let batch_id = batch_id.to_owned();
-    drop(store);
-    // Runs that end together each get here: the one that marks it sends.
-    if !state.change_store(|store| store.announce_batch_end(workspace_id, &batch_id)) {
-        return Vec::new();
-    }
-    let store = state.store();
-    let Some(batch) = store.batch(workspace_id, &batch_id) else {
-        return Vec::new();
-    };
-    let event_type = EventType::BatchProcessorRunProcessed;
     let targets: Vec<String> = store
         .endpoints_in(workspace_id)
         .filter(|e| e.wants(event_type))
@@ -168,6 +207,42 @@ pub fn batch_end(state: &AppState, workspace_id: &str, run_id: &str) -> Vec<Even
             event_id: event_id.clone(),
             event_type,
             run_id: None,
+            body: body.clone(),
+        })
+        .collect()
+}
+
+/// `parse_run.processed` / `parse_run.failed` for a parse run that ended,
+/// with its `parse_run_status`, to every endpoint that takes it.
+pub fn parse_run_end(state: &AppState, workspace_id: &str, run_id: &str) -> Vec<Event> {
+    let store = state.store();
+    let Some(run) = store.parse_runs.get(workspace_id, run_id) else {
+        return Vec::new();
+    };
+    let event_type = match run.status {
+        RunStatus::Processed => EventType::ParseRunProcessed,
+        RunStatus::Failed => EventType::ParseRunFailed,
+        _ => return Vec::new(),
+    };
+    let targets: Vec<String> = store
+        .endpoints_in(workspace_id)
+        .filter(|e| e.wants(event_type))
+        .map(|e| e.id.clone())
+        .collect();
+    if targets.is_empty() {
+        return Vec::new();
+    }
+    let payload = serde_json::to_vec(&crate::families::parse::status_object(run))
+        .expect("a Value always serializes");
+    let event_id = state.new_id("evt_");
+    let body = envelope(&event_id, event_type, &payload);
+    targets
+        .into_iter()
+        .map(|endpoint_id| Event {
+            endpoint_id,
+            event_id: event_id.clone(),
+            event_type,
+            run_id: Some(run_id.to_owned()),
             body: body.clone(),
         })
         .collect()

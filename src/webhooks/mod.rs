@@ -24,6 +24,25 @@ pub fn run_ended(state: &AppState, workspace_id: &str, run_id: &str) -> usize {
     count
 }
 
+/// A parse run ended (PROCESSED or FAILED): its events (see
+/// `events::parse_run_end`), and its batch's if it was the last.
+pub fn parse_run_ended(state: &AppState, workspace_id: &str, run_id: &str) -> usize {
+    let mut events = events::parse_run_end(state, workspace_id, run_id);
+    events.extend(events::parse_batch_end(state, workspace_id, run_id));
+    let count = events.len();
+    for event in events {
+        state.webhooks.push(event, state.now(), None);
+    }
+    count
+}
+
+/// A parse run was cancelled: it may have been the last of its batch.
+pub fn parse_run_cancelled(state: &AppState, workspace_id: &str, run_id: &str) {
+    for event in events::parse_batch_end(state, workspace_id, run_id) {
+        state.webhooks.push(event, state.now(), None);
+    }
+}
+
 /// A run was cancelled: it sends no event of its own, but it may have been
 /// the last of its batch to end.
 pub fn run_cancelled(state: &AppState, workspace_id: &str, run_id: &str) {

@@ -172,12 +172,11 @@ async fn valid_edge_values_are_accepted() {
 async fn paths_of_the_api_that_are_not_emulated_are_501() {
     let app = spawn_app(&fixture()).await;
     for (method, path) in [
-        (reqwest::Method::GET, "/parse_runs"),
-        (reqwest::Method::POST, "/parse_runs/batch"),
+        (reqwest::Method::GET, "/workflows"),
         (reqwest::Method::POST, "/workflow_runs/batch"),
         (reqwest::Method::POST, "/v1/workflow_runs"),
         (reqwest::Method::GET, "/webhook_subscriptions"),
-        (reqwest::Method::POST, "/parse"),
+        (reqwest::Method::POST, "/edit"),
         (reqwest::Method::GET, "/evaluation_sets/es_1/items"),
     ] {
         let res = app

@@ -15,6 +15,7 @@ mod limits;
 mod list;
 mod openapi;
 mod paging;
+mod parse;
 mod processors;
 mod properties;
 mod runs;

@@ -796,3 +796,71 @@ async fn a_batch_is_announced_when_its_last_run_ends() {
     tokio::time::sleep(Duration::from_millis(200)).await;
     assert_eq!(hooks.count(), 1, "one event for the batch, none per run");
 }
+
+/// A parse run's end is `parse_run.processed` / `.failed` with its short
+/// `parse_run_status`; a parse batch's, `batch_parse_run.processed`.
+#[tokio::test]
+async fn parse_runs_and_their_batches_are_announced() {
+    let app = app().await;
+    let hooks = receiver().await;
+    endpoint(
+        &app,
+        &hooks.url,
+        "2026-02-09",
+        &[
+            "parse_run.processed",
+            "parse_run.failed",
+            "batch_parse_run.processed",
+        ],
+    )
+    .await;
+    let body = json!({"inputs": [
+        {"file": {"url": "https://example.com/a.pdf"}, "metadata": {"n": 0}},
+        {"file": {"url": "https://example.com/__fail__.pdf"}}]});
+    let batch = app
+        .api_ok_bare_with(Method::POST, KEY_A, "/parse_runs/batch", &body)
+        .await;
+    let got = hooks.events(3).await;
+    let mut events: Vec<(String, Value)> = got
+        .iter()
+        .map(|(_, e, _)| {
+            (
+                e["eventType"].as_str().unwrap().to_owned(),
+                e["payload"].clone(),
+            )
+        })
+        .collect();
+    events.sort_by(|a, b| a.0.cmp(&b.0));
+    let types: Vec<&str> = events.iter().map(|(t, _)| t.as_str()).collect();
+    assert_eq!(
+        types,
+        [
+            "batch_parse_run.processed",
+            "parse_run.failed",
+            "parse_run.processed"
+        ]
+    );
+    assert_eq!(events[0].1["id"], batch["id"]);
+    assert_eq!(events[0].1["status"], "PROCESSED");
+    let failed = &events[1].1;
+    assert_eq!(failed["object"], "parse_run_status");
+    assert_eq!(failed["status"], "FAILED");
+    assert_eq!(failed["failureReason"], "FILE_TYPE_NOT_SUPPORTED");
+    let processed = &events[2].1;
+    let mut keys: Vec<&String> = processed.as_object().unwrap().keys().collect();
+    keys.sort();
+    assert_eq!(
+        keys,
+        [
+            "failureMessage",
+            "failureReason",
+            "id",
+            "metadata",
+            "object",
+            "status"
+        ]
+    );
+    assert_eq!(processed["status"], "PROCESSED");
+    assert_eq!(processed["metadata"], json!({"n": 0}));
+    assert!(processed["id"].as_str().unwrap().starts_with("pr_"));
+}
