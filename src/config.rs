@@ -11,11 +11,12 @@ use clap::{Parser, Subcommand, ValueEnum};
 #[command(
     name = "extend-mock",
     version,
-    about = "A local, stateful emulator of the Extend API (extract, classify and split runs, \
-        processor runs, processors, files, webhooks).",
+    about = "A local, stateful emulator of the Extend API (extract, classify, split and parse \
+        runs, batches, processor runs, processors, files, webhooks).",
     long_about = "A local, stateful emulator of the Extend document-processing API.\n\n\
-        Serves the current API's extract, classify and split runs (with their sync calls, \
-        extractors, classifiers, splitters and versions) and the legacy processor runs (with \
+        Serves the current API's extract, classify, split and parse runs (with their sync \
+        calls, batches, extractors, classifiers, splitters and versions) and the legacy \
+        processor runs (with \
         their /v1 forms), processors and versions, as views of one store; files and webhook \
         endpoints too, from an in-memory store seeded with \
         fixtures: bearer keys, API versions, workspaces, filters, sorting and signed cursor \

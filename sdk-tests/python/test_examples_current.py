@@ -1,6 +1,7 @@
 """The README's current-API examples (examples/extract.sh,
-examples/classify-split.sh, examples/python/extract_invoice.py and
-examples/python/classify_and_split.py) run as they are, against the server."""
+examples/classify-split.sh, examples/parse.sh and examples/python/:
+extract_invoice.py, classify_and_split.py, parse_document.py) run as they
+are, against the server."""
 
 import json
 import os
@@ -69,3 +70,21 @@ def test_the_curl_classify_and_split_example_runs(builtin):
     pages = [(s["startPage"], s["endPage"]) for s in split["output"]["splits"]]
     assert pages[0][0] == 1 and all(b[0] == a[1] + 1 for a, b in zip(pages, pages[1:])), pages
     assert pages[-1][1] == split["file"]["metadata"]["pageCount"]
+
+
+def test_the_python_parse_example_runs(builtin):
+    out = run_example(sys.executable, os.path.join("examples", "python", "parse_document.py"))
+    pages, (run, linked) = out[:-2], out[-2:]
+    assert pages[0] == "page 1: # Quarterly Report", out
+    assert all(line.startswith(f"page {i + 1}: ## ") for i, line in enumerate(pages[1:], 1)), out
+    assert run.startswith("run: pr_") and run.endswith(" PROCESSED 1 chunk"), out
+    assert linked == "by link: 200 True"
+
+
+def test_the_curl_parse_example_runs(builtin):
+    run, linked = (json.loads(line) for line in run_example("sh", os.path.join("examples", "parse.sh")))
+    assert run["object"] == "parse_run" and run["status"] == "PROCESSED"
+    pages = run["file"]["metadata"]["pageCount"]
+    assert [c["metadata"]["pageRange"]["start"] for c in run["output"]["chunks"]] == list(range(1, pages + 1))
+    assert linked["id"] == run["id"] and linked["output"] is None
+    assert "/_parse_output/" + run["id"] + "?" in linked["outputUrl"]

@@ -1,5 +1,5 @@
 // The README's current-API TypeScript examples (examples/typescript/extract-invoice.ts,
-// examples/typescript/classify-and-split.ts) run as they are, against the server.
+// classify-and-split.ts, parse-document.ts) run as they are, against the server.
 import { execFileSync } from "node:child_process";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -45,4 +45,17 @@ test("the TypeScript classify and split example runs", () => {
     if (kind === "loan_application") expect(identifier).toMatch(/^LN-/);
     else expect([kind, identifier]).toEqual(["paystub", "-"]);
   }
+}, 60_000);
+
+test("the TypeScript parse example runs", () => {
+  const out = execFileSync("npx", ["tsx", "parse-document.ts"], {
+    cwd: join(ROOT, "examples", "typescript"),
+    env: { ...process.env, EXTEND_MOCK_URL: MOCK },
+    encoding: "utf8",
+  }).trim().split("\n");
+  const pages = out.slice(0, -2);
+  expect(pages[0]).toBe("page 1: # Quarterly Report");
+  pages.slice(1).forEach((line, i) => expect(line.startsWith(`page ${i + 2}: ## `)).toBe(true));
+  expect(out.at(-2)).toMatch(/^run: pr_\S+ PROCESSED 1 chunk$/);
+  expect(out.at(-1)).toBe("by link: 200 true");
 }, 60_000);

@@ -62,9 +62,9 @@ pub enum ApiError {
     /// 501: a path of the real API that extend-mock does not emulate.
     #[error(
         "`{method} {path}` is part of the Extend API that extend-mock does not emulate (yet). \
-         Emulated: /extract_runs, /classify_runs, /split_runs, their sync calls (/extract, \
-         /classify, /split) and batches (/batch_runs), /extractors, /classifiers and /splitters \
-         with their versions (the current API), /processor_runs (list, get, create, cancel, delete), /processors and \
+         Emulated: /extract_runs, /classify_runs, /split_runs, /parse_runs, their sync calls \
+         (/extract, /classify, /split, /parse) and batches (/batch_runs), /extractors, \
+         /classifiers and /splitters with their versions (the current API), /processor_runs (list, get, create, cancel, delete), /processors and \
          their versions, /files, /webhook_endpoints; see the README's \"What is emulated\""
     )]
     NotImplemented { method: String, path: String },
