@@ -65,6 +65,9 @@ pub struct RunDetails {
     /// A run over several files (the current API's `package`): its
     /// objects show `files` and no `file`.
     pub package: Option<bool>,
+    /// The parse run that read its file first (`parseRunId`): one made
+    /// with every run made through the API (`families::parse::companion`).
+    pub parse_run_id: Option<String>,
 }
 
 /// The most of a document's text a run keeps.
@@ -189,6 +192,8 @@ struct FixtureRun {
     text: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     package: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    parse_run_id: Option<String>,
 }
 
 impl TryFrom<FixtureRun> for ProcessorRun {
@@ -209,6 +214,7 @@ impl TryFrom<FixtureRun> for ProcessorRun {
             edits: f.edits,
             text: f.text.as_deref().map(clip_text),
             package: f.package,
+            parse_run_id: f.parse_run_id,
         };
         details.check(f.processor_type)?;
         Ok(ProcessorRun {
@@ -260,6 +266,7 @@ impl From<ProcessorRun> for FixtureRun {
             edits: d.edits,
             text: d.text,
             package: d.package,
+            parse_run_id: d.parse_run_id,
         }
     }
 }

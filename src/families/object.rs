@@ -156,7 +156,10 @@ pub fn run_object(store: &Store, workspace_id: &str, run: &RunView<'_>, summary:
     if f.has_files {
         out.insert("files".into(), files);
     }
-    out.insert("parseRunId".into(), Value::Null);
+    out.insert(
+        "parseRunId".into(),
+        json!(run.details.and_then(|d| d.parse_run_id.as_deref())),
+    );
     out.insert("dashboardUrl".into(), json!(full.url));
     out.insert(
         "usage".into(),
@@ -308,7 +311,7 @@ pub fn write_run_summary(buf: &mut Vec<u8>, store: &Store, workspace_id: &str, r
         buf.extend_from_slice(b"null");
     }
     key(buf, "parseRunId");
-    buf.extend_from_slice(b"null");
+    text_or_null(buf, pinned.and_then(|d| d.parse_run_id.as_deref()));
     key(buf, "dashboardUrl");
     let plain = run
         .id

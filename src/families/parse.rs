@@ -662,6 +662,62 @@ pub async fn output(
     Ok(([(header::CONTENT_TYPE, "application/json")], body).into_response())
 }
 
+/// The parse run that read a processor run's file first (its
+/// `parseRunId`), stored with the run: `PROCESSED` at once, of the run's
+/// file (as its family shows it), its text, the default config, `source`
+/// `DOCUMENT_PROCESSOR_RUN` and the run's id as `sourceId`.
+pub(crate) fn add_companion(
+    state: &AppState,
+    store: &mut crate::store::Store,
+    workspace_id: &str,
+    run_id: &str,
+) {
+    let Some(parse_run) = ({
+        let Ok(view) = store.get(workspace_id, run_id) else {
+            return;
+        };
+        let Some(id) = view.details.and_then(|d| d.parse_run_id.clone()) else {
+            return;
+        };
+        let object = super::object::run_object(store, workspace_id, &view, true);
+        let file = match &object["file"] {
+            Value::Object(file) => Some(file.clone()),
+            _ => object["files"].get(0).and_then(Value::as_object).cloned(),
+        };
+        file.map(|file| {
+            let page_count = file
+                .get("metadata")
+                .and_then(|m| m.get("pageCount"))
+                .and_then(Value::as_u64)
+                .map_or(1, |p| u32::try_from(p).unwrap_or(u32::MAX).max(1));
+            let now = state.now();
+            ParseRun {
+                id,
+                workspace_id: workspace_id.to_owned(),
+                status: RunStatus::Processed,
+                file_name: view.file_name.to_owned(),
+                file,
+                page_count,
+                text: view.details.and_then(|d| d.text.clone()),
+                config: read_config(None).expect("the default config is valid"),
+                metadata: None,
+                source: ParseRunSource::DocumentProcessorRun,
+                source_id: Some(run_id.to_owned()),
+                batch_id: None,
+                output: None,
+                failure: None,
+                credits: Some(f64::from(page_count)),
+                created_at: now,
+                updated_at: now,
+                ended_at: Some(now),
+            }
+        })
+    }) else {
+        return;
+    };
+    store.parse_runs.insert(parse_run);
+}
+
 /// `parse_run_status`: what a `parse_run.*` event carries.
 pub fn status_object(run: &ParseRun) -> Value {
     let (reason, message) = run

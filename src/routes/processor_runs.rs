@@ -503,7 +503,10 @@ pub(crate) fn start_runs(
     let mut planned = Vec::with_capacity(requests.len());
     for (i, request) in requests.into_iter().enumerate() {
         check_priority(request.priority.as_ref()).map_err(|e| refused(i, e))?;
-        planned.push(plan_run(state, workspace_id, request).map_err(|e| refused(i, e))?);
+        let mut plan = plan_run(state, workspace_id, request).map_err(|e| refused(i, e))?;
+        // Its file is parsed first: by a parse run of its own (`parseRunId`).
+        plan.run.details.parse_run_id = Some(state.new_id("pr_"));
+        planned.push(plan);
     }
     let ids: Vec<String> = planned
         .iter()
@@ -526,6 +529,9 @@ pub(crate) fn start_runs(
         store
             .add_runs(runs)
             .map_err(|(_, e)| ApiError::Internal(e.into()))?;
+        for id in &ids {
+            crate::families::parse::add_companion(state, store, workspace_id, id);
+        }
         also(store)?;
         for (id, end) in ends {
             if let Some((delay, outcome)) = end {

@@ -490,3 +490,45 @@ async fn a_parse_batch_makes_one_run_per_input() {
         .await;
     assert!(message.contains("inputs[1].file.url"), "{message}");
 }
+
+/// A run made through the API reads its file through a parse run first:
+/// its `parseRunId` names one that exists, of the same file.
+#[tokio::test]
+async fn runs_made_here_carry_the_parse_run_that_read_their_file() {
+    let app = app().await;
+    let made = app
+        .api_ok_bare_with(
+            Method::POST,
+            KEY_A,
+            "/classify",
+            &json!({"classifier": {"id": "ex_cls"},
+                    "file": {"url": "https://example.com/in/Invoice-9.pdf"}}),
+        )
+        .await;
+    let parse_id = made["parseRunId"].as_str().unwrap();
+    assert!(parse_id.starts_with("pr_"), "{made}");
+    let parsed = app
+        .api_ok_bare(Method::GET, KEY_A, &format!("/parse_runs/{parse_id}"))
+        .await;
+    assert_eq!(parsed["status"], "PROCESSED");
+    assert_eq!(parsed["file"], made["file"], "the same file");
+    assert_eq!(
+        parsed["output"]["chunks"][0]["blocks"][0]["content"],
+        "# Invoice 9"
+    );
+    let page = app
+        .api_ok_bare(
+            Method::GET,
+            KEY_A,
+            &format!(
+                "/parse_runs?source=DOCUMENT_PROCESSOR_RUN&sourceId={}",
+                made["id"].as_str().unwrap()
+            ),
+        )
+        .await;
+    assert_eq!(page["data"][0]["id"], parse_id);
+    // The family's list shows it too; a fixture's run has none.
+    let listed = app.api_ok_bare(Method::GET, KEY_A, "/classify_runs").await;
+    assert_eq!(listed["data"][0]["parseRunId"], parse_id);
+    assert_eq!(listed["data"][1]["parseRunId"], Value::Null);
+}
