@@ -64,11 +64,16 @@ const ROUTES: &[(&str, &str)] = &[
     ("POST", "/splitters/{processor}"),
     ("POST", "/splitters/{processor}/versions"),
     ("POST", "/extract_runs/batch"),
+    ("POST", "/classify_runs/batch"),
+    ("POST", "/split_runs/batch"),
+    ("POST", "/parse_runs"),
+    ("POST", "/parse"),
+    ("POST", "/parse_runs/batch"),
 ];
 
 /// The sync calls: past their (short) time they answer 504, the one 5xx
 /// besides 501 a request may get.
-const SYNC: &[&str] = &["/extract", "/classify", "/split"];
+const SYNC: &[&str] = &["/extract", "/classify", "/split", "/parse"];
 
 const CONTENT_TYPES: &[Option<&str>] = &[
     Some("application/json"),
