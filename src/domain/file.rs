@@ -16,8 +16,18 @@ pub struct StoredFile {
     pub file_type: Option<FileType>,
     pub page_count: u32,
     pub content: Bytes,
+    /// A PDF's own text, read once when stored (`pdf_text`).
+    pub pdf_text: Option<String>,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
+}
+
+/// A PDF's text, for a PDF.
+fn text_of(file_type: Option<FileType>, content: &[u8]) -> Option<String> {
+    match file_type {
+        Some(FileType::Pdf) => super::pdf_text::pdf_text(content),
+        _ => None,
+    }
 }
 
 impl StoredFile {
@@ -37,18 +47,21 @@ impl StoredFile {
             name,
             file_type,
             page_count,
+            pdf_text: text_of(file_type, &content),
             content,
             created_at: at,
             updated_at: at,
         }
     }
 
-    /// The text the emulator can honestly give back: a text file's own.
+    /// The text the emulator can honestly give back: a text file's own, a
+    /// PDF's where its streams show it (`pdf_text`).
     pub fn text(&self) -> Option<&str> {
         match self.file_type {
             Some(FileType::Txt | FileType::Csv | FileType::Xml | FileType::Html) => {
                 std::str::from_utf8(&self.content).ok()
             }
+            Some(FileType::Pdf) => self.pdf_text.as_deref(),
             _ => None,
         }
     }
@@ -215,6 +228,7 @@ impl TryFrom<FixtureFile> for StoredFile {
             workspace_id: f.workspace_id,
             name: f.name,
             file_type,
+            pdf_text: text_of(file_type, &content),
             content,
             created_at: f.created_at,
             updated_at: f.updated_at.unwrap_or(f.created_at),

@@ -21,7 +21,7 @@ use crate::domain::{
     JsonObject, PagedResource, ParseRunSource, Position, RunStatus, Timestamp, check_file_name,
     clip_text, detect_type,
 };
-use crate::full_run::parse::{ParseInput, parse_output};
+use crate::full_run::parse::{ParseInput, parse_output, text_pages};
 use crate::http::auth::Caller;
 use crate::http::body::{invalid_field, json_body};
 use crate::http::context::Sandbox;
@@ -376,6 +376,10 @@ pub(crate) fn plan(
             ));
         }
     };
+    // A text's form feeds are its pages too.
+    let page_count = text
+        .as_deref()
+        .map_or(page_count, |t| page_count.max(text_pages(t)));
     let base = state.settings.processing_time;
     let processed = |output: Option<Arc<JsonObject>>| Outcome::Processed {
         credits_thousandths: 1000 * u64::from(page_count.max(1)),
@@ -685,11 +689,13 @@ pub(crate) fn add_companion(
             _ => object["files"].get(0).and_then(Value::as_object).cloned(),
         };
         file.map(|file| {
+            let text = view.details.and_then(|d| d.text.clone());
             let page_count = file
                 .get("metadata")
                 .and_then(|m| m.get("pageCount"))
                 .and_then(Value::as_u64)
-                .map_or(1, |p| u32::try_from(p).unwrap_or(u32::MAX).max(1));
+                .map_or(1, |p| u32::try_from(p).unwrap_or(u32::MAX).max(1))
+                .max(text.as_deref().map_or(1, text_pages));
             let now = state.now();
             ParseRun {
                 id,
@@ -698,7 +704,7 @@ pub(crate) fn add_companion(
                 file_name: view.file_name.to_owned(),
                 file,
                 page_count,
-                text: view.details.and_then(|d| d.text.clone()),
+                text,
                 config: read_config(None).expect("the default config is valid"),
                 metadata: None,
                 source: ParseRunSource::DocumentProcessorRun,

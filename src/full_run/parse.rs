@@ -24,6 +24,14 @@ const PAGE_WIDTH: f64 = 612.0;
 const PAGE_HEIGHT: f64 = 792.0;
 const MARGIN: f64 = 54.0;
 
+/// The pages a text has: one more than its form feeds, at most `MAX_PAGES`.
+pub fn text_pages(text: &str) -> u32 {
+    let feeds = memchr::memchr_iter(0x0c, text.as_bytes()).count();
+    u32::try_from(feeds + 1)
+        .unwrap_or(u32::MAX)
+        .min(crate::domain::MAX_PAGES)
+}
+
 /// What a parse run reads to make its output.
 pub struct ParseInput<'a> {
     pub run_id: &'a str,
@@ -80,7 +88,8 @@ pub fn parse_output(input: &ParseInput<'_>) -> JsonObject {
         "document" | "section" => strategy,
         _ => "page",
     };
-    let mut tops = vec![MARGIN; input.page_count.max(1) as usize + 1];
+    let last_page = blocks.iter().map(|b| b.page).max().unwrap_or(1);
+    let mut tops = vec![MARGIN; last_page as usize + 1];
     let chunks: Vec<Value> = groups
         .iter()
         .map(|group| {
@@ -123,7 +132,7 @@ fn block_json(run_id: &str, index: usize, block: &Block, tops: &mut [f64]) -> Va
         Kind::SectionHeading => 20.0,
         _ => (14.0 * lines).min(PAGE_HEIGHT - 2.0 * MARGIN),
     };
-    let slot = &mut tops[(block.page as usize).min(tops.len() - 1)];
+    let slot = &mut tops[block.page as usize];
     if *slot + height > PAGE_HEIGHT - MARGIN {
         *slot = MARGIN;
     }
@@ -150,7 +159,8 @@ fn block_json(run_id: &str, index: usize, block: &Block, tops: &mut [f64]) -> Va
 fn blocks_of_text(text: &str) -> Vec<Block> {
     let mut blocks = Vec::new();
     let mut headed = false;
-    for (p, page) in text.split('\u{c}').enumerate() {
+    let last = text_pages(text) as usize;
+    for (p, page) in text.split('\u{c}').take(last).enumerate() {
         let page_number = p as u32 + 1;
         for paragraph in page.split("\n\n").map(str::trim).filter(|p| !p.is_empty()) {
             let lines: Vec<&str> = paragraph.lines().map(str::trim).collect();
@@ -414,6 +424,9 @@ mod tests {
                 .starts_with("# Invoice\n\nInvoice number: 12345")
         );
         assert_eq!(pages[1]["blocks"][0]["content"], "## Terms");
+        // A form feed's page is laid out from its own top.
+        assert_eq!(pages[1]["blocks"][0]["boundingBox"]["top"], MARGIN);
+        assert_eq!(text_pages(text), 2);
         assert_eq!(pages[1]["metadata"]["pageRange"]["start"], 2);
     }
 }

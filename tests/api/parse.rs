@@ -224,6 +224,8 @@ async fn an_uploaded_text_is_parsed_into_its_own_blocks_and_chunked_as_asked() {
         .await;
     assert_eq!(sync["status"], "PROCESSED", "{sync}");
     assert_eq!(sync["file"]["id"], id);
+    assert_eq!(sync["metrics"]["pageCount"], 2, "a form feed starts a page");
+    assert_eq!(sync["usage"]["credits"].as_f64(), Some(2.0));
     let chunks = sync["output"]["chunks"].as_array().unwrap();
     assert_eq!(chunks.len(), 1, "one chunk for the document");
     assert_eq!(chunks[0]["type"], "document");
@@ -531,4 +533,97 @@ async fn runs_made_here_carry_the_parse_run_that_read_their_file() {
     let listed = app.api_ok_bare(Method::GET, KEY_A, "/classify_runs").await;
     assert_eq!(listed["data"][0]["parseRunId"], parse_id);
     assert_eq!(listed["data"][1]["parseRunId"], Value::Null);
+}
+
+/// A PDF whose streams show text (one plain, one Flate-compressed).
+fn pdf_with_text() -> Vec<u8> {
+    use std::io::Write;
+    let page1: &[u8] = b"BT /F1 18 Tf 72 720 Td (Invoice) Tj ET\n\
+        BT /F1 11 Tf 72 690 Td (Invoice number: 12345) Tj 0 -14 Td (Total: $1,234.56) Tj ET";
+    let mut zipped = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::default());
+    zipped
+        .write_all(b"BT 72 720 Td (Thank you for your business.) Tj ET")
+        .unwrap();
+    let page2 = zipped.finish().unwrap();
+    let mut pdf = b"%PDF-1.4\n1 0 obj << /Type /Pages /Count 2 >>\nendobj\n\
+        2 0 obj << /Type /Page >>\nendobj\n3 0 obj << /Type /Page >>\nendobj\n"
+        .to_vec();
+    for (n, (filter, data)) in [("", page1), ("/Filter /FlateDecode", &page2[..])]
+        .into_iter()
+        .enumerate()
+    {
+        pdf.extend_from_slice(
+            format!(
+                "{} 0 obj << {filter} /Length {} >>\nstream\n",
+                n + 4,
+                data.len()
+            )
+            .as_bytes(),
+        );
+        pdf.extend_from_slice(data);
+        pdf.extend_from_slice(b"\nendstream\nendobj\n");
+    }
+    pdf
+}
+
+/// An uploaded PDF's own text is read (no rendering engine: the strings
+/// its streams show): its rawText, a parse run's blocks, a classification
+/// and an extraction's fields all come from it.
+#[tokio::test]
+async fn an_uploaded_pdfs_own_text_is_read() {
+    let app = app().await;
+    let res = app.upload(KEY_A, "scan-0042.pdf", pdf_with_text()).await;
+    let file: Value = res.json().await.unwrap();
+    let id = file["id"].as_str().unwrap();
+    assert_eq!(file["metadata"]["pageCount"], 2);
+    let got = app
+        .api_ok_bare(Method::GET, KEY_A, &format!("/files/{id}?rawText=true"))
+        .await;
+    assert_eq!(
+        got["contents"]["rawText"],
+        "Invoice\nInvoice number: 12345\nTotal: $1,234.56\nThank you for your business."
+    );
+    let parsed = app
+        .api_ok_bare_with(Method::POST, KEY_A, "/parse", &json!({"file": {"id": id}}))
+        .await;
+    let blocks = parsed["output"]["chunks"][0]["blocks"].as_array().unwrap();
+    let kinds: Vec<&str> = blocks.iter().map(|b| b["type"].as_str().unwrap()).collect();
+    assert_eq!(
+        kinds,
+        ["text"],
+        "one paragraph: no blank lines in the PDF's text"
+    );
+    assert!(
+        blocks[0]["content"]
+            .as_str()
+            .unwrap()
+            .starts_with("Invoice\nInvoice number: 12345"),
+        "{blocks:?}"
+    );
+    let classified = app
+        .api_ok_bare_with(
+            Method::POST,
+            KEY_A,
+            "/classify",
+            &json!({"file": {"id": id}, "config": {"classifications": [
+                {"id": "receipt", "type": "receipt", "description": ""},
+                {"id": "invoice", "type": "invoice", "description": ""}]}}),
+        )
+        .await;
+    assert_eq!(classified["output"]["type"], "invoice");
+    assert_eq!(
+        classified["output"]["insights"][0]["content"],
+        "The document's text names the `invoice` classification."
+    );
+    let extracted = app
+        .api_ok_bare_with(
+            Method::POST,
+            KEY_A,
+            "/extract",
+            &json!({"file": {"id": id}, "config": {"schema": {"type": "object",
+                "properties": {"invoice_number": {"type": ["string", "null"]}},
+                "required": ["invoice_number"]}}}),
+        )
+        .await;
+    assert_eq!(extracted["output"]["value"]["invoice_number"], "12345");
 }
