@@ -148,11 +148,9 @@ fn shown_text(stream: &[u8], out: &mut String) {
                         );
                         line_has_text = line_has_text || !pending.is_empty();
                     }
-                    b"Td" | b"TD" | b"T*" | b"ET" => {
-                        if line_has_text {
-                            out.push('\n');
-                            line_has_text = false;
-                        }
+                    b"Td" | b"TD" | b"T*" | b"ET" if line_has_text => {
+                        out.push('\n');
+                        line_has_text = false;
                     }
                     _ => {}
                 }
