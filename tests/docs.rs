@@ -20,6 +20,7 @@ fn the_readme_quotes_the_examples_verbatim() {
         "examples/python/classify_and_split.py",
         "examples/typescript/classify-and-split.ts",
         "examples/parse.sh",
+        "examples/python/batch_invoices.py",
         "examples/python/parse_document.py",
         "examples/typescript/parse-document.ts",
         "examples/python/list_runs.py",

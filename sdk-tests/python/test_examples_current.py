@@ -1,6 +1,7 @@
 """The README's current-API examples (examples/extract.sh,
 examples/classify-split.sh, examples/parse.sh and examples/python/:
-extract_invoice.py, classify_and_split.py, parse_document.py) run as they
+extract_invoice.py, classify_and_split.py, parse_document.py,
+batch_invoices.py) run as they
 are, against the server."""
 
 import json
@@ -88,3 +89,10 @@ def test_the_curl_parse_example_runs(builtin):
     assert [c["metadata"]["pageRange"]["start"] for c in run["output"]["chunks"]] == list(range(1, pages + 1))
     assert linked["id"] == run["id"] and linked["output"] is None
     assert "/_parse_output/" + run["id"] + "?" in linked["outputUrl"]
+
+
+def test_the_python_batch_example_runs(builtin):
+    out = run_example(sys.executable, os.path.join("examples", "python", "batch_invoices.py"))
+    batch, *runs = out
+    assert batch.startswith("batch: bpr_") and batch.endswith(" PENDING 3"), out
+    assert runs == [f"run: {n} PROCESSED INV-{n}.pdf" for n in (1, 2, 3)], out
