@@ -100,12 +100,13 @@ FAMILIES = [
            text=False, package=False, generate=False),
 ]
 
-# The union branches of a current config (`ExtractRun.config`,
+# The union branches of a current config (`ExtractRun.config`, and the
+# classify, split and parse configs:
 # `ExtractorVersion.config`). A config is the client's, written back as it
 # was given (less its `type`): its top-level keys stay open, so a config
 # with keys of its own, or a legacy one (`parser`, `fields` with `schema`),
 # still fits a branch.
-CLIENT_CONFIGS = ["ExtractConfigJson", "ExtractConfigLegacy", "ClassifyConfig", "SplitConfig"]
+CLIENT_CONFIGS = ["ExtractConfigJson", "ExtractConfigLegacy", "ClassifyConfig", "SplitConfig", "ParseConfig"]
 
 
 def tighten(node):

@@ -219,10 +219,13 @@ async fn an_uploaded_text_is_parsed_into_its_own_blocks_and_chunked_as_asked() {
             Method::POST,
             KEY_A,
             "/parse",
-            &json!({"file": {"id": id}, "config": {"chunkingStrategy": {"type": "document"}}}),
+            &json!({"file": {"id": id}, "config": {"chunkingStrategy": {"type": "document"},
+                    "aKeyOfItsOwn": [1]}}),
         )
         .await;
     assert_eq!(sync["status"], "PROCESSED", "{sync}");
+    // A config is kept as given, keys the SDK does not declare too.
+    assert_eq!(sync["config"]["aKeyOfItsOwn"], json!([1]));
     assert_eq!(sync["file"]["id"], id);
     assert_eq!(sync["metrics"]["pageCount"], 2, "a form feed starts a page");
     assert_eq!(sync["usage"]["credits"].as_f64(), Some(2.0));
