@@ -429,9 +429,21 @@ impl AppState {
 
     /// Deletes one run of a workspace, under the write lock.
     pub fn remove_run(&self, workspace_id: &str, id: &str) -> Result<(), StoreError> {
-        let removed = self.store_mut().remove(workspace_id, id);
+        let removed = {
+            let mut store = self.store_mut();
+            // A run of a batch: the batch may end with it (webhooks).
+            let batch = store.get(workspace_id, id).ok().and_then(|run| {
+                (run.source == crate::domain::RunSource::BatchProcessorRun)
+                    .then(|| run.source_id.map(str::to_owned))
+                    .flatten()
+            });
+            store.remove(workspace_id, id).map(|()| batch)
+        };
         self.lifecycle.notify_changed();
-        removed
+        if let Ok(Some(batch)) = &removed {
+            crate::webhooks::batch_run_removed(self, workspace_id, batch);
+        }
+        removed.map(|_| ())
     }
 
     /// `Err(seconds to wait)` when the key is over `--rate-limit`.

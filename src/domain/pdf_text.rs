@@ -21,12 +21,19 @@ pub const MAX_INFLATED: usize = 8 * 1024 * 1024;
 /// How far before `stream` its dictionary is looked for.
 const DICTIONARY_REACH: usize = 2048;
 
+/// The most streams looked at in one file: a file of a million empty
+/// streams costs no more than a few thousand.
+pub const MAX_STREAMS: usize = 4096;
+
 /// The file's text, if any stream shows some.
 pub fn pdf_text(content: &[u8]) -> Option<String> {
     let mut out = String::new();
     let mut budget = MAX_INFLATED;
     let mut at = 0;
-    while out.len() < MAX_TEXT {
+    let mut streams = 0;
+    // Where the last stream ended: a dictionary is looked for after it.
+    let mut previous_end = 0;
+    while out.len() < MAX_TEXT && streams < MAX_STREAMS {
         let Some(found) = memmem::find(&content[at..], b"stream") else {
             break;
         };
@@ -47,9 +54,12 @@ pub fn pdf_text(content: &[u8]) -> Option<String> {
         let Some(length) = memmem::find(&content[start..], b"endstream") else {
             break;
         };
+        streams += 1;
         let data = &content[start..start + length];
         at = start + length;
-        let dictionary = &content[keyword.saturating_sub(DICTIONARY_REACH)..keyword];
+        let from = keyword.saturating_sub(DICTIONARY_REACH).max(previous_end);
+        previous_end = at;
+        let dictionary = &content[from..keyword];
         let dictionary = match memmem::rfind(dictionary, b"obj") {
             Some(obj) => &dictionary[obj..],
             None => dictionary,
@@ -282,6 +292,20 @@ mod tests {
             None,
             "64 MiB of spaces: read 8 MiB, no text"
         );
+    }
+
+    #[test]
+    fn a_million_streams_are_not_all_read() {
+        let mut file = b"%PDF-1.4\n".to_vec();
+        for _ in 0..20_000 {
+            file.extend_from_slice(b"1 0 obj << /Filter /FlateDecode >>\nstream\nx\nendstream\n");
+        }
+        // A stream past the bound shows text that is never reached.
+        file.extend_from_slice(b"2 0 obj << >>\nstream\nBT (late) Tj ET\nendstream\n");
+        assert_eq!(pdf_text(&file), None);
+        // A dictionary is its own stream's: a plain stream after a Flate one reads.
+        let two = pdf(&[("/Filter /FlateDecode", b"junk"), ("", b"BT (plain) Tj ET")]);
+        assert_eq!(pdf_text(&two).as_deref(), Some("plain"));
     }
 
     #[test]

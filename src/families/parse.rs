@@ -607,9 +607,13 @@ pub async fn delete(
     Path(id): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
     let ws = caller.workspace_id.as_str();
-    state
+    let removed = state
         .change_store(|store| store.parse_runs.remove(ws, &id))
         .ok_or_else(|| not_found(&id))?;
+    // Its batch may have ended with it.
+    if let Some(batch) = &removed.batch_id {
+        crate::webhooks::batch_run_removed(&state, ws, batch);
+    }
     Ok(Json(json!({ "id": id })))
 }
 

@@ -54,6 +54,8 @@ pub struct ParseFilters {
 pub struct ParseRuns {
     runs: FxHashMap<String, ParseRun>,
     by_created: FxHashMap<String, Keys>,
+    /// The runs of each batch, by the batch's id.
+    by_batch: FxHashMap<String, Vec<String>>,
 }
 
 impl ParseRuns {
@@ -78,6 +80,12 @@ impl ParseRuns {
 
     /// The caller checked the id is new.
     pub fn insert(&mut self, run: ParseRun) {
+        if let Some(batch) = &run.batch_id {
+            self.by_batch
+                .entry(batch.clone())
+                .or_default()
+                .push(run.id.clone());
+        }
         self.by_created
             .entry(run.workspace_id.clone())
             .or_default()
@@ -90,6 +98,11 @@ impl ParseRuns {
         let run = self.runs.remove(id)?;
         if let Some(set) = self.by_created.get_mut(workspace_id) {
             set.remove(&(run.created_at.unix_nanos(), run.id.clone()));
+        }
+        if let Some(batch) = &run.batch_id
+            && let Some(ids) = self.by_batch.get_mut(batch)
+        {
+            ids.retain(|id| id != &run.id);
         }
         Some(run)
     }
@@ -134,14 +147,11 @@ impl ParseRuns {
 
     /// Whether any run of the batch has yet to end.
     pub fn batch_unfinished(&self, workspace_id: &str, batch_id: &str) -> bool {
-        self.by_created
-            .get(workspace_id)
+        self.by_batch
+            .get(batch_id)
             .into_iter()
-            .flat_map(|set| set.iter())
-            .filter_map(|(_, id)| self.runs.get(id))
-            .any(|r| {
-                r.batch_id.as_deref() == Some(batch_id)
-                    && matches!(r.status, RunStatus::Pending | RunStatus::Processing)
-            })
+            .flatten()
+            .filter_map(|id| self.get(workspace_id, id))
+            .any(|r| matches!(r.status, RunStatus::Pending | RunStatus::Processing))
     }
 }

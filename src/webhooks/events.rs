@@ -163,7 +163,7 @@ pub fn parse_batch_end(state: &AppState, workspace_id: &str, run_id: &str) -> Ve
 }
 
 /// The batch's end, once, if all its runs have ended.
-fn announce_batch(
+pub fn announce_batch(
     state: &AppState,
     workspace_id: &str,
     batch_id: &str,

@@ -43,6 +43,18 @@ pub fn parse_run_cancelled(state: &AppState, workspace_id: &str, run_id: &str) {
     }
 }
 
+/// A run of a batch was deleted: the batch may have ended with it.
+pub fn batch_run_removed(state: &AppState, workspace_id: &str, batch_id: &str) {
+    let event_type = match state.store().batch(workspace_id, batch_id) {
+        Some(batch) if batch.kind.is_none() => crate::domain::EventType::BatchParseRunProcessed,
+        Some(_) => crate::domain::EventType::BatchProcessorRunProcessed,
+        None => return,
+    };
+    for event in events::announce_batch(state, workspace_id, batch_id, event_type) {
+        state.webhooks.push(event, state.now(), None);
+    }
+}
+
 /// A run was cancelled: it sends no event of its own, but it may have been
 /// the last of its batch to end.
 pub fn run_cancelled(state: &AppState, workspace_id: &str, run_id: &str) {

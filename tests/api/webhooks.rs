@@ -864,3 +864,36 @@ async fn parse_runs_and_their_batches_are_announced() {
     assert_eq!(processed["metadata"], json!({"n": 0}));
     assert!(processed["id"].as_str().unwrap().starts_with("pr_"));
 }
+
+/// Deleting the last unfinished run of a batch ends the batch: its event
+/// goes then (a delete is no run end of its own).
+#[tokio::test]
+async fn a_batch_whose_last_run_is_deleted_is_announced() {
+    let app = app().await;
+    let hooks = receiver().await;
+    endpoint(
+        &app,
+        &hooks.url,
+        "2026-02-09",
+        &["batch_processor_run.processed"],
+    )
+    .await;
+    let body = json!({"extractor": {"id": "ex_inv"}, "inputs": [
+        {"file": {"url": "https://example.com/__hold__.pdf"}}]});
+    let batch = app
+        .api_ok_bare_with(Method::POST, KEY_A, "/extract_runs/batch", &body)
+        .await;
+    let id = batch["id"].as_str().unwrap();
+    tokio::time::sleep(Duration::from_millis(150)).await;
+    assert_eq!(hooks.count(), 0, "the held run has not ended");
+    let page = app
+        .api_ok_bare(Method::GET, KEY_A, &format!("/extract_runs?batchId={id}"))
+        .await;
+    let run = page["data"][0]["id"].as_str().unwrap();
+    app.api_ok_bare(Method::DELETE, KEY_A, &format!("/extract_runs/{run}"))
+        .await;
+    let got = hooks.events(1).await;
+    assert_eq!(got[0].1["eventType"], "batch_processor_run.processed");
+    assert_eq!(got[0].1["payload"]["id"], id);
+    assert_eq!(got[0].1["payload"]["status"], "PROCESSED");
+}
