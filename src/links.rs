@@ -11,6 +11,26 @@
 //! joined with `:`, and a file id holding `sbx:` signed a link into that
 //! sandbox (F11).
 
+/// A link's `expires` and `signature` from its query string; `None` when
+/// either is missing (the caller says which link it was).
+pub fn read_query(raw: Option<&str>) -> Option<(i64, String)> {
+    let mut expires = None;
+    let mut signature = None;
+    for (key, value) in form_urlencoded::parse(raw.unwrap_or_default().as_bytes()) {
+        match key.as_ref() {
+            "expires" => expires = value.parse::<i64>().ok(),
+            "signature" => signature = Some(value.into_owned()),
+            _ => {}
+        }
+    }
+    Some((expires?, signature?))
+}
+
+/// Whether a link made to last until `expires` (Unix seconds) has run out.
+pub fn expired(expires: i64) -> bool {
+    crate::domain::Timestamp::now().unix_nanos() / 1_000_000_000 > expires
+}
+
 /// What a link signs.
 pub struct LinkScope<'a> {
     pub kind: &'static str,

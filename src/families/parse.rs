@@ -91,6 +91,13 @@ fn link_scope<'a>(state: &'a AppState, run: &'a ParseRun, expires: i64) -> LinkS
     }
 }
 
+/// `failureReason` and `failureMessage`, `null` unless it failed.
+fn failure(run: &ParseRun) -> (Option<&String>, Option<&String>) {
+    run.failure
+        .as_ref()
+        .map_or((None, None), |(r, m)| (Some(r), Some(m)))
+}
+
 /// `metrics` and `usage`, once it has ended PROCESSED.
 fn metrics(run: &ParseRun) -> (Value, Value) {
     match (run.status, run.ended_at) {
@@ -135,10 +142,7 @@ fn run_object(state: &AppState, run: &ParseRun, url: Option<&str>) -> Value {
     out.insert("batchId".into(), json!(run.batch_id));
     out.insert("file".into(), Value::Object(run.file.clone()));
     out.insert("status".into(), json!(run.status.as_str()));
-    let (reason, message) = run
-        .failure
-        .as_ref()
-        .map_or((None, None), |(r, m)| (Some(r), Some(m)));
+    let (reason, message) = failure(run);
     out.insert("failureReason".into(), json!(reason));
     out.insert("failureMessage".into(), json!(message));
     out.insert("metadata".into(), json!(run.metadata));
@@ -153,10 +157,7 @@ fn run_object(state: &AppState, run: &ParseRun, url: Option<&str>) -> Value {
 /// `ParseRunSummary`: no output, url or config; with its times.
 fn summary(run: &ParseRun) -> Value {
     let (metrics, usage) = metrics(run);
-    let (reason, message) = run
-        .failure
-        .as_ref()
-        .map_or((None, None), |(r, m)| (Some(r), Some(m)));
+    let (reason, message) = failure(run);
     json!({
         "object": "parse_run",
         "id": run.id,
@@ -625,16 +626,7 @@ pub async fn output(
     Path(id): Path<String>,
     RawQuery(raw): RawQuery,
 ) -> Result<Response, ApiError> {
-    let mut expires = None;
-    let mut signature = None;
-    for (key, value) in form_urlencoded::parse(raw.unwrap_or_default().as_bytes()) {
-        match key.as_ref() {
-            "expires" => expires = value.parse::<i64>().ok(),
-            "signature" => signature = Some(value.into_owned()),
-            _ => {}
-        }
-    }
-    let (Some(expires), Some(signature)) = (expires, signature) else {
+    let Some((expires, signature)) = crate::links::read_query(raw.as_deref()) else {
         return Err(ApiError::Forbidden(
             "An output link needs its `expires` and `signature`; get one from \
              GET /parse_runs/{id}?responseType=url"
@@ -660,7 +652,7 @@ pub async fn output(
         }
         serde_json::to_vec(&output_of(run)).expect("a Value always serializes")
     };
-    if Timestamp::now().unix_nanos() / 1_000_000_000 > expires {
+    if crate::links::expired(expires) {
         return Err(ApiError::Forbidden(
             "This output link has expired; get a new one from \
              GET /parse_runs/{id}?responseType=url"
@@ -730,10 +722,7 @@ pub(crate) fn add_companion(
 
 /// `parse_run_status`: what a `parse_run.*` event carries.
 pub fn status_object(run: &ParseRun) -> Value {
-    let (reason, message) = run
-        .failure
-        .as_ref()
-        .map_or((None, None), |(r, m)| (Some(r), Some(m)));
+    let (reason, message) = failure(run);
     json!({
         "object": "parse_run_status",
         "id": run.id,

@@ -29,6 +29,12 @@ pub struct ListQuery {
     pub batch_id: Option<String>,
 }
 
+/// An id filter's value, checked as an id.
+fn id_value(name: &str, raw: Option<String>) -> Result<Option<String>, ApiError> {
+    raw.map(|v| check_id(&v).map(|()| v).map_err(|e| invalid(name, e)))
+        .transpose()
+}
+
 fn invalid(name: &str, reason: impl std::fmt::Display) -> ApiError {
     ApiError::InvalidRequest(format!("Invalid query parameter `{name}`: {reason}"))
 }
@@ -296,10 +302,6 @@ pub fn parse_parse_run_query(
             "maxPageSize",
         ],
     )?;
-    let id_value = |name: &str, raw: Option<String>| {
-        raw.map(|v| check_id(&v).map(|()| v).map_err(|e| invalid(name, e)))
-            .transpose()
-    };
     let filters = crate::store::parse_runs::ParseFilters {
         status: enum_value("status", status, RunStatus::parse)?,
         batch_id: id_value("batchId", batch_id)?,
@@ -459,10 +461,6 @@ pub fn parse_run_query(
             "maxPageSize",
         ],
     )?;
-    let id_value = |name: &str, raw: Option<String>| {
-        raw.map(|v| check_id(&v).map(|()| v).map_err(|e| invalid(name, e)))
-            .transpose()
-    };
     // Checked in the order the parameters are listed: the first bad one answers.
     let status = enum_value("status", status, RunStatus::parse)?;
     let processor_id = id_value(processor_filter, processor_id)?;

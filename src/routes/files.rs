@@ -387,16 +387,7 @@ pub async fn download(
     Path(id): Path<String>,
     RawQuery(raw): RawQuery,
 ) -> Result<Response, ApiError> {
-    let mut expires = None;
-    let mut signature = None;
-    for (key, value) in form_urlencoded::parse(raw.unwrap_or_default().as_bytes()) {
-        match key.as_ref() {
-            "expires" => expires = value.parse::<i64>().ok(),
-            "signature" => signature = Some(value.into_owned()),
-            _ => {}
-        }
-    }
-    let (Some(expires), Some(signature)) = (expires, signature) else {
+    let Some((expires, signature)) = crate::links::read_query(raw.as_deref()) else {
         return Err(ApiError::Forbidden(
             "A download link needs its `expires` and `signature`; get one from GET /files/{id}"
                 .into(),
@@ -413,7 +404,7 @@ pub async fn download(
         }
         (file.name.clone(), file.content.clone(), file.file_type)
     };
-    if Timestamp::now().unix_nanos() / 1_000_000_000 > expires {
+    if crate::links::expired(expires) {
         return Err(ApiError::Forbidden(
             "This download link has expired; get a new one from GET /files/{id}".into(),
         ));

@@ -186,6 +186,21 @@ pub fn announce_batch(
     let Some(batch) = store.batch(workspace_id, batch_id) else {
         return Vec::new();
     };
+    to_subscribers(state, &store, workspace_id, event_type, None, || {
+        crate::families::batches::batch_object(&store, batch, false)
+    })
+}
+
+/// One event (one `eventId`) of `event_type` to every endpoint of the
+/// workspace that takes it; the payload is made only if one does.
+fn to_subscribers(
+    state: &AppState,
+    store: &crate::store::Store,
+    workspace_id: &str,
+    event_type: EventType,
+    run_id: Option<&str>,
+    payload: impl FnOnce() -> serde_json::Value,
+) -> Vec<Event> {
     let targets: Vec<String> = store
         .endpoints_in(workspace_id)
         .filter(|e| e.wants(event_type))
@@ -194,10 +209,7 @@ pub fn announce_batch(
     if targets.is_empty() {
         return Vec::new();
     }
-    let payload = serde_json::to_vec(&crate::families::batches::batch_object(
-        &store, batch, false,
-    ))
-    .expect("a Value always serializes");
+    let payload = serde_json::to_vec(&payload()).expect("a Value always serializes");
     let event_id = state.new_id("evt_");
     let body = envelope(&event_id, event_type, &payload);
     targets
@@ -206,7 +218,7 @@ pub fn announce_batch(
             endpoint_id,
             event_id: event_id.clone(),
             event_type,
-            run_id: None,
+            run_id: run_id.map(str::to_owned),
             body: body.clone(),
         })
         .collect()
@@ -224,28 +236,14 @@ pub fn parse_run_end(state: &AppState, workspace_id: &str, run_id: &str) -> Vec<
         RunStatus::Failed => EventType::ParseRunFailed,
         _ => return Vec::new(),
     };
-    let targets: Vec<String> = store
-        .endpoints_in(workspace_id)
-        .filter(|e| e.wants(event_type))
-        .map(|e| e.id.clone())
-        .collect();
-    if targets.is_empty() {
-        return Vec::new();
-    }
-    let payload = serde_json::to_vec(&crate::families::parse::status_object(run))
-        .expect("a Value always serializes");
-    let event_id = state.new_id("evt_");
-    let body = envelope(&event_id, event_type, &payload);
-    targets
-        .into_iter()
-        .map(|endpoint_id| Event {
-            endpoint_id,
-            event_id: event_id.clone(),
-            event_type,
-            run_id: Some(run_id.to_owned()),
-            body: body.clone(),
-        })
-        .collect()
+    to_subscribers(
+        state,
+        &store,
+        workspace_id,
+        event_type,
+        Some(run_id),
+        || crate::families::parse::status_object(run),
+    )
 }
 
 /// `{"eventId":…,"eventType":…,"payload":…}` around payload bytes.

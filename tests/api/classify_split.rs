@@ -96,16 +96,7 @@ impl TestApp {
     }
 
     async fn ended(&self, runs: &str, id: &str) -> Value {
-        for _ in 0..300 {
-            let run = self
-                .api_ok_bare(Method::GET, KEY_A, &format!("/{runs}/{id}"))
-                .await;
-            if !["PENDING", "PROCESSING"].contains(&run["status"].as_str().unwrap()) {
-                return run;
-            }
-            tokio::time::sleep(Duration::from_millis(10)).await;
-        }
-        panic!("run {id} never ended");
+        self.until_ended(&format!("/{runs}/{id}")).await
     }
 }
 

@@ -577,6 +577,19 @@ pub fn leaf_paths(value: &Value, path: String, out: &mut Vec<String>) {
 }
 
 impl TestApp {
+    /// `GET path` (a current-API run, key A) every 10 ms until its status is
+    /// neither PENDING nor PROCESSING (at most 3 s); that answer.
+    pub async fn until_ended(&self, path: &str) -> Value {
+        for _ in 0..300 {
+            let run = self.api_ok_bare(Method::GET, KEY_A, path).await;
+            if !["PENDING", "PROCESSING"].contains(&run["status"].as_str().unwrap()) {
+                return run;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        }
+        panic!("{path} never ended");
+    }
+
     /// `POST /files/upload` of `content` named `name` with `key`.
     pub async fn upload(&self, key: &str, name: &str, content: Vec<u8>) -> Response {
         let form = reqwest::multipart::Form::new().part(

@@ -63,16 +63,7 @@ fn keys(object: &Value) -> Vec<&str> {
 
 impl TestApp {
     async fn parse_ended(&self, id: &str) -> Value {
-        for _ in 0..300 {
-            let run = self
-                .api_ok_bare(Method::GET, KEY_A, &format!("/parse_runs/{id}"))
-                .await;
-            if !["PENDING", "PROCESSING"].contains(&run["status"].as_str().unwrap()) {
-                return run;
-            }
-            tokio::time::sleep(Duration::from_millis(10)).await;
-        }
-        panic!("parse run {id} never ended");
+        self.until_ended(&format!("/parse_runs/{id}")).await
     }
 }
 
