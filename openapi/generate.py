@@ -72,6 +72,18 @@ SDK = {
     "ParseRun": "extend_ai.types.parse_run",
     "ParseRunsListResponse": "extend_ai.parse_runs.types.parse_runs_list_response",
     "ParseRunsDeleteResponse": "extend_ai.parse_runs.types.parse_runs_delete_response",
+    # Workflows, their runs and webhook subscriptions (2026-02-09)
+    "Workflow": "extend_ai.types.workflow",
+    "WorkflowsListResponse": "extend_ai.workflows.types.workflows_list_response",
+    "WorkflowVersion": "extend_ai.types.workflow_version",
+    "WorkflowVersionsListResponse": "extend_ai.workflow_versions.types.workflow_versions_list_response",
+    "WorkflowRun": "extend_ai.types.workflow_run",
+    "WorkflowRunsListResponse": "extend_ai.workflow_runs.types.workflow_runs_list_response",
+    "WorkflowRunsDeleteResponse": "extend_ai.workflow_runs.types.workflow_runs_delete_response",
+    "WorkflowRunsCreateBatchResponse": "extend_ai.workflow_runs.types.workflow_runs_create_batch_response",
+    "WebhookSubscription": "extend_ai.types.webhook_subscription",
+    "WebhookSubscriptionsListResponse": "extend_ai.webhook_subscriptions.types.webhook_subscriptions_list_response",
+    "WebhookSubscriptionsDeleteResponse": "extend_ai.webhook_subscriptions.types.webhook_subscriptions_delete_response",
 }
 
 
@@ -880,6 +892,7 @@ def paths():
     for f in FAMILIES:
         out.update(family_paths(f))
     out.update(parse_paths())
+    out.update(workflow_paths())
     out["/batch_runs/{id}"] = {
         "get": api("batchRuns_get", "Get a batch: PENDING when made, PROCESSING while any of its "
                    "runs is, PROCESSED once all have ended", "BatchRun",
@@ -1082,6 +1095,197 @@ def parse_paths():
     }
 
 
+STEP_TYPES = ["TRIGGER", "PARSE", "EXTRACT", "CLASSIFY", "SPLIT", "MERGE_EXTRACT", "CONDITIONAL",
+              "CONDITIONAL_EXTRACT", "EXTERNAL_DATA_VALIDATION", "WEBHOOK_RESPONSE", "RULE_VALIDATION",
+              "HUMAN_REVIEW", "COLLECT", "FILE_CONVERSION", "VALIDATION", "ROUTER"]
+WORKFLOW_RUN_STATUS = ["PENDING", "PROCESSING", "NEEDS_REVIEW", "REJECTED", "PROCESSED", "FAILED",
+                       "CANCELLED", "CANCELLING"]
+SUBSCRIPTION_EVENTS = [
+    "extract_run.processed", "extract_run.failed", "classify_run.processed", "classify_run.failed",
+    "split_run.processed", "split_run.failed", "batch_processor_run.processed",
+    "batch_processor_run.failed", "workflow_run.completed", "workflow_run.failed",
+    "workflow_run.needs_review", "workflow_run.rejected", "workflow_run.cancelled",
+    "workflow_run.step_run.processed",
+]
+
+# A step definition as the server keeps it: checked (a known `type`, a
+# unique `name`, `next` naming steps, references naming processors of the
+# workspace) and written back as given, so its other keys stay open.
+STEP = {
+    "type": "object",
+    "required": ["type", "name"],
+    "properties": {
+        "type": {"enum": STEP_TYPES},
+        "name": TEXT,
+        "config": ANY_OBJECT,
+        "next": {"type": "array", "items": obj({"step": NONEMPTY}, ["step"], extra=True)},
+    },
+    "additionalProperties": True,
+}
+
+
+def workflow_requests():
+    """The bodies of `/workflows`, `/workflow_runs` and `/webhook_subscriptions`."""
+    steps = {"type": "array", "maxItems": 100, "items": STEP,
+             "description": "Step names are unique; `next` names steps of the workflow; an "
+             "EXTRACT, CLASSIFY or SPLIT config names a processor of the workspace (or is inline)."}
+    file = {
+        **obj({"url": HTTP_URL, "id": NONEMPTY, "text": TEXT, "name": STRING}, extra=True,
+              description="By `url`, `id` (an uploaded file's) or `text` (kept as a file): exactly one."),
+        "oneOf": [given("url", "string"), given("id", "string"), given("text", "string")],
+    }
+    package_file = {
+        **obj({"url": HTTP_URL, "id": NONEMPTY, "name": STRING}, extra=True),
+        "oneOf": [given("url", "string"), given("id", "string")],
+    }
+    reference = obj({"id": NONEMPTY, "version": NONEMPTY}, ["id"], extra=True,
+                    description="`version`: `draft`, `latest`, a number, or omitted (the newest deployed, "
+                    "else the draft).")
+    metadata = {**ANY_OBJECT, "description": "At most 10 KB as JSON."}
+    return {
+        "CreateWorkflowRequest": obj({"name": TEXT, "steps": steps}, ["name"], extra=True,
+                                     description="Without `steps`: TRIGGER → PARSE."),
+        "UpdateWorkflowRequest": obj({"name": TEXT, "steps": steps}, extra=True,
+                                     description="`steps` replace the draft's."),
+        "DeployWorkflowVersionRequest": obj(
+            {"name": TEXT, "steps": steps}, extra=True,
+            description="Deploys the steps given, else the draft's; a step that needs a config and "
+            "has none is a 400 naming it."),
+        "CreateWorkflowRunRequest": obj(
+            {
+                "workflow": reference,
+                "file": file,
+                "package": obj({"files": {"type": "array", "minItems": 2, "maxItems": 50,
+                                          "items": package_file}}, ["files"], extra=True),
+                "outputs": {"type": "array", "items": obj({"processorId": NONEMPTY, "output": ANY_OBJECT},
+                                                         ["processorId", "output"], extra=True)},
+                "priority": {"type": "integer", "minimum": 1, "maximum": 100},
+                "metadata": metadata,
+                "secrets": {**ANY_OBJECT, "description": "For the steps; never kept or shown."},
+            },
+            ["workflow"],
+            extra=True,
+            description="One of `file` or `package`. `outputs` name an extractor, classifier or "
+            "splitter of the workspace, and its step ends with that output.",
+        ),
+        "UpdateWorkflowRunRequest": obj({"name": STRING, "metadata": metadata}, extra=True,
+                                        description="`metadata` is merged into the run's."),
+        "CreateWorkflowRunBatchRequest": obj(
+            {
+                "workflow": reference,
+                "inputs": {"type": "array", "minItems": 1, "maxItems": 1000,
+                           "items": obj({"file": file, "metadata": metadata, "secrets": ANY_OBJECT},
+                                        ["file"], extra=True)},
+                "priority": {"type": "integer", "minimum": 1, "maximum": 100},
+            },
+            ["workflow", "inputs"],
+            extra=True,
+        ),
+        "CreateWebhookSubscriptionRequest": obj(
+            {
+                "webhookEndpointId": NONEMPTY,
+                "resourceType": {"enum": ["extractor", "classifier", "splitter", "workflow"]},
+                "resourceId": NONEMPTY,
+                "enabledEvents": {"type": "array", "items": {"enum": SUBSCRIPTION_EVENTS}},
+            },
+            ["webhookEndpointId", "resourceType", "resourceId", "enabledEvents"],
+            extra=True,
+            description="The endpoint and the resource must exist in the workspace, and each event "
+            "be one the resource type sends. Upserts per endpoint and resource.",
+        ),
+        "UpdateWebhookSubscriptionRequest": obj(
+            {"enabledEvents": {"type": "array", "items": {"enum": SUBSCRIPTION_EVENTS}}},
+            ["enabledEvents"], extra=True),
+    }
+
+
+def workflow_paths():
+    """Workflows, their versions and runs, and webhook subscriptions."""
+    wf_id = path_param("id", "A workflow's id (`workflow_…`).")
+    run_id = path_param("id", "A workflow run's id (`workflow_run_…`).")
+    sub_id = path_param("id", "A webhook subscription's id (`whes_…`).")
+    link_wf = links("$response.body#/id", GetCreatedWorkflow="workflows_get",
+                    ListCreatedWorkflowVersions="workflowVersions_list")
+    link_run = links("$response.body#/id", GetCreatedWorkflowRun="workflowRuns_get",
+                     CancelCreatedWorkflowRun="workflowRuns_cancel",
+                     DeleteCreatedWorkflowRun="workflowRuns_delete")
+    return {
+        "/workflows": {
+            "get": api("workflows_list", "List workflows", "WorkflowsListResponse", PAGING),
+            "post": api("workflows_create", "Create a workflow", "Workflow",
+                        body=json_body("CreateWorkflowRequest"), links=link_wf),
+        },
+        "/workflows/{id}": {
+            "get": api("workflows_get", "Get a workflow, with its draft", "Workflow", [wf_id]),
+            "post": api("workflows_update", "Change a workflow's name or draft steps", "Workflow", [wf_id],
+                        body=json_body("UpdateWorkflowRequest")),
+        },
+        "/workflows/{id}/versions": {
+            "get": api("workflowVersions_list", "List a workflow's versions, the draft too",
+                       "WorkflowVersionsListResponse", [wf_id, *PAGING[1:]]),
+            "post": api("workflowVersions_create", "Deploy a version (\"1\", \"2\", …)", "WorkflowVersion",
+                        [wf_id], body=json_body("DeployWorkflowVersionRequest", required=False)),
+        },
+        "/workflows/{id}/versions/{versionId}": {
+            "get": api("workflowVersions_get", "Get a version: `draft`, `latest`, a number or an id",
+                       "WorkflowVersion", [wf_id, path_param("versionId")]),
+        },
+        "/workflow_runs": {
+            "get": api("workflowRuns_list", "List workflow runs", "WorkflowRunsListResponse", [
+                query("status", {"enum": WORKFLOW_RUN_STATUS}),
+                query("workflowId", NONEMPTY),
+                query("batchId", NONEMPTY, "The runs of a batch (`POST /workflow_runs/batch`)."),
+                query("fileNameContains", STRING),
+                *PAGING,
+            ]),
+            "post": api("workflowRuns_create", "Run a workflow: PROCESSING, its steps running", "WorkflowRun",
+                        body=json_body("CreateWorkflowRunRequest"), links=link_run),
+        },
+        "/workflow_runs/batch": {
+            "post": api("workflowRuns_createBatch", "Run a workflow once per input",
+                        "WorkflowRunsCreateBatchResponse", body=json_body("CreateWorkflowRunBatchRequest")),
+        },
+        "/workflow_runs/{id}": {
+            "get": api("workflowRuns_get", "Get a workflow run, with its step runs", "WorkflowRun", [run_id]),
+            "post": api("workflowRuns_update", "Change a run's name or metadata (merged)", "WorkflowRun",
+                        [run_id], body=json_body("UpdateWorkflowRunRequest")),
+            "delete": api("workflowRuns_delete", "Delete a workflow run", "WorkflowRunsDeleteResponse",
+                          [run_id]),
+        },
+        "/workflow_runs/{id}/cancel": {
+            "post": api("workflowRuns_cancel", "Cancel a PENDING or PROCESSING workflow run, and its "
+                        "unfinished steps", "WorkflowRun", [run_id]),
+        },
+        "/webhook_subscriptions": {
+            "get": api("webhookSubscriptions_list", "List webhook subscriptions",
+                       "WebhookSubscriptionsListResponse",
+                       [query("webhookEndpointId", NONEMPTY), query("resourceId", NONEMPTY), *PAGING[1:]]),
+            "post": api("webhookSubscriptions_create", "Subscribe an endpoint to a resource's events "
+                        "(an upsert per endpoint and resource)", "WebhookSubscription",
+                        body=json_body("CreateWebhookSubscriptionRequest"),
+                        links=links("$response.body#/id", GetCreatedSubscription="webhookSubscriptions_get")),
+        },
+        "/webhook_subscriptions/{id}": {
+            "get": api("webhookSubscriptions_get", "Get a webhook subscription", "WebhookSubscription",
+                       [sub_id]),
+            "post": api("webhookSubscriptions_update", "Change a subscription's events", "WebhookSubscription",
+                        [sub_id], body=json_body("UpdateWebhookSubscriptionRequest")),
+            "delete": api("webhookSubscriptions_delete", "Delete a webhook subscription",
+                          "WebhookSubscriptionsDeleteResponse", [sub_id]),
+        },
+        "/_mock/workflow_runs/{id}/approve": {
+            "post": mock("mock_approveWorkflowRun", "Approve a NEEDS_REVIEW workflow run: it goes on past "
+                         "its review step", answer("WorkflowRun"), [run_id],
+                         body=json_body("MockReview", required=False)),
+        },
+        "/_mock/workflow_runs/{id}/reject": {
+            "post": mock("mock_rejectWorkflowRun", "Reject a NEEDS_REVIEW workflow run: REJECTED, with the "
+                         "note", answer("WorkflowRun"), [run_id],
+                         body=json_body("MockReview", required=False)),
+        },
+    }
+
+
 def family_paths(f):
     """A family of the current API: views of the same runs and processors
     (an extractor is an EXTRACT processor, a classifier a CLASSIFY one, a
@@ -1187,8 +1391,15 @@ def document():
         nullable(mock[name])
     nullable(mock["MockRuleSpec"], keep=["hold"])
     nullable(mock["MockFaultSpec"], keep=["count"])
+    mock["MockReview"] = obj({"reviewer": STRING, "note": STRING},
+                             description="`reviewer`: `reviewedByUser` (a made-up address when absent); "
+                             "`note`: a rejection's `rejectionNote`.")
     schemas.update(mock)
+    # Steps are written back as given (checked, not rewritten).
+    for name in ["WorkflowVersion"]:
+        schemas[name]["properties"]["steps"] = {"type": "array", "items": STEP}
     requests = request_schemas()
+    requests.update(workflow_requests())
     for schema in requests.values():
         nullable(schema)
 

@@ -150,9 +150,6 @@ const NOT_EMULATED: &[&str] = &[
     "form_detection_runs",
     "verify",
     "verify_runs",
-    "webhook_subscriptions",
-    "workflow_runs",
-    "workflows",
 ];
 
 async fn not_found(method: Method, uri: Uri) -> ApiError {

@@ -7,7 +7,8 @@
 //! OpenAPI document and reset. Beside it, one module per concern:
 //! `documents` (fixtures in and out, runs added), `runs` (finish, fail,
 //! hold, rules), `webhooks` (deliveries, redelivery, test events),
-//! `sandbox_admin` (`/_mock/sandboxes`), `journal` (requests and faults).
+//! `sandbox_admin` (`/_mock/sandboxes`), `journal` (requests and faults),
+//! `workflows` (approving or rejecting a workflow run in review).
 
 use std::sync::Arc;
 
@@ -44,6 +45,7 @@ mod journal;
 mod runs;
 mod sandbox_admin;
 mod webhooks;
+mod workflows;
 
 const REQUEST_BODY: &str = "request body";
 
@@ -67,6 +69,8 @@ pub fn router(server: &Arc<Server>) -> Router<Arc<Server>> {
         .route("/processor_runs/{id}/finish", post(runs::finish_run))
         .route("/processor_runs/{id}/fail", post(runs::fail_run))
         .route("/processor_runs/{id}/hold", post(runs::hold_run))
+        .route("/workflow_runs/{id}/approve", post(workflows::approve))
+        .route("/workflow_runs/{id}/reject", post(workflows::reject))
         .route(
             "/rules",
             get(runs::list_rules)

@@ -65,6 +65,50 @@ wire_enum!(
 );
 
 wire_enum!(
+    /// A workflow run's status (`WorkflowRunStatus`).
+    WorkflowRunStatus {
+        Pending => "PENDING",
+        Processing => "PROCESSING",
+        NeedsReview => "NEEDS_REVIEW",
+        Rejected => "REJECTED",
+        Processed => "PROCESSED",
+        Failed => "FAILED",
+        Cancelled => "CANCELLED",
+        Cancelling => "CANCELLING",
+    }
+);
+
+impl WorkflowRunStatus {
+    /// Whether the run may still change on its own (or be cancelled).
+    pub fn is_active(self) -> bool {
+        matches!(self, Self::Pending | Self::Processing)
+    }
+}
+
+wire_enum!(
+    /// A workflow step run's status (`StepRunBaseStatus`).
+    StepRunStatus {
+        Pending => "PENDING",
+        Waiting => "WAITING",
+        Processing => "PROCESSING",
+        Processed => "PROCESSED",
+        Failed => "FAILED",
+        Invalidated => "INVALIDATED",
+        Cancelled => "CANCELLED",
+    }
+);
+
+wire_enum!(
+    /// What a webhook subscription is for (`resourceType`).
+    SubscriptionResource {
+        Extractor => "extractor",
+        Classifier => "classifier",
+        Splitter => "splitter",
+        Workflow => "workflow",
+    }
+);
+
+wire_enum!(
     /// The kind of processor a run executed.
     ProcessorType {
         Extract => "EXTRACT",
@@ -211,10 +255,41 @@ wire_enum!(
         WorkflowCreated => "workflow.created",
         WorkflowDeployed => "workflow.deployed",
         WorkflowDeleted => "workflow.deleted",
+        WorkflowRunCompleted => "workflow_run.completed",
+        WorkflowRunFailed => "workflow_run.failed",
+        WorkflowRunNeedsReview => "workflow_run.needs_review",
+        WorkflowRunRejected => "workflow_run.rejected",
+        WorkflowRunCancelled => "workflow_run.cancelled",
+        WorkflowRunStepRunProcessed => "workflow_run.step_run.processed",
     }
 );
 
 impl EventType {
+    /// Whether an endpoint may name it in its `enabledEvents`: every event
+    /// but the workflow runs', which reach an endpoint only through a
+    /// workflow's subscription (`/webhook_subscriptions`).
+    pub fn is_endpoint_event(self) -> bool {
+        !self.as_str().starts_with("workflow_run.")
+    }
+
+    /// The events a subscription to a resource of `resource` may enable.
+    pub fn subscribable(self, resource: SubscriptionResource) -> bool {
+        use EventType::*;
+        let batch = matches!(self, BatchProcessorRunProcessed | BatchProcessorRunFailed);
+        match resource {
+            SubscriptionResource::Extractor => {
+                batch || matches!(self, ExtractRunProcessed | ExtractRunFailed)
+            }
+            SubscriptionResource::Classifier => {
+                batch || matches!(self, ClassifyRunProcessed | ClassifyRunFailed)
+            }
+            SubscriptionResource::Splitter => {
+                batch || matches!(self, SplitRunProcessed | SplitRunFailed)
+            }
+            SubscriptionResource::Workflow => !self.is_endpoint_event(),
+        }
+    }
+
     /// The event a run's end is sent as to an endpoint pinned to `version`:
     /// `processor_run.*` before 2026-02-09, the run family's own after.
     pub fn for_run_end(version: ApiVersion, kind: ProcessorType, processed: bool) -> EventType {

@@ -16,7 +16,7 @@ mod webhook;
 pub use self::time::Timestamp;
 pub use enums::{
     ApiVersion, EndpointStatus, EventType, FileType, KeyScope, ParseRunSource, ProcessorType,
-    RunSource, RunStatus, SortBy, SortDir,
+    RunSource, RunStatus, SortBy, SortDir, StepRunStatus, SubscriptionResource, WorkflowRunStatus,
 };
 pub use file::{
     FixtureFile, MAX_FILE_NAME, MAX_PAGES, StoredFile, check_file_name, detect_type, page_count,

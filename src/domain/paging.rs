@@ -47,6 +47,10 @@ pub enum PagedResource {
     Splitters = 10,
     ProcessorVersions = 11,
     ParseRuns = 12,
+    Workflows = 13,
+    WorkflowVersions = 14,
+    WorkflowRuns = 15,
+    WebhookSubscriptions = 16,
 }
 
 impl PagedResource {
@@ -63,6 +67,10 @@ impl PagedResource {
         PagedResource::Splitters,
         PagedResource::ProcessorVersions,
         PagedResource::ParseRuns,
+        PagedResource::Workflows,
+        PagedResource::WorkflowVersions,
+        PagedResource::WorkflowRuns,
+        PagedResource::WebhookSubscriptions,
     ];
 
     pub fn from_u8(raw: u8) -> Option<Self> {

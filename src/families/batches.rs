@@ -14,7 +14,7 @@ use serde_json::{Value, json};
 
 use super::Family;
 use super::runs::{object_field, read_create};
-use crate::domain::JsonObject;
+use crate::domain::{JsonObject, RunSource};
 use crate::http::auth::Caller;
 use crate::http::body::{REQUEST_BODY, invalid_field, json_body};
 use crate::http::context::Sandbox;
@@ -101,7 +101,7 @@ pub async fn create(
             one.insert("priority".into(), priority.clone());
         }
         let mut request = read_create(f, &state, ws, one).map_err(|e| at_input(i, e))?;
-        request.batch = Some(batch_id.clone());
+        request.source = Some((RunSource::BatchProcessorRun, batch_id.clone()));
         requests.push(request);
     }
     let batch = Batch {
@@ -109,12 +109,13 @@ pub async fn create(
         workspace_id: ws.to_owned(),
         run_count: requests.len(),
         kind: Some(f.processor_type),
+        processor_id: requests.first().map(|r| r.processor_id.clone()),
         created_at: state.now(),
         announced: false,
     };
     let answer = batch_object(&Store::default(), &batch, true);
     let kept = batch.clone();
-    start_runs(&state, ws, requests, at_input, move |store| {
+    start_runs(&state, ws, requests, at_input, move |store, _| {
         store.add_batch(kept);
         Ok(())
     })?;
@@ -153,7 +154,8 @@ pub async fn create_parse(
             }
         }
         planned.push(
-            super::parse::plan(&state, ws, &one, Some(&batch_id)).map_err(|e| at_input(i, e))?,
+            super::parse::plan(&state, ws, &one, super::parse::Origin::Batch(&batch_id))
+                .map_err(|e| at_input(i, e))?,
         );
     }
     let batch = Batch {
@@ -161,6 +163,7 @@ pub async fn create_parse(
         workspace_id: ws.to_owned(),
         run_count: planned.len(),
         kind: None,
+        processor_id: None,
         created_at: state.now(),
         announced: false,
     };

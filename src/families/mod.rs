@@ -14,6 +14,10 @@ pub mod object;
 pub mod parse;
 pub mod processors;
 pub mod runs;
+pub mod subscriptions;
+pub mod workflow_engine;
+pub mod workflow_runs;
+pub mod workflows;
 
 use std::sync::Arc;
 
@@ -213,4 +217,39 @@ pub fn router() -> Router<Arc<Server>> {
         )
         .route("/parse_runs/{id}/cancel", post(parse::cancel))
         .route("/parse", post(parse::create_sync))
+        .route("/workflows", get(workflows::list).post(workflows::create))
+        .route(
+            "/workflows/{id}",
+            get(workflows::retrieve).post(workflows::update),
+        )
+        .route(
+            "/workflows/{id}/versions",
+            get(workflows::versions).post(workflows::deploy),
+        )
+        .route(
+            "/workflows/{id}/versions/{version_id}",
+            get(workflows::version),
+        )
+        .route(
+            "/workflow_runs",
+            get(workflow_runs::list).post(workflow_runs::create),
+        )
+        .route("/workflow_runs/batch", post(workflow_runs::create_batch))
+        .route(
+            "/workflow_runs/{id}",
+            get(workflow_runs::retrieve)
+                .post(workflow_runs::update)
+                .delete(workflow_runs::delete),
+        )
+        .route("/workflow_runs/{id}/cancel", post(workflow_runs::cancel))
+        .route(
+            "/webhook_subscriptions",
+            get(subscriptions::list).post(subscriptions::create),
+        )
+        .route(
+            "/webhook_subscriptions/{id}",
+            get(subscriptions::retrieve)
+                .post(subscriptions::update)
+                .delete(subscriptions::delete),
+        )
 }

@@ -114,7 +114,7 @@ fn metrics(run: &ParseRun) -> (Value, Value) {
 
 /// `ParseRun`: every key the SDK types declare, `null` where empty. With
 /// `url`, the output is left out and `outputUrl` signed to serve it.
-fn run_object(state: &AppState, run: &ParseRun, url: Option<&str>) -> Value {
+pub(crate) fn run_object(state: &AppState, run: &ParseRun, url: Option<&str>) -> Value {
     let processed = run.status == RunStatus::Processed;
     let (metrics, usage) = metrics(run);
     let (output, output_url) = match (processed, url) {
@@ -242,8 +242,18 @@ fn read_config(given: Option<&JsonObject>) -> Result<JsonObject, ApiError> {
 /// One parse run, read from a create body and planned: what to store and
 /// how it ends.
 pub(crate) struct PlannedParse {
-    run: ParseRun,
+    pub(crate) run: ParseRun,
     end: Option<(std::time::Duration, Outcome)>,
+}
+
+/// What made a parse run, besides a call of its own.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum Origin<'a> {
+    Api,
+    /// A batch (`batchId`, `source` `BATCH_PARSER_RUN`).
+    Batch(&'a str),
+    /// A workflow run's PARSE step (`source` `WORKFLOW_RUN`).
+    Workflow(&'a str),
 }
 
 /// Reads `{file, config?, metadata?, dataRetention?}` (a batch's input has
@@ -252,8 +262,12 @@ pub(crate) fn plan(
     state: &AppState,
     workspace_id: &str,
     body: &JsonObject,
-    batch: Option<&str>,
+    origin: Origin<'_>,
 ) -> Result<PlannedParse, ApiError> {
+    let batch = match origin {
+        Origin::Batch(id) => Some(id),
+        _ => None,
+    };
     let file = object_field(body, "file", "file")?
         .ok_or_else(|| invalid_field("file", "is required: `{url, name?}` or `{id}`"))?;
     let url = string_field(file, "url", "file.url")?;
@@ -425,11 +439,15 @@ pub(crate) fn plan(
         text,
         config,
         metadata,
-        source: match batch {
-            Some(_) => ParseRunSource::BatchParserRun,
-            None => ParseRunSource::Api,
+        source: match origin {
+            Origin::Api => ParseRunSource::Api,
+            Origin::Batch(_) => ParseRunSource::BatchParserRun,
+            Origin::Workflow(_) => ParseRunSource::WorkflowRun,
         },
-        source_id: batch.map(str::to_owned),
+        source_id: match origin {
+            Origin::Api => None,
+            Origin::Batch(id) | Origin::Workflow(id) => Some(id.to_owned()),
+        },
         batch_id: batch.map(str::to_owned),
         output: None,
         failure: None,
@@ -473,7 +491,7 @@ pub async fn create(
 ) -> Result<Json<Value>, ApiError> {
     let ws = caller.workspace_id.as_str();
     let body: JsonObject = json_body(body)?;
-    let planned = plan(&state, ws, &body, None)?;
+    let planned = plan(&state, ws, &body, Origin::Api)?;
     let id = start(&state, ws, vec![planned], |_| {}).remove(0);
     tracing::debug!(key = %caller.key_name, workspace = %ws, run = %id, "created a parse run");
     answer(&state, ws, &id, None).map(Json)
@@ -491,7 +509,7 @@ pub async fn create_sync(
     let ws = caller.workspace_id.as_str();
     let url = response_type(raw.as_deref())?;
     let body: JsonObject = json_body(body)?;
-    let planned = plan(&state, ws, &body, None)?;
+    let planned = plan(&state, ws, &body, Origin::Api)?;
     let id = start(&state, ws, vec![planned], |_| {}).remove(0);
     let deadline = tokio::time::Instant::now() + state.settings.sync_timeout;
     let running = || {

@@ -481,7 +481,8 @@ pub(super) fn read_create(
         }),
         inline,
         package: package_files,
-        batch: None,
+        source: None,
+        given_output: None,
     })
 }
 

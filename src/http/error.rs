@@ -64,8 +64,10 @@ pub enum ApiError {
         "`{method} {path}` is part of the Extend API that extend-mock does not emulate (yet). \
          Emulated: /extract_runs, /classify_runs, /split_runs, /parse_runs, their sync calls \
          (/extract, /classify, /split, /parse) and batches (/batch_runs), /extractors, \
-         /classifiers and /splitters with their versions (the current API), /processor_runs (list, get, create, cancel, delete), /processors and \
-         their versions, /files, /webhook_endpoints; see the README's \"What is emulated\""
+         /classifiers and /splitters with their versions, /workflows with their versions, \
+         /workflow_runs, /webhook_subscriptions (the current API), /processor_runs (list, get, \
+         create, cancel, delete), /processors and their versions, /files, /webhook_endpoints; \
+         see the README's \"What is emulated\""
     )]
     NotImplemented { method: String, path: String },
     /// 504 from a sync call (`POST /extract`…) whose run did not end within
@@ -215,7 +217,7 @@ impl ApiError {
         }
     }
 
-    fn client_message(&self) -> String {
+    pub fn client_message(&self) -> String {
         match self {
             ApiError::Internal(_) => "Internal error".to_owned(),
             // Messages quote what the client sent; none is sent back whole

@@ -608,3 +608,86 @@ pub fn next_page_token(
         filters,
     })
 }
+
+/// A list of one of the resources kept in plain tables (workflows, their
+/// versions and runs, webhook subscriptions): its `filters` (names, in
+/// order; values as given), the paging parameters, `sortBy` only where
+/// the list takes it, and the digest of the filters its tokens carry.
+pub struct TableQuery {
+    pub filters: Vec<Option<String>>,
+    pub paging: Paging,
+    pub fingerprint: String,
+}
+
+pub fn parse_table_query(
+    raw: Option<&str>,
+    filters: &[&str],
+    with_sort_by: bool,
+    resource: PagedResource,
+    workspace_id: &str,
+    signer: &PageSigner,
+    rules: PagingRules,
+) -> Result<TableQuery, ApiError> {
+    const PAGING: [&str; 4] = ["sortBy", "sortDir", "nextPageToken", "maxPageSize"];
+    let mut values: Vec<Option<String>> = vec![None; filters.len() + PAGING.len()];
+    for (name, value) in form_urlencoded::parse(raw.unwrap_or("").as_bytes()) {
+        let Some(slot) = filters
+            .iter()
+            .chain(PAGING.iter())
+            .position(|known| *known == name)
+        else {
+            continue;
+        };
+        if values[slot].is_some() {
+            return Err(invalid(&name, "given more than once"));
+        }
+        values[slot] = Some(value.into_owned());
+    }
+    let paging_values = values.split_off(filters.len());
+    let [sort_by, sort_dir, next_page_token, max_page_size]: [Option<String>; 4] =
+        paging_values.try_into().expect("four paging parameters");
+    let parts: Vec<(u8, Option<&str>)> = values
+        .iter()
+        .enumerate()
+        .map(|(i, v)| (b'a' + i as u8, v.as_deref()))
+        .collect();
+    let fingerprint = digest(&parts);
+    let mut paging = paging(
+        RawPaging {
+            sort_by: match with_sort_by {
+                true => sort_by,
+                false => Some("createdAt".into()),
+            },
+            sort_dir,
+            next_page_token,
+            max_page_size,
+        },
+        resource,
+        workspace_id,
+        || fingerprint.clone(),
+        signer,
+        rules,
+    )?;
+    if !with_sort_by {
+        paging.order.by = SortBy::CreatedAt;
+    }
+    Ok(TableQuery {
+        filters: values,
+        paging,
+        fingerprint,
+    })
+}
+
+/// An id filter of a table query, checked as an id.
+pub fn table_id_filter(name: &str, raw: &Option<String>) -> Result<Option<String>, ApiError> {
+    id_value(name, raw.clone())
+}
+
+/// An enumerated filter of a table query.
+pub fn table_enum_filter<T>(
+    name: &str,
+    raw: &Option<String>,
+    parse: fn(&str) -> Result<T, String>,
+) -> Result<Option<T>, ApiError> {
+    enum_value(name, raw.clone(), parse)
+}

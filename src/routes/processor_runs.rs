@@ -185,10 +185,15 @@ pub struct CreateRun {
     /// first also given as `file`.
     #[serde(skip)]
     pub(crate) package: Option<Vec<JsonObject>>,
-    /// The batch it is one of: its `sourceId`, with `source`
-    /// `BATCH_PROCESSOR_RUN` (see `families::batches`).
+    /// What made it, if not a call of the API: a batch (`source`
+    /// `BATCH_PROCESSOR_RUN`, see `families::batches`) or a workflow run
+    /// (`WORKFLOW_RUN`), whose id is its `sourceId`.
     #[serde(skip)]
-    pub(crate) batch: Option<String>,
+    pub(crate) source: Option<(RunSource, String)>,
+    /// The output it ends with, given with a workflow run (`outputs`): a
+    /// rule's or the derived one's place; markers still apply.
+    #[serde(skip)]
+    pub(crate) given_output: Option<JsonObject>,
 }
 
 /// The names a create body gives the fields a refusal may name.
@@ -290,7 +295,8 @@ fn plan_run(
     let store = state.store();
     let inline = request.inline.take();
     let package = request.package.take();
-    let batch = request.batch.take();
+    let source = request.source.take();
+    let given_output = request.given_output.take();
     // Made through the current API (its body's names came with it).
     let request_is_current = request.fields.is_some();
     let names = request.fields.unwrap_or(&LEGACY_FIELDS);
@@ -401,11 +407,8 @@ fn plan_run(
         processor_name: processor.name.clone(),
         processor_version_id: version.id.clone(),
         processor_type: Some(processor.processor_type),
-        source: match batch {
-            Some(_) => RunSource::BatchProcessorRun,
-            None => RunSource::Api,
-        },
-        source_id: batch,
+        source: source.as_ref().map_or(RunSource::Api, |(s, _)| *s),
+        source_id: source.map(|(_, id)| id),
         file_name,
         created_at: now,
         updated_at: now,
@@ -448,6 +451,13 @@ fn plan_run(
             let reason = reason.unwrap_or_else(|| default.to_owned());
             Some((base, failed(reason, None)))
         }
+        None if given_output.is_some() => Some((
+            base,
+            Outcome::Processed {
+                credits_thousandths: 1000 * u64::from(pages.max(1)),
+                output: given_output.map(Arc::new),
+            },
+        )),
         None => match rule() {
             Some(RuleOutcome::Hold) => None,
             Some(RuleOutcome::Fail { reason, message }) => Some((base, failed(reason, message))),
@@ -486,19 +496,20 @@ pub(crate) fn start_run(
     workspace_id: &str,
     request: CreateRun,
 ) -> Result<String, ApiError> {
-    let mut ids = start_runs(state, workspace_id, vec![request], |_, e| e, |_| Ok(()))?;
+    let mut ids = start_runs(state, workspace_id, vec![request], |_, e| e, |_, _| Ok(()))?;
     Ok(ids.remove(0))
 }
 
 /// Plans every run first (a refusal of any, which `refused` may name by
 /// its index, stores none), then stores them all in one change of the
-/// store, with `also` (a batch's record); their ids, in order.
+/// store, with `also` (a batch's record, a workflow run's step runs), which
+/// gets their ids; their ids, in order.
 pub(crate) fn start_runs(
     state: &AppState,
     workspace_id: &str,
     requests: Vec<CreateRun>,
     refused: impl Fn(usize, ApiError) -> ApiError,
-    also: impl FnOnce(&mut crate::store::Store) -> Result<(), ApiError>,
+    also: impl FnOnce(&mut crate::store::Store, &[String]) -> Result<(), ApiError>,
 ) -> Result<Vec<String>, ApiError> {
     let mut planned = Vec::with_capacity(requests.len());
     for (i, request) in requests.into_iter().enumerate() {
@@ -532,7 +543,7 @@ pub(crate) fn start_runs(
         for id in &ids {
             crate::families::parse::add_companion(state, store, workspace_id, id);
         }
-        also(store)?;
+        also(store, &ids)?;
         for (id, end) in ends {
             if let Some((delay, outcome)) = end {
                 state

@@ -99,6 +99,22 @@ fn checked_options(options: &AdvancedOptions) -> Result<(), ApiError> {
     Ok(())
 }
 
+/// An endpoint's `enabledEvents`: the workflow runs' events are not among
+/// them (they reach an endpoint through a workflow's subscription).
+fn endpoint_events(events: &[EventType]) -> Result<(), ApiError> {
+    match events.iter().find(|e| !e.is_endpoint_event()) {
+        Some(event) => Err(invalid_field(
+            "enabledEvents",
+            format!(
+                "`{event}` is sent only through a webhook subscription to a workflow \
+                 (POST /webhook_subscriptions with resourceType `workflow`), not to an \
+                 endpoint's own events"
+            ),
+        )),
+        None => Ok(()),
+    }
+}
+
 pub async fn create(
     Sandbox(state): Sandbox,
     caller: Caller,
@@ -110,6 +126,7 @@ pub async fn create(
     let name = required("name", body.name)?;
     non_empty("name", &name)?;
     let enabled_events = required("enabledEvents", body.enabled_events)?;
+    endpoint_events(&enabled_events)?;
     let api_version = required("apiVersion", body.api_version)?;
     let api_version =
         ApiVersion::parse(&api_version).map_err(|e| invalid_field("apiVersion", e))?;
@@ -216,6 +233,9 @@ pub async fn update(
     }
     if let Some(options) = &body.advanced_options {
         checked_options(options)?;
+    }
+    if let Some(events) = &body.enabled_events {
+        endpoint_events(events)?;
     }
     let answer = state.change_store(|store| {
         store.edit_endpoint(&caller.workspace_id, &id, |e| {

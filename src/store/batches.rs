@@ -18,6 +18,9 @@ pub struct Batch {
     pub run_count: usize,
     /// The family its runs are of: a processor type's, or (`None`) parse runs.
     pub kind: Option<ProcessorType>,
+    /// The processor its runs ran (a processor batch's), for the
+    /// processor's webhook subscriptions.
+    pub processor_id: Option<String>,
     pub created_at: Timestamp,
     /// Whether its end has been announced (`batch_processor_run.*`): once.
     pub announced: bool,

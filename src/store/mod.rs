@@ -25,6 +25,7 @@ pub mod parse_runs;
 mod query;
 mod table;
 mod webhooks;
+pub mod workflows;
 
 pub use batches::Batch;
 use batches::Batches;
@@ -225,6 +226,8 @@ pub struct Store {
     batches: Batches,
     /// Parse runs made through the API (not in fixture documents).
     pub parse_runs: parse_runs::ParseRuns,
+    /// Workflows, workflow runs and webhook subscriptions.
+    pub workflows: workflows::Workflows,
 }
 
 impl Store {
@@ -549,9 +552,13 @@ impl Store {
         workspace_id: &str,
         id: &str,
     ) -> Result<WebhookEndpoint, StoreError> {
-        self.webhook_endpoints
+        let removed = self
+            .webhook_endpoints
             .remove(workspace_id, id)
-            .ok_or_else(|| StoreError::EndpointNotFound(id.to_owned()))
+            .ok_or_else(|| StoreError::EndpointNotFound(id.to_owned()))?;
+        // Its subscriptions go with it.
+        self.workflows.subscriptions.retain(|s| s.endpoint_id != id);
+        Ok(removed)
     }
 
     /// A workspace's endpoints, oldest first.

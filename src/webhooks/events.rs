@@ -59,12 +59,26 @@ pub fn run_end(
             _ => return Vec::new(),
         };
         let (kind, _) = store.run_processor(workspace_id, &run);
+        // An extractor's (classifier's, splitter's) subscriptions take its
+        // runs' events too, in the current API's names.
+        let current = EventType::for_run_end(ApiVersion::V2026_02_09, kind, processed);
+        let subscribed = match only {
+            Some(_) => Vec::new(),
+            None => crate::families::subscriptions::subscribed_endpoints(
+                &store,
+                workspace_id,
+                run.processor_id,
+                current,
+            ),
+        };
         let targets: Vec<_> = store
             .endpoints_in(workspace_id)
             .filter(|e| only.is_none_or(|id| e.id == id))
             .filter_map(|e| {
                 let event_type = EventType::for_run_end(e.api_version, kind, processed);
-                (only.is_some() || e.wants(event_type))
+                let by_subscription =
+                    family(e.api_version) == Family::Current && subscribed.contains(&e.id);
+                (only.is_some() || e.wants(event_type) || by_subscription)
                     .then(|| (e.id.clone(), event_type, family(e.api_version)))
             })
             .collect();
@@ -186,14 +200,21 @@ pub fn announce_batch(
     let Some(batch) = store.batch(workspace_id, batch_id) else {
         return Vec::new();
     };
-    to_subscribers(state, &store, workspace_id, event_type, None, || {
-        crate::families::batches::batch_object(&store, batch, false)
-    })
+    let processor = batch.processor_id.clone();
+    to_subscribers_of(
+        state,
+        &store,
+        workspace_id,
+        event_type,
+        None,
+        processor.as_deref(),
+        || crate::families::batches::batch_object(&store, batch, false),
+    )
 }
 
 /// One event (one `eventId`) of `event_type` to every endpoint of the
 /// workspace that takes it; the payload is made only if one does.
-fn to_subscribers(
+pub(crate) fn to_subscribers(
     state: &AppState,
     store: &crate::store::Store,
     workspace_id: &str,
@@ -201,9 +222,36 @@ fn to_subscribers(
     run_id: Option<&str>,
     payload: impl FnOnce() -> serde_json::Value,
 ) -> Vec<Event> {
+    to_subscribers_of(
+        state,
+        store,
+        workspace_id,
+        event_type,
+        run_id,
+        None,
+        payload,
+    )
+}
+
+/// `to_subscribers`, and also to the endpoints subscribed to `resource`
+/// (a processor or a workflow) for the event.
+pub(crate) fn to_subscribers_of(
+    state: &AppState,
+    store: &crate::store::Store,
+    workspace_id: &str,
+    event_type: EventType,
+    run_id: Option<&str>,
+    resource: Option<&str>,
+    payload: impl FnOnce() -> serde_json::Value,
+) -> Vec<Event> {
+    let subscribed = resource
+        .map(|r| {
+            crate::families::subscriptions::subscribed_endpoints(store, workspace_id, r, event_type)
+        })
+        .unwrap_or_default();
     let targets: Vec<String> = store
         .endpoints_in(workspace_id)
-        .filter(|e| e.wants(event_type))
+        .filter(|e| e.wants(event_type) || subscribed.contains(&e.id))
         .map(|e| e.id.clone())
         .collect();
     if targets.is_empty() {
@@ -257,4 +305,49 @@ fn envelope(event_id: &str, event_type: EventType, payload: &[u8]) -> bytes::Byt
     body.extend_from_slice(payload);
     body.push(b'}');
     bytes::Bytes::from(body)
+}
+
+/// A workflow run's event (`workflow_run.completed` …, or with `step_run`
+/// `workflow_run.step_run.processed` with that step run), to the endpoints
+/// subscribed to its workflow for it: they reach endpoints no other way.
+pub fn workflow_run_event(
+    state: &AppState,
+    workspace_id: &str,
+    run_id: &str,
+    event_type: EventType,
+    step_run: Option<&str>,
+) -> Vec<Event> {
+    let store = state.store();
+    let Some(run) = store.workflows.runs.get(workspace_id, run_id) else {
+        return Vec::new();
+    };
+    let targets = crate::families::subscriptions::subscribed_endpoints(
+        &store,
+        workspace_id,
+        &run.workflow_id,
+        event_type,
+    );
+    if targets.is_empty() {
+        return Vec::new();
+    }
+    let payload = match step_run {
+        Some(step_id) => match run.step_runs.iter().find(|s| s.id == step_id) {
+            Some(step) => crate::families::workflow_runs::step_run_object(state, &store, run, step),
+            None => return Vec::new(),
+        },
+        None => crate::families::workflow_runs::run_object(state, &store, run),
+    };
+    let payload = serde_json::to_vec(&payload).expect("a Value always serializes");
+    let event_id = state.new_id("evt_");
+    let body = envelope(&event_id, event_type, &payload);
+    targets
+        .into_iter()
+        .map(|endpoint_id| Event {
+            endpoint_id,
+            event_id: event_id.clone(),
+            event_type,
+            run_id: Some(run_id.to_owned()),
+            body: body.clone(),
+        })
+        .collect()
 }

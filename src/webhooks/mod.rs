@@ -13,8 +13,10 @@ pub use outbox::{Delivery, DeliveryState, Outbox};
 use crate::state::AppState;
 
 /// Queues the events of a run that just ended (PROCESSED or FAILED) for
-/// every endpoint of its workspace that takes them. Returns how many.
+/// every endpoint of its workspace that takes them, after its workflow run
+/// (if a step made it) has gone on. Returns how many.
 pub fn run_ended(state: &AppState, workspace_id: &str, run_id: &str) -> usize {
+    crate::families::workflow_engine::step_ended(state, workspace_id, run_id);
     let mut events = events::run_end(state, workspace_id, run_id, None);
     events.extend(events::batch_end(state, workspace_id, run_id));
     let count = events.len();
@@ -27,6 +29,7 @@ pub fn run_ended(state: &AppState, workspace_id: &str, run_id: &str) -> usize {
 /// A parse run ended (PROCESSED or FAILED): its events (see
 /// `events::parse_run_end`), and its batch's if it was the last.
 pub fn parse_run_ended(state: &AppState, workspace_id: &str, run_id: &str) -> usize {
+    crate::families::workflow_engine::step_ended(state, workspace_id, run_id);
     let mut events = events::parse_run_end(state, workspace_id, run_id);
     events.extend(events::parse_batch_end(state, workspace_id, run_id));
     let count = events.len();
@@ -38,6 +41,7 @@ pub fn parse_run_ended(state: &AppState, workspace_id: &str, run_id: &str) -> us
 
 /// A parse run was cancelled: it may have been the last of its batch.
 pub fn parse_run_cancelled(state: &AppState, workspace_id: &str, run_id: &str) {
+    crate::families::workflow_engine::step_ended(state, workspace_id, run_id);
     for event in events::parse_batch_end(state, workspace_id, run_id) {
         state.webhooks.push(event, state.now(), None);
     }
@@ -58,6 +62,7 @@ pub fn batch_run_removed(state: &AppState, workspace_id: &str, batch_id: &str) {
 /// A run was cancelled: it sends no event of its own, but it may have been
 /// the last of its batch to end.
 pub fn run_cancelled(state: &AppState, workspace_id: &str, run_id: &str) {
+    crate::families::workflow_engine::step_ended(state, workspace_id, run_id);
     for event in events::batch_end(state, workspace_id, run_id) {
         state.webhooks.push(event, state.now(), None);
     }

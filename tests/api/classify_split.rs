@@ -458,7 +458,8 @@ async fn both_views_and_every_list_are_the_same_runs() {
             Method::POST,
             KEY_A,
             "/processor_runs",
-            Some(&json!({"processorId": "ex_split", "file": {"fileUrl": "https://example.com/p.pdf"}})),
+            // Held: still PROCESSING when listed, however slow the machine.
+            Some(&json!({"processorId": "ex_split", "file": {"fileUrl": "https://example.com/p__hold__.pdf"}})),
         )
         .await;
     let made: Value = made.json().await.unwrap();

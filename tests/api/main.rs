@@ -22,3 +22,4 @@ mod runs;
 mod sandboxes;
 mod schemas;
 mod webhooks;
+mod workflows;

@@ -897,3 +897,281 @@ async fn a_batch_whose_last_run_is_deleted_is_announced() {
     assert_eq!(got[0].1["payload"]["id"], id);
     assert_eq!(got[0].1["payload"]["status"], "PROCESSED");
 }
+
+async fn subscribe(app: &TestApp, body: Value) -> Value {
+    app.api_ok_bare_with(Method::POST, KEY_A, "/webhook_subscriptions", &body)
+        .await
+}
+
+#[tokio::test]
+async fn subscriptions_are_made_upserted_listed_changed_and_deleted() {
+    let app = app().await;
+    let hooks = endpoint(&app, "http://127.0.0.1:9/hooks", VERSION, &[]).await;
+    let endpoint_id = hooks["id"].as_str().unwrap();
+    let workflow = app
+        .api_ok_bare_with(Method::POST, KEY_A, "/workflows", &json!({"name": "W"}))
+        .await;
+    let workflow_id = workflow["id"].as_str().unwrap();
+    let made = subscribe(
+        &app,
+        json!({"webhookEndpointId": endpoint_id, "resourceType": "workflow",
+               "resourceId": workflow_id, "enabledEvents": ["workflow_run.completed"]}),
+    )
+    .await;
+    let id = made["id"].as_str().unwrap().to_owned();
+    assert!(id.starts_with("whes_"), "{made}");
+    let mut keys: Vec<&String> = made.as_object().unwrap().keys().collect();
+    keys.sort();
+    assert_eq!(
+        keys,
+        [
+            "createdAt",
+            "enabledEvents",
+            "id",
+            "object",
+            "resourceId",
+            "resourceType",
+            "webhookEndpointId"
+        ]
+    );
+    assert_eq!(made["object"], "webhook_subscription");
+    // The same endpoint and resource again: the same subscription, changed.
+    let again = subscribe(
+        &app,
+        json!({"webhookEndpointId": endpoint_id, "resourceType": "workflow",
+               "resourceId": workflow_id,
+               "enabledEvents": ["workflow_run.failed", "workflow_run.step_run.processed"]}),
+    )
+    .await;
+    assert_eq!(again["id"], id.as_str());
+    assert_eq!(
+        again["enabledEvents"],
+        json!(["workflow_run.failed", "workflow_run.step_run.processed"])
+    );
+    let extractor = subscribe(
+        &app,
+        json!({"webhookEndpointId": endpoint_id, "resourceType": "extractor",
+               "resourceId": "ex_inv", "enabledEvents": ["extract_run.processed"]}),
+    )
+    .await;
+    let all = app
+        .api_ok_bare(Method::GET, KEY_A, "/webhook_subscriptions?sortDir=asc")
+        .await;
+    let listed: Vec<&str> = all["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(listed, [id.as_str(), extractor["id"].as_str().unwrap()]);
+    let by_resource = app
+        .api_ok_bare(
+            Method::GET,
+            KEY_A,
+            "/webhook_subscriptions?resourceId=ex_inv",
+        )
+        .await;
+    assert_eq!(by_resource["data"].as_array().unwrap().len(), 1);
+    let theirs = app
+        .api_ok_bare(Method::GET, KEY_B, "/webhook_subscriptions")
+        .await;
+    assert_eq!(theirs["data"], json!([]));
+    let changed = app
+        .api_ok_bare_with(
+            Method::POST,
+            KEY_A,
+            &format!("/webhook_subscriptions/{id}"),
+            &json!({"enabledEvents": ["workflow_run.completed"]}),
+        )
+        .await;
+    assert_eq!(changed["enabledEvents"], json!(["workflow_run.completed"]));
+    assert_eq!(
+        app.api_ok_bare(Method::GET, KEY_A, &format!("/webhook_subscriptions/{id}"))
+            .await,
+        changed
+    );
+
+    // Refusals name the field.
+    let refusals = [
+        (
+            json!({"webhookEndpointId": endpoint_id, "resourceType": "extractor",
+                   "resourceId": "ex_inv", "enabledEvents": ["workflow_run.completed"]}),
+            "request body: enabledEvents[0]: `workflow_run.completed` is not sent through \
+             `resourceType` `extractor`, which takes extract_run.processed, extract_run.failed, \
+             batch_processor_run.processed, batch_processor_run.failed",
+        ),
+        (
+            json!({"webhookEndpointId": "wh_nope", "resourceType": "workflow",
+                   "resourceId": workflow_id, "enabledEvents": []}),
+            "request body: webhookEndpointId: no webhook endpoint `wh_nope` in this workspace",
+        ),
+        (
+            json!({"webhookEndpointId": endpoint_id, "resourceType": "classifier",
+                   "resourceId": "ex_inv", "enabledEvents": []}),
+            "request body: resourceId: no classifier `ex_inv` in this workspace",
+        ),
+        (
+            json!({"webhookEndpointId": endpoint_id, "resourceType": "dataset",
+                   "resourceId": "x", "enabledEvents": []}),
+            "request body: resourceType: `dataset` is not one of extractor, classifier, splitter, workflow",
+        ),
+    ];
+    for (body, message) in refusals {
+        assert_eq!(
+            app.api_err(
+                Method::POST,
+                KEY_A,
+                "/webhook_subscriptions",
+                Some(&body),
+                400
+            )
+            .await,
+            message
+        );
+    }
+    // An endpoint's own events never include a workflow run's.
+    let body = json!({"url": "http://127.0.0.1:9/x", "name": "n", "apiVersion": VERSION,
+                      "enabledEvents": ["workflow_run.completed"]});
+    let message = app
+        .api_err(Method::POST, KEY_A, "/webhook_endpoints", Some(&body), 400)
+        .await;
+    assert!(message.starts_with("request body: enabledEvents: `workflow_run.completed` is sent only through a webhook subscription"), "{message}");
+
+    let deleted = app
+        .api_ok_bare(
+            Method::DELETE,
+            KEY_A,
+            &format!("/webhook_subscriptions/{id}"),
+        )
+        .await;
+    assert_eq!(deleted, json!({"id": id}));
+    app.api_err(
+        Method::GET,
+        KEY_A,
+        &format!("/webhook_subscriptions/{id}"),
+        None,
+        404,
+    )
+    .await;
+    // Deleting the endpoint deletes its subscriptions.
+    app.api_ok_bare(
+        Method::DELETE,
+        KEY_A,
+        &format!("/webhook_endpoints/{endpoint_id}"),
+    )
+    .await;
+    let left = app
+        .api_ok_bare(Method::GET, KEY_A, "/webhook_subscriptions")
+        .await;
+    assert_eq!(left["data"], json!([]));
+}
+
+#[tokio::test]
+async fn workflow_run_events_reach_only_subscribed_endpoints() {
+    let app = app().await;
+    let subscribed = receiver().await;
+    let everything = receiver().await;
+    let hooks = endpoint(&app, &subscribed.url, VERSION, &[]).await;
+    let secret = hooks["signingSecret"].as_str().unwrap().to_owned();
+    // An endpoint that takes every run event of its own, and no subscription.
+    endpoint(
+        &app,
+        &everything.url,
+        VERSION,
+        &["extract_run.processed", "parse_run.processed"],
+    )
+    .await;
+    let steps = json!([
+        {"type": "TRIGGER", "name": "Trigger", "next": [{"step": "Parse"}]},
+        {"type": "PARSE", "name": "Parse", "next": [{"step": "Extract"}]},
+        {"type": "EXTRACT", "name": "Extract",
+         "config": {"extractor": {"id": "ex_inv", "version": "latest"}}},
+    ]);
+    let workflow = app
+        .api_ok_bare_with(
+            Method::POST,
+            KEY_A,
+            "/workflows",
+            &json!({"name": "W", "steps": steps}),
+        )
+        .await;
+    let workflow_id = workflow["id"].as_str().unwrap();
+    subscribe(
+        &app,
+        json!({"webhookEndpointId": hooks["id"], "resourceType": "workflow",
+               "resourceId": workflow_id,
+               "enabledEvents": ["workflow_run.completed", "workflow_run.step_run.processed"]}),
+    )
+    .await;
+    let run = app
+        .api_ok_bare_with(
+            Method::POST,
+            KEY_A,
+            "/workflow_runs",
+            &json!({"workflow": {"id": workflow_id}, "file": {"text": "Invoice #5"}}),
+        )
+        .await;
+    let run_id = run["id"].as_str().unwrap();
+    let got = subscribed.events(3).await;
+    let kinds: Vec<&str> = got
+        .iter()
+        .map(|(_, event, _)| event["eventType"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            "workflow_run.step_run.processed",
+            "workflow_run.step_run.processed",
+            "workflow_run.completed"
+        ]
+    );
+    for (headers, _, body) in &got {
+        verify(headers, body, &secret);
+    }
+    assert_eq!(got[0].1["payload"]["stepType"], "PARSE");
+    assert_eq!(got[0].1["payload"]["workflowRunId"], run_id);
+    assert_eq!(got[1].1["payload"]["stepType"], "EXTRACT");
+    assert_eq!(
+        got[1].1["payload"]["result"]["extractRun"]["status"],
+        "PROCESSED"
+    );
+    let completed = &got[2].1["payload"];
+    assert_eq!(completed["object"], "workflow_run");
+    assert_eq!(completed["id"], run_id);
+    assert_eq!(completed["status"], "PROCESSED");
+    assert_eq!(completed["stepRuns"].as_array().unwrap().len(), 2);
+    // The other endpoint got the steps' own runs' events, and no workflow's.
+    let theirs = everything.events(2).await;
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    assert_eq!(everything.count(), 2);
+    let mut kinds: Vec<&str> = theirs
+        .iter()
+        .map(|(_, event, _)| event["eventType"].as_str().unwrap())
+        .collect();
+    kinds.sort();
+    assert_eq!(kinds, ["extract_run.processed", "parse_run.processed"]);
+    assert_eq!(subscribed.count(), 3);
+}
+
+#[tokio::test]
+async fn an_extractor_subscription_sends_that_extractors_runs_only() {
+    let app = app().await;
+    let hooks = receiver().await;
+    let made = endpoint(&app, &hooks.url, VERSION, &[]).await;
+    subscribe(
+        &app,
+        json!({"webhookEndpointId": made["id"], "resourceType": "extractor",
+               "resourceId": "ex_inv", "enabledEvents": ["extract_run.processed"]}),
+    )
+    .await;
+    let theirs = create_run(&app, "ex_old", "not subscribed").await;
+    let ours = create_run(&app, "ex_inv", "Invoice #5").await;
+    let got = hooks.events(1).await;
+    assert_eq!(got[0].1["eventType"], "extract_run.processed");
+    assert_eq!(got[0].1["payload"]["id"], ours.as_str());
+    assert_eq!(got[0].1["payload"]["object"], "extract_run");
+    // The other extractor's run has ended too by now; it sent nothing here.
+    app.until_ended(&format!("/extract_runs/{theirs}")).await;
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    assert_eq!(hooks.count(), 1);
+}

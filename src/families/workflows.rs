@@ -1,0 +1,595 @@
+//! Workflows and their versions: `/workflows` (list, create, retrieve,
+//! update the draft) and `/workflows/{id}/versions` (list, deploy,
+//! retrieve). A workflow's steps are the API's `WorkflowStepDefinition`s,
+//! kept as given once checked: each has a unique `name`, `next` names other
+//! steps, references name processors of the workspace. Deploying copies the
+//! draft (or the steps given) into version `"1"`, `"2"`, …; a step that
+//! needs a config and has none is a 400 naming it. What a run does with the
+//! steps is `workflow_engine`'s.
+
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
+use axum::extract::{Path, RawQuery};
+use serde_json::{Map, Value, json};
+use sha2::{Digest, Sha256};
+
+use super::runs::{object_field, string_field};
+use crate::domain::{EventType, JsonObject, PagedResource, Position, ProcessorType, Timestamp};
+use crate::http::auth::Caller;
+use crate::http::body::{invalid_field, json_body};
+use crate::http::context::Sandbox;
+use crate::http::error::ApiError;
+use crate::http::query::{page_token, parse_table_query};
+use crate::state::AppState;
+use crate::store::Store;
+use crate::store::workflows::{DRAFT, Workflow, WorkflowVersion, page_sorted};
+
+/// Every step type the SDKs declare (Python's `VALIDATION` and `ROUTER`
+/// too).
+pub const STEP_TYPES: &[&str] = &[
+    "TRIGGER",
+    "PARSE",
+    "EXTRACT",
+    "CLASSIFY",
+    "SPLIT",
+    "MERGE_EXTRACT",
+    "CONDITIONAL",
+    "CONDITIONAL_EXTRACT",
+    "EXTERNAL_DATA_VALIDATION",
+    "WEBHOOK_RESPONSE",
+    "RULE_VALIDATION",
+    "HUMAN_REVIEW",
+    "COLLECT",
+    "FILE_CONVERSION",
+    "VALIDATION",
+    "ROUTER",
+];
+
+/// Steps a version cannot be deployed with unless configured.
+const NEED_CONFIG: &[&str] = &[
+    "EXTRACT",
+    "CLASSIFY",
+    "SPLIT",
+    "CONDITIONAL_EXTRACT",
+    "RULE_VALIDATION",
+    "EXTERNAL_DATA_VALIDATION",
+    "CONDITIONAL",
+];
+
+/// The most steps a workflow may have.
+pub const MAX_STEPS: usize = 100;
+
+fn not_found(id: &str) -> ApiError {
+    ApiError::Missing(format!("Workflow `{id}` not found"))
+}
+
+fn time(t: Timestamp) -> Value {
+    Value::String(t.to_rfc3339())
+}
+
+/// A step's id (`step_…`): the same for the same name in every version of
+/// the workflow, as the API keeps a step's identity by its name.
+pub fn step_id(workflow_id: &str, name: &str) -> String {
+    const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+    let mut digest = Sha256::new();
+    digest.update(workflow_id.as_bytes());
+    digest.update([0]);
+    digest.update(name.as_bytes());
+    let hash = digest.finalize();
+    let mut id = String::from("step_");
+    for byte in hash.iter().take(21) {
+        id.push(ALPHABET[usize::from(*byte) % ALPHABET.len()] as char);
+    }
+    id
+}
+
+/// `WorkflowSummary`.
+pub fn workflow_summary(w: &Workflow) -> Value {
+    json!({
+        "object": "workflow",
+        "id": w.id,
+        "name": w.name,
+        "createdAt": time(w.created_at),
+        "updatedAt": time(w.updated_at),
+        "createdBy": null,
+    })
+}
+
+/// `Workflow`: the summary with its draft version.
+pub fn workflow_object(w: &Workflow) -> Value {
+    let mut out = workflow_summary(w);
+    out["draftVersion"] = version_object(&w.draft, true);
+    out
+}
+
+/// `WorkflowVersion` (with its steps) or `WorkflowVersionSummary`.
+pub fn version_object(v: &WorkflowVersion, with_steps: bool) -> Value {
+    let mut out = Map::new();
+    out.insert("object".into(), json!("workflow_version"));
+    out.insert("id".into(), json!(v.id));
+    out.insert("version".into(), json!(v.version));
+    out.insert("name".into(), json!(v.name));
+    if with_steps {
+        out.insert(
+            "steps".into(),
+            Value::Array(v.steps.iter().cloned().map(Value::Object).collect()),
+        );
+    }
+    out.insert("createdAt".into(), time(v.created_at));
+    out.insert("createdBy".into(), Value::Null);
+    Value::Object(out)
+}
+
+/// The steps a workflow made without any has: a trigger, then a parse.
+fn default_steps() -> Vec<JsonObject> {
+    let steps = json!([
+        {"type": "TRIGGER", "name": "Trigger", "next": [{"step": "Parse"}]},
+        {"type": "PARSE", "name": "Parse"},
+    ]);
+    steps
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|s| s.as_object().cloned())
+        .collect()
+}
+
+/// A processor reference in a step's config: `{id, version?}` naming a
+/// processor of `kind` in the workspace.
+fn check_reference(
+    store: &Store,
+    workspace_id: &str,
+    reference: &Value,
+    kind: ProcessorType,
+    at: &str,
+) -> Result<(), ApiError> {
+    let Some(reference) = reference.as_object() else {
+        return Err(invalid_field(at, "must be an object `{id, version}`"));
+    };
+    let id = string_field(reference, "id", &format!("{at}.id"))?
+        .ok_or_else(|| invalid_field(&format!("{at}.id"), "is required"))?;
+    string_field(reference, "version", &format!("{at}.version"))?;
+    let found = store
+        .processor(workspace_id, &id)
+        .is_some_and(|p| !p.inline && p.processor_type == kind);
+    if !found {
+        let noun = super::describe(kind).processor_key;
+        return Err(invalid_field(
+            &format!("{at}.id"),
+            format!("no {noun} `{id}` in this workspace"),
+        ));
+    }
+    Ok(())
+}
+
+/// Checks a body's `steps` and answers them as they will be kept.
+pub fn read_steps(
+    store: &Store,
+    workspace_id: &str,
+    steps: &Value,
+) -> Result<Vec<JsonObject>, ApiError> {
+    let Some(steps) = steps.as_array() else {
+        return Err(invalid_field(
+            "steps",
+            "must be an array of step definitions",
+        ));
+    };
+    if steps.len() > MAX_STEPS {
+        return Err(invalid_field(
+            "steps",
+            format!(
+                "has {} steps; a workflow may have at most {MAX_STEPS}",
+                steps.len()
+            ),
+        ));
+    }
+    let mut names: Vec<&str> = Vec::with_capacity(steps.len());
+    let mut kept = Vec::with_capacity(steps.len());
+    for (i, step) in steps.iter().enumerate() {
+        let at = format!("steps[{i}]");
+        let Some(step) = step.as_object() else {
+            return Err(invalid_field(
+                &at,
+                "must be an object `{type, name, config?, next?}`",
+            ));
+        };
+        let kind = string_field(step, "type", &format!("{at}.type"))?
+            .ok_or_else(|| invalid_field(&format!("{at}.type"), "is required"))?;
+        if !STEP_TYPES.contains(&kind.as_str()) {
+            return Err(invalid_field(
+                &format!("{at}.type"),
+                format!("`{kind}` is not one of {}", STEP_TYPES.join(", ")),
+            ));
+        }
+        let name = step.get("name").and_then(Value::as_str).unwrap_or("");
+        if name.trim().is_empty() {
+            return Err(invalid_field(
+                &format!("{at}.name"),
+                "is required: a non-empty string",
+            ));
+        }
+        if names.contains(&name) {
+            return Err(invalid_field(
+                &format!("{at}.name"),
+                format!("`{name}` names another step too; step names are unique"),
+            ));
+        }
+        names.push(name);
+        if kind == "TRIGGER" && kept.iter().any(|s: &JsonObject| s["type"] == "TRIGGER") {
+            return Err(invalid_field(
+                &format!("{at}.type"),
+                "a workflow has one TRIGGER step",
+            ));
+        }
+        if let Some(config) = object_field(step, "config", &format!("{at}.config"))? {
+            let refs: &[(&str, ProcessorType)] = match kind.as_str() {
+                "EXTRACT" => &[("extractor", ProcessorType::Extract)],
+                "CLASSIFY" => &[("classifier", ProcessorType::Classify)],
+                "SPLIT" => &[("splitter", ProcessorType::Splitter)],
+                _ => &[],
+            };
+            for (key, processor_type) in refs {
+                let inline = format!("{key}Config");
+                match (config.get(*key), config.get(&inline)) {
+                    (Some(reference), None) => check_reference(
+                        store,
+                        workspace_id,
+                        reference,
+                        *processor_type,
+                        &format!("{at}.config.{key}"),
+                    )?,
+                    (None, Some(Value::Object(_))) => {}
+                    (None, Some(_)) => {
+                        return Err(invalid_field(
+                            &format!("{at}.config.{inline}"),
+                            "must be an object",
+                        ));
+                    }
+                    _ => {
+                        return Err(invalid_field(
+                            &format!("{at}.config"),
+                            format!("give exactly one of `{key}` or `{inline}`"),
+                        ));
+                    }
+                }
+            }
+        }
+        match step.get("next") {
+            None | Some(Value::Null) => {}
+            Some(Value::Array(next)) => {
+                for (j, entry) in next.iter().enumerate() {
+                    let at = format!("{at}.next[{j}]");
+                    let target = entry.get("step").and_then(Value::as_str);
+                    if target.is_none_or(str::is_empty) {
+                        return Err(invalid_field(
+                            &format!("{at}.step"),
+                            "is required: the name of a step",
+                        ));
+                    }
+                }
+            }
+            Some(_) => return Err(invalid_field(&format!("{at}.next"), "must be an array")),
+        }
+        kept.push(step.clone());
+    }
+    // Every `next` names a step of the workflow.
+    for (i, step) in kept.iter().enumerate() {
+        for (j, entry) in next_entries(step).enumerate() {
+            let target = entry.get("step").and_then(Value::as_str).unwrap_or("");
+            if !names.contains(&target) {
+                return Err(invalid_field(
+                    &format!("steps[{i}].next[{j}].step"),
+                    format!("`{target}` is not the name of a step of this workflow"),
+                ));
+            }
+        }
+    }
+    Ok(kept)
+}
+
+/// A step's `next` entries.
+pub fn next_entries(step: &JsonObject) -> impl Iterator<Item = &JsonObject> {
+    step.get("next")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(Value::as_object)
+}
+
+/// A version may be deployed only with every step that needs a config
+/// configured.
+fn check_deployable(steps: &[JsonObject]) -> Result<(), ApiError> {
+    for (i, step) in steps.iter().enumerate() {
+        let kind = step.get("type").and_then(Value::as_str).unwrap_or("");
+        let configured = step.get("config").is_some_and(Value::is_object);
+        if NEED_CONFIG.contains(&kind) && !configured {
+            let name = step.get("name").and_then(Value::as_str).unwrap_or("");
+            return Err(invalid_field(
+                &format!("steps[{i}]"),
+                format!(
+                    "step `{name}` ({kind}) is not configured: give its `config` before deploying"
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// An optional `name`: a non-empty string.
+fn name_field(body: &JsonObject) -> Result<Option<String>, ApiError> {
+    let name = string_field(body, "name", "name")?;
+    if let Some(name) = &name
+        && name.trim().is_empty()
+    {
+        return Err(invalid_field("name", "must not be empty"));
+    }
+    Ok(name)
+}
+
+/// `POST /workflows`: `{name, steps?}`.
+pub async fn create(
+    Sandbox(state): Sandbox,
+    caller: Caller,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Json<Value>, ApiError> {
+    let ws = caller.workspace_id.as_str();
+    let body: JsonObject = json_body(body)?;
+    let name = name_field(&body)?.ok_or_else(|| invalid_field("name", "is required"))?;
+    let steps = match body.get("steps").filter(|s| !s.is_null()) {
+        Some(steps) => read_steps(&state.store(), ws, steps)?,
+        None => default_steps(),
+    };
+    let now = state.now();
+    let workflow = Workflow {
+        id: state.new_id("workflow_"),
+        workspace_id: ws.to_owned(),
+        name,
+        created_at: now,
+        updated_at: now,
+        draft: WorkflowVersion {
+            id: state.new_id("workflow_version_"),
+            version: DRAFT.into(),
+            name: None,
+            steps,
+            created_at: now,
+        },
+        versions: Vec::new(),
+    };
+    let answer = workflow_object(&workflow);
+    state.change_store(|store| store.workflows.workflows.insert(workflow.clone()));
+    announce(&state, ws, EventType::WorkflowCreated, &answer);
+    tracing::debug!(key = %caller.key_name, workspace = %ws, workflow = %workflow.id, "created a workflow");
+    Ok(Json(answer))
+}
+
+/// `workflow.created` / `workflow.deployed` to the endpoints that take it.
+fn announce(state: &AppState, workspace_id: &str, event: EventType, workflow: &Value) {
+    let store = state.store();
+    for event in
+        crate::webhooks::events::to_subscribers(state, &store, workspace_id, event, None, || {
+            workflow.clone()
+        })
+    {
+        state.webhooks.push(event, state.now(), None);
+    }
+}
+
+/// `GET /workflows/{id}`.
+pub async fn retrieve(
+    Sandbox(state): Sandbox,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    let store = state.store();
+    let workflow = store
+        .workflows
+        .workflows
+        .get(&caller.workspace_id, &id)
+        .ok_or_else(|| not_found(&id))?;
+    Ok(Json(workflow_object(workflow)))
+}
+
+/// `POST /workflows/{id}`: `{name?, steps?}`; the steps replace the draft's.
+pub async fn update(
+    Sandbox(state): Sandbox,
+    caller: Caller,
+    Path(id): Path<String>,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Json<Value>, ApiError> {
+    let ws = caller.workspace_id.as_str();
+    let body: JsonObject = json_body(body)?;
+    let name = name_field(&body)?;
+    let steps = match body.get("steps").filter(|s| !s.is_null()) {
+        Some(steps) => Some(read_steps(&state.store(), ws, steps)?),
+        None => None,
+    };
+    let now = state.now();
+    let answer = state.change_store(|store| {
+        let workflow = store
+            .workflows
+            .workflows
+            .get_mut(ws, &id)
+            .ok_or_else(|| not_found(&id))?;
+        if let Some(name) = name {
+            workflow.name = name;
+        }
+        if let Some(steps) = steps {
+            workflow.draft.steps = steps;
+        }
+        workflow.updated_at = now.max(workflow.updated_at);
+        Ok::<_, ApiError>(workflow_object(workflow))
+    })?;
+    Ok(Json(answer))
+}
+
+/// `GET /workflows`: in pages, by `createdAt` or `updatedAt`.
+pub async fn list(
+    Sandbox(state): Sandbox,
+    caller: Caller,
+    RawQuery(raw): RawQuery,
+) -> Result<Json<Value>, ApiError> {
+    let ws = caller.workspace_id.as_str();
+    let query = parse_table_query(
+        raw.as_deref(),
+        &[],
+        true,
+        PagedResource::Workflows,
+        ws,
+        &state.signer,
+        state.settings.paging,
+    )?;
+    let store = state.store();
+    let by = query.paging.order.by;
+    let key = |w: &Workflow| match by {
+        crate::domain::SortBy::CreatedAt => w.created_at.unix_nanos(),
+        crate::domain::SortBy::UpdatedAt => w.updated_at.unix_nanos(),
+    };
+    let (page, more) = page_sorted(
+        store.workflows.workflows.in_workspace(ws).collect(),
+        |w| (key(w), w.id.as_str()),
+        query.paging.order.dir,
+        query.paging.after.as_ref(),
+        query.paging.page_size,
+    );
+    let mut out = json!({
+        "object": "list",
+        "data": page.iter().map(|w| workflow_summary(w)).collect::<Vec<_>>(),
+    });
+    if more && let Some(last) = page.last() {
+        out["nextPageToken"] = json!(page_token(
+            &state.signer,
+            PagedResource::Workflows,
+            ws,
+            query.paging.order,
+            query.fingerprint.clone(),
+            Position {
+                at_nanos: key(last),
+                id: last.id.clone(),
+            },
+        ));
+    }
+    Ok(Json(out))
+}
+
+/// `GET /workflows/{id}/versions`: the draft and every deployed version,
+/// by `createdAt`.
+pub async fn versions(
+    Sandbox(state): Sandbox,
+    caller: Caller,
+    Path(id): Path<String>,
+    RawQuery(raw): RawQuery,
+) -> Result<Json<Value>, ApiError> {
+    let ws = caller.workspace_id.as_str();
+    let query = parse_table_query(
+        raw.as_deref(),
+        &[],
+        false,
+        PagedResource::WorkflowVersions,
+        ws,
+        &state.signer,
+        state.settings.paging,
+    )?;
+    // A token is for one workflow's versions.
+    let store = state.store();
+    let workflow = store
+        .workflows
+        .workflows
+        .get(ws, &id)
+        .ok_or_else(|| not_found(&id))?;
+    let all: Vec<&WorkflowVersion> = std::iter::once(&workflow.draft)
+        .chain(workflow.versions.iter())
+        .collect();
+    let (page, more) = page_sorted(
+        all,
+        |v| (v.created_at.unix_nanos(), v.id.as_str()),
+        query.paging.order.dir,
+        query.paging.after.as_ref(),
+        query.paging.page_size,
+    );
+    let mut out = json!({
+        "object": "list",
+        "data": page.iter().map(|v| version_object(v, false)).collect::<Vec<_>>(),
+    });
+    if more && let Some(last) = page.last() {
+        out["nextPageToken"] = json!(page_token(
+            &state.signer,
+            PagedResource::WorkflowVersions,
+            ws,
+            query.paging.order,
+            format!("{}{}", query.fingerprint, workflow.id),
+            Position {
+                at_nanos: last.created_at.unix_nanos(),
+                id: last.id.clone(),
+            },
+        ));
+    }
+    Ok(Json(out))
+}
+
+/// `POST /workflows/{id}/versions`: `{name?, steps?}` deploys the steps
+/// given (the draft untouched) or the draft's, as the next number.
+pub async fn deploy(
+    Sandbox(state): Sandbox,
+    caller: Caller,
+    Path(id): Path<String>,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Json<Value>, ApiError> {
+    let ws = caller.workspace_id.as_str();
+    // The SDKs send `{}`, or nothing at all when no field is set.
+    let body: JsonObject = match &body {
+        Ok(bytes) if bytes.iter().all(u8::is_ascii_whitespace) => JsonObject::new(),
+        _ => json_body(body)?,
+    };
+    let name = name_field(&body)?;
+    let given = match body.get("steps").filter(|s| !s.is_null()) {
+        Some(steps) => Some(read_steps(&state.store(), ws, steps)?),
+        None => None,
+    };
+    let version_id = state.new_id("workflow_version_");
+    let now = state.now();
+    let (version, workflow) = state.change_store(|store| {
+        let workflow = store
+            .workflows
+            .workflows
+            .get_mut(ws, &id)
+            .ok_or_else(|| not_found(&id))?;
+        let steps = given.unwrap_or_else(|| workflow.draft.steps.clone());
+        check_deployable(&steps)?;
+        let version = WorkflowVersion {
+            id: version_id,
+            version: (workflow.versions.len() + 1).to_string(),
+            name,
+            steps,
+            created_at: now,
+        };
+        let answer = version_object(&version, true);
+        workflow.versions.push(version);
+        workflow.updated_at = now.max(workflow.updated_at);
+        Ok::<_, ApiError>((answer, workflow_object(workflow)))
+    })?;
+    announce(&state, ws, EventType::WorkflowDeployed, &workflow);
+    Ok(Json(version))
+}
+
+/// `GET /workflows/{id}/versions/{version}`: `draft`, `latest`, a number
+/// or a version's id.
+pub async fn version(
+    Sandbox(state): Sandbox,
+    caller: Caller,
+    Path((id, version)): Path<(String, String)>,
+) -> Result<Json<Value>, ApiError> {
+    let store = state.store();
+    let workflow = store
+        .workflows
+        .workflows
+        .get(&caller.workspace_id, &id)
+        .ok_or_else(|| not_found(&id))?;
+    let found = match version.as_str() {
+        "latest" => Some(workflow.latest()),
+        other => workflow.version(other),
+    };
+    let found = found
+        .ok_or_else(|| ApiError::Missing(format!("Workflow `{id}` has no version `{version}`")))?;
+    Ok(Json(version_object(found, true)))
+}
