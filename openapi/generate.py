@@ -316,7 +316,7 @@ def mock_schemas():
         "MockFixtureDocument": {
             "type": "object",
             "description": "A fixture document (README, \"Fixtures\"): organizations, apiKeys, "
-            "processorRuns, processors, files and webhookEndpoints.",
+            "processorRuns, processors, files, webhookEndpoints and workflows.",
             "properties": {
                 "organizations": {"type": "array", "items": ANY_OBJECT},
                 "apiKeys": {"type": "array", "items": ANY_OBJECT},
@@ -324,6 +324,7 @@ def mock_schemas():
                 "processors": {"type": "array", "items": ANY_OBJECT},
                 "files": {"type": "array", "items": ANY_OBJECT},
                 "webhookEndpoints": {"type": "array", "items": ANY_OBJECT},
+                "workflows": {"type": "array", "items": ANY_OBJECT},
             },
             "additionalProperties": False,
         },

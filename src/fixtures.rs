@@ -37,6 +37,33 @@ pub struct Document {
     /// Webhook endpoints, each with its `signingSecret` (so a test knows it).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub webhook_endpoints: Vec<WebhookEndpoint>,
+    /// Workflows: their draft's steps and their deployed versions' (no runs).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub workflows: Vec<FixtureWorkflow>,
+}
+
+/// A workflow as a fixture declares it: `steps` are the draft's, checked as
+/// `POST /workflows` checks them; each of `versions` is deployed in turn
+/// (`"1"`, `"2"`, …), checked as a deploy is.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct FixtureWorkflow {
+    pub id: String,
+    pub workspace_id: String,
+    pub name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub created_at: Option<crate::domain::Timestamp>,
+    pub steps: Vec<serde_json::Value>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub versions: Vec<FixtureWorkflowVersion>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct FixtureWorkflowVersion {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    pub steps: Vec<serde_json::Value>,
 }
 
 /// A bad document: where it came from, where in it, and what is wrong.
@@ -215,6 +242,16 @@ pub fn build_store(documents: Vec<(String, Document)>) -> Result<Store, FixtureE
         store
             .add_runs_with(doc.processor_runs, admission)
             .map_err(|(i, r)| fail(&source, format!("processorRuns[{i}]"), r))?;
+        // After the runs: a step may name a processor derived from them.
+        for (i, workflow) in doc.workflows.iter().enumerate() {
+            crate::families::workflows::add_fixture(&mut store, workflow).map_err(
+                |(path, reason)| FixtureError {
+                    source: source.clone(),
+                    path: format!("workflows[{i}]{path}"),
+                    reason,
+                },
+            )?;
+        }
     }
     Ok(store)
 }
@@ -287,6 +324,7 @@ pub fn export(store: &Store) -> Document {
         processor_runs: store.runs().collect(),
         files: store.files().into_iter().map(FixtureFile::from).collect(),
         webhook_endpoints: store.endpoints().into_iter().cloned().collect(),
+        workflows: crate::families::workflows::export(store),
     }
 }
 

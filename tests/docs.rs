@@ -28,6 +28,7 @@ fn the_readme_quotes_the_examples_verbatim() {
         "examples/python/test_run_failure.py",
         "examples/python/sandboxes/conftest.py",
         "examples/python/test_webhook_handler.py",
+        "examples/python/test_workflow_webhook_handler.py",
         "examples/typescript/list-runs.ts",
         "examples/typescript/failed-invoices.test.ts",
         "examples/docker/compose.yaml",

@@ -128,6 +128,37 @@ test("creates a run and watches it finish; finishes a held one", async () => {
   }
 });
 
+test("runs the built-in workflow, shows its steps, approves one in review and rejects another", async () => {
+  const mock = await server("--processing-time", "300ms");
+  const { page, errors, close } = await open(mock.url);
+  const detail = page.locator("#workflow-detail");
+  try {
+    await page.locator("#w-workflow option", { hasText: "Invoice intake" }).waitFor({ state: "attached" });
+    await page.fill("#w-text", "Invoice #1042 Total: $1,250.00");
+    await page.click("#w-start button[type=submit]");
+    await detail.locator(".badge", { hasText: "NEEDS_REVIEW" }).first().waitFor({ timeout: 15_000 });
+    const steps = await page.locator("#step-table tbody tr td:nth-child(2)").allInnerTexts();
+    assert.deepEqual(steps, ["PARSE", "CLASSIFY", "EXTRACT"]);
+    assert.match(await page.locator("#step-table tbody tr:nth-child(2) td:nth-child(5)").innerText(), /^invoice \(\d+ %\)$/);
+    await page.locator("#workflows").screenshot({ path: join(SHOTS, "ui-workflow-review.png") });
+    await page.click("#w-approve");
+    await detail.locator("dd .badge", { hasText: "PROCESSED" }).waitFor();
+    await detail.locator("dd", { hasText: "reviewer@extend-mock.test" }).waitFor();
+
+    await page.click("#w-start button[type=submit]");
+    await detail.locator(".badge", { hasText: "NEEDS_REVIEW" }).first().waitFor({ timeout: 15_000 });
+    await page.fill("#w-note", "Total does not match the PO");
+    await page.click("#w-reject");
+    await detail.locator("dd .badge", { hasText: "REJECTED" }).waitFor();
+    await detail.locator("dd", { hasText: "Total does not match the PO" }).waitFor();
+    assert.equal(await page.locator("#workflow-table tbody tr[tabindex]").count(), 2);
+    assert.deepEqual(errors, []);
+  } finally {
+    await close();
+    mock.stop();
+  }
+});
+
 test("an injected 429 shows in the requests, with the request's answer", async () => {
   const mock = await server();
   const { page, errors, close } = await open(mock.url);

@@ -33,6 +33,8 @@ const state = {
   runs: [],
   selectedRun: null,
   selectedRequest: null,
+  selectedWorkflowRun: null,
+  workflowRuns: [],
   busy: false,
   // A run's file name is not in the list's summary; it is read once from
   // the run's full object and kept (it never changes).
@@ -266,6 +268,111 @@ async function act(work, done) {
   }
 }
 
+// --- workflow runs ------------------------------------------------------
+
+async function loadWorkflows() {
+  const select = $("w-workflow");
+  const chosen = select.value;
+  const { data } = state.key ? await api("/workflows?maxPageSize=50") : { data: [] };
+  select.replaceChildren(...data.map((w) => el("option", { value: w.id }, w.name)));
+  if (data.some((w) => w.id === chosen)) select.value = chosen;
+  $("w-start").querySelector("button").disabled = data.length === 0;
+}
+
+async function loadWorkflowRuns() {
+  const { data } = state.key ? await api("/workflow_runs?maxPageSize=20&sortBy=createdAt&sortDir=desc") : { data: [] };
+  state.workflowRuns = data;
+  const rows = data.map((r) =>
+    row(
+      [badge(r.status, r.status), r.id, r.workflow ? r.workflow.name : "—", when(r.updatedAt)],
+      r.id === state.selectedWorkflowRun,
+      () => openWorkflowRun(r.id),
+    ),
+  );
+  if (rows.length === 0) rows.push(el("tr", {}, el("td", { colspan: "4", class: "muted" }, "No workflow runs yet.")));
+  $("workflow-table").tBodies[0].replaceChildren(...rows);
+}
+
+async function openWorkflowRun(id) {
+  state.selectedWorkflowRun = id;
+  for (const tr of $("workflow-table").tBodies[0].rows) tr.setAttribute("aria-selected", String(tr.cells[1]?.textContent === id));
+  await showWorkflowRun();
+}
+
+/** The run its step made, as `{family path, run}`. */
+function stepTarget(step) {
+  const result = step.result || {};
+  for (const [key, path] of [["parseRun", "/parse_runs"], ["extractRun", "/extract_runs"], ["classifyRun", "/classify_runs"], ["splitRun", "/split_runs"]]) {
+    if (result[key]) return { path, run: result[key] };
+  }
+  return null;
+}
+
+/** What a step found, in a line: the classification, the fields, the chunks. */
+function stepFinding(step) {
+  const target = stepTarget(step);
+  const output = target && target.run.output;
+  if (!output) return "—";
+  if (output.type && output.confidence !== undefined) return `${output.type} (${Math.round(output.confidence * 100)} %)`;
+  if (output.value) return Object.entries(output.value).map(([k, v]) => `${k}: ${typeof v === "object" ? JSON.stringify(v) : v}`).join(" · ");
+  if (output.splits) return output.splits.map((s) => `${s.type} p.${s.startPage}–${s.endPage}`).join(" · ");
+  if (output.chunks) return `${output.chunks.length} chunk(s)`;
+  return "—";
+}
+
+async function showWorkflowRun() {
+  const id = state.selectedWorkflowRun;
+  if (!id) return;
+  let run;
+  try {
+    run = await api(`/workflow_runs/${encodeURIComponent(id)}`);
+  } catch (e) {
+    if (e instanceof Refused && e.status === 404) {
+      state.selectedWorkflowRun = null;
+      $("workflow-detail").replaceChildren(el("p", { class: "muted" }, `Workflow run ${id} is gone.`));
+      return;
+    }
+    throw e;
+  }
+  const facts = [
+    ["Run", run.id],
+    ["Status", badge(run.status, run.status)],
+    ["Workflow", `${run.workflow.name} (version ${run.workflowVersion.version})`],
+    ["File", (run.files[0] && run.files[0].name) || "—"],
+  ];
+  if (run.failureReason) facts.push(["Failure", `${run.failureReason}: ${run.failureMessage}`]);
+  if (run.reviewed) facts.push(["Reviewed", `${run.reviewedByUser}${run.rejectionNote ? `: ${run.rejectionNote}` : ""}`]);
+  const steps = el("table", { class: "table", id: "step-table" },
+    el("caption", { class: "sr-only" }, "The run's steps, in the order they ran"),
+    el("thead", {}, el("tr", {}, ...["Step", "Type", "Status", "Run", "Found"].map((h) => el("th", { scope: "col" }, h)))),
+    el("tbody", {}, ...run.stepRuns.map((s) => {
+      const target = stepTarget(s);
+      return el("tr", {}, el("td", {}, s.step.name), el("td", {}, s.stepType), el("td", {}, badge(s.status, s.status)),
+        el("td", {}, target ? target.run.id : "—"), el("td", {}, stepFinding(s)));
+    })),
+  );
+  const children = [el("h3", {}, `Workflow run ${run.id}`), el("dl", { class: "facts" }, ...facts.flatMap(([k, v]) => [el("dt", {}, k), el("dd", {}, v)])), steps];
+  if (run.status === "NEEDS_REVIEW") {
+    const note = el("input", { id: "w-note", placeholder: "Rejection note", "aria-label": "Rejection note" });
+    const approve = el("button", { type: "button", id: "w-approve" }, "Approve");
+    const reject = el("button", { type: "button", id: "w-reject", class: "danger" }, "Reject");
+    approve.addEventListener("click", () =>
+      act(() => control(`/workflow_runs/${run.id}/approve`, { method: "POST" }), "Approved the workflow run"),
+    );
+    reject.addEventListener("click", () =>
+      act(() => control(`/workflow_runs/${run.id}/reject`, { method: "POST", body: { note: note.value || "Rejected on the demo page" } }), "Rejected the workflow run"),
+    );
+    children.push(el("div", { class: "row" }, approve, note, reject));
+  }
+  if (run.status === "PROCESSING" || run.status === "PENDING") {
+    const cancel = el("button", { type: "button", id: "w-cancel", class: "danger" }, "Cancel workflow run");
+    cancel.addEventListener("click", () => act(() => api(`/workflow_runs/${run.id}/cancel`, { method: "POST" }), "Cancelled the workflow run"));
+    children.push(el("div", { class: "row" }, cancel));
+  }
+  children.push(el("div", { class: "tree" }, el("h3", {}, "Workflow run"), tree(run)));
+  $("workflow-detail").replaceChildren(...children);
+}
+
 // --- requests -----------------------------------------------------------
 
 async function loadRequests() {
@@ -330,8 +437,9 @@ async function refresh() {
   if (state.busy) return;
   state.busy = true;
   try {
-    await Promise.all([loadRuns(), loadRequests(), loadFaults()]);
+    await Promise.all([loadRuns(), loadRequests(), loadFaults(), loadWorkflowRuns()]);
     if (state.selectedRun) await showRun();
+    if (state.selectedWorkflowRun) await showWorkflowRun();
     say(`Live: ${state.sandbox} sandbox, ${state.key ? state.key.label : "no key"} · refreshed ${new Date().toLocaleTimeString()}`);
   } catch (e) {
     say(`Cannot reach the server: ${e.message}`);
@@ -344,6 +452,7 @@ async function start() {
   try {
     await loadSandboxes();
     await loadProcessors();
+    await loadWorkflows();
   } catch (e) {
     say(e instanceof Refused && e.status === 401 ? "This server needs its admin token." : `Cannot start: ${e.message}`);
     return;
@@ -379,7 +488,9 @@ function wire() {
   $("key").addEventListener("change", async () => {
     state.key = state.keys[Number($("key").value)] || null;
     state.selectedRun = null;
+    state.selectedWorkflowRun = null;
     await loadProcessors().catch(() => {});
+    await loadWorkflows().catch(() => {});
     restartPaging();
   });
   $("reset").addEventListener("click", () =>
@@ -410,6 +521,18 @@ function wire() {
       });
       state.selectedRun = processorRun.id;
     }, `Created a run on ${fileName}`);
+  });
+  $("w-start").addEventListener("submit", (e) => {
+    e.preventDefault();
+    const workflow = $("w-workflow").value;
+    if (!workflow) return;
+    act(async () => {
+      const made = await api("/workflow_runs", {
+        method: "POST",
+        body: { workflow: { id: workflow }, file: { text: $("w-text").value || "A document", name: "demo.txt" } },
+      });
+      state.selectedWorkflowRun = made.id;
+    }, "Started a workflow run");
   });
   $("fault").addEventListener("submit", (e) => {
     e.preventDefault();

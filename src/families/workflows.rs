@@ -593,3 +593,115 @@ pub async fn version(
         .ok_or_else(|| ApiError::Missing(format!("Workflow `{id}` has no version `{version}`")))?;
     Ok(Json(version_object(found, true)))
 }
+
+/// When a fixture's workflow and its versions were made, if it says not.
+const FIXTURE_TIME: &str = "2024-03-01T00:00:00Z";
+
+/// A version's id in a fixture's workflow: the same for the same workflow
+/// and number on every start.
+fn fixture_version_id(workflow_id: &str, version: &str) -> String {
+    let step = step_id(workflow_id, &format!("\0version {version}"));
+    format!("workflow_version_{}", &step["step_".len()..])
+}
+
+/// Adds a fixture's workflow; `Err((path under it, reason))`.
+pub fn add_fixture(
+    store: &mut Store,
+    fixture: &crate::fixtures::FixtureWorkflow,
+) -> Result<(), (String, String)> {
+    let at = |path: &str, reason: String| (path.to_owned(), reason);
+    crate::domain::check_id(&fixture.id).map_err(|e| at(".id", e.to_string()))?;
+    if !fixture.id.starts_with("workflow_") {
+        return Err(at(
+            ".id",
+            format!("`{}` does not start with `workflow_`", fixture.id),
+        ));
+    }
+    if store.workflows.workflows.contains(&fixture.id) {
+        return Err(at(".id", format!("duplicate workflow id `{}`", fixture.id)));
+    }
+    if store.workspace_org(&fixture.workspace_id).is_none() {
+        return Err(at(
+            ".workspaceId",
+            format!("unknown workspace `{}`", fixture.workspace_id),
+        ));
+    }
+    if fixture.name.trim().is_empty() {
+        return Err(at(".name", "must not be empty".into()));
+    }
+    // A refusal reads as the API's; here it is a path in the document.
+    let reason = |e: ApiError| {
+        let message = e.client_message();
+        let message = message
+            .strip_prefix(crate::http::body::REQUEST_BODY)
+            .and_then(|m| m.strip_prefix(": "))
+            .unwrap_or(&message)
+            .to_owned();
+        (String::new(), message)
+    };
+    let ws = fixture.workspace_id.as_str();
+    let steps = read_steps(store, ws, &Value::Array(fixture.steps.clone())).map_err(|e| {
+        let (_, m) = reason(e);
+        (String::new(), m)
+    })?;
+    let at_time = fixture
+        .created_at
+        .unwrap_or_else(|| Timestamp::parse(FIXTURE_TIME).expect("a valid time"));
+    let mut versions = Vec::with_capacity(fixture.versions.len());
+    for (i, version) in fixture.versions.iter().enumerate() {
+        let steps = read_steps(store, ws, &Value::Array(version.steps.clone()))
+            .and_then(|steps| check_deployable(&steps).map(|()| steps))
+            .map_err(|e| {
+                let (_, m) = reason(e);
+                (format!(".versions[{i}]"), m)
+            })?;
+        let number = (i + 1).to_string();
+        versions.push(WorkflowVersion {
+            id: fixture_version_id(&fixture.id, &number),
+            version: number,
+            name: version.name.clone(),
+            steps,
+            created_at: at_time,
+        });
+    }
+    store.workflows.workflows.insert(Workflow {
+        id: fixture.id.clone(),
+        workspace_id: ws.to_owned(),
+        name: fixture.name.clone(),
+        created_at: at_time,
+        updated_at: at_time,
+        draft: WorkflowVersion {
+            id: fixture_version_id(&fixture.id, DRAFT),
+            version: DRAFT.into(),
+            name: None,
+            steps,
+            created_at: at_time,
+        },
+        versions,
+    });
+    Ok(())
+}
+
+/// The store's workflows as a fixture document declares them.
+pub fn export(store: &Store) -> Vec<crate::fixtures::FixtureWorkflow> {
+    let mut workflows: Vec<&Workflow> = store.workflows.workflows.iter().collect();
+    workflows.sort_by_key(|w| (w.created_at.unix_nanos(), w.id.clone()));
+    workflows
+        .into_iter()
+        .map(|w| crate::fixtures::FixtureWorkflow {
+            id: w.id.clone(),
+            workspace_id: w.workspace_id.clone(),
+            name: w.name.clone(),
+            created_at: Some(w.created_at),
+            steps: w.draft.steps.iter().cloned().map(Value::Object).collect(),
+            versions: w
+                .versions
+                .iter()
+                .map(|v| crate::fixtures::FixtureWorkflowVersion {
+                    name: v.name.clone(),
+                    steps: v.steps.iter().cloned().map(Value::Object).collect(),
+                })
+                .collect(),
+        })
+        .collect()
+}

@@ -239,6 +239,10 @@ impl<T: Keyed> Table<T> {
             .filter_map(|(_, id)| self.by_id.get(id))
     }
 
+    pub fn iter(&self) -> impl Iterator<Item = &T> {
+        self.by_id.values()
+    }
+
     pub fn len(&self) -> usize {
         self.by_id.len()
     }

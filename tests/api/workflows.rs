@@ -998,3 +998,66 @@ async fn a_package_run_extracts_all_its_files_and_parses_the_first() {
         "one.pdf"
     );
 }
+
+#[tokio::test]
+async fn fixtures_declare_workflows_and_give_them_back() {
+    let app = app().await;
+    let mut doc = fixture();
+    doc["workflows"] = json!([{
+        "id": "workflow_intake",
+        "workspaceId": "ws_a",
+        "name": "Intake",
+        "steps": routed_steps(true),
+        "versions": [{"name": "v1", "steps": routed_steps(false)}],
+    }]);
+    app.mock_ok(Method::PUT, "/fixtures", Some(&doc)).await;
+    let workflow = app
+        .api_ok_bare(Method::GET, KEY_A, "/workflows/workflow_intake")
+        .await;
+    assert_eq!(workflow["name"], "Intake");
+    assert_eq!(workflow["createdAt"], "2024-03-01T00:00:00Z");
+    assert_eq!(workflow["draftVersion"]["steps"], routed_steps(true));
+    let latest = app
+        .api_ok_bare(
+            Method::GET,
+            KEY_A,
+            "/workflows/workflow_intake/versions/latest",
+        )
+        .await;
+    assert_eq!(
+        (&latest["version"], &latest["name"]),
+        (&json!("1"), &json!("v1"))
+    );
+    // The same ids on every start, so a suite may name them.
+    let again = app
+        .api_ok_bare(Method::GET, KEY_A, "/workflows/workflow_intake/versions/1")
+        .await;
+    assert_eq!(again["id"], latest["id"]);
+    // Runnable at once, by the version the fixture deployed.
+    let made = app
+        .start(json!({"workflow": {"id": "workflow_intake"}, "file": {"text": "Invoice #3"}}))
+        .await;
+    assert_eq!(made["workflowVersion"]["version"], "1");
+    assert_eq!(
+        app.settled_run(made["id"].as_str().unwrap()).await["status"],
+        "PROCESSED"
+    );
+
+    // The state as a document gives the workflow back as declared.
+    let state = app.state_document().await;
+    assert_eq!(state["workflows"][0]["steps"], routed_steps(true));
+    assert_eq!(state["workflows"][0]["versions"][0]["name"], "v1");
+
+    // A bad step is refused with where it is.
+    doc["workflows"][0]["steps"][1]["next"] = json!([{"step": "Nowhere"}]);
+    let res = app.mock(Method::PUT, "/fixtures", Some(&doc)).await;
+    assert_eq!(res.status(), 400);
+    let body: Value = res.json().await.unwrap();
+    let message = body["message"].as_str().unwrap();
+    assert!(
+        message.ends_with(
+            "workflows[0]: steps[1].next[0].step: `Nowhere` is not the name of a step of this workflow"
+        ),
+        "{message}"
+    );
+}
