@@ -314,7 +314,8 @@ function stepFinding(step) {
   const output = target && target.run.output;
   if (!output) return "—";
   if (output.type && output.confidence !== undefined) return `${output.type} (${Math.round(output.confidence * 100)} %)`;
-  if (output.value) return Object.entries(output.value).map(([k, v]) => `${k}: ${typeof v === "object" ? JSON.stringify(v) : v}`).join(" · ");
+  // The fields with one value each; lists and objects are in the tree below.
+  if (output.value) return Object.entries(output.value).filter(([, v]) => v === null || typeof v !== "object").map(([k, v]) => `${k}: ${v}`).join(" · ");
   if (output.splits) return output.splits.map((s) => `${s.type} p.${s.startPage}–${s.endPage}`).join(" · ");
   if (output.chunks) return `${output.chunks.length} chunk(s)`;
   return "—";
@@ -348,7 +349,7 @@ async function showWorkflowRun() {
     el("tbody", {}, ...run.stepRuns.map((s) => {
       const target = stepTarget(s);
       return el("tr", {}, el("td", {}, s.step.name), el("td", {}, s.stepType), el("td", {}, badge(s.status, s.status)),
-        el("td", {}, target ? target.run.id : "—"), el("td", {}, stepFinding(s)));
+        el("td", { class: "id", title: target ? target.run.id : "" }, target ? target.run.id : "—"), el("td", {}, stepFinding(s)));
     })),
   );
   const children = [el("h3", {}, `Workflow run ${run.id}`), el("dl", { class: "facts" }, ...facts.flatMap(([k, v]) => [el("dt", {}, k), el("dd", {}, v)])), steps];

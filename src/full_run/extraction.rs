@@ -626,6 +626,14 @@ impl DocText {
             });
             return ok.then(|| date.to_owned());
         }
+        if short {
+            // A number is one word: "Invoice #12345 Total: $1,234.56" is `12345`.
+            let word = rest
+                .split_whitespace()
+                .next()?
+                .trim_end_matches([',', '.', ';', ':']);
+            return (!word.is_empty()).then(|| word.chars().take(200).collect());
+        }
         Some(rest.chars().take(200).collect())
     }
 
