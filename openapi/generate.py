@@ -1127,7 +1127,11 @@ STEP = {
 
 def workflow_requests():
     """The bodies of `/workflows`, `/workflow_runs` and `/webhook_subscriptions`."""
-    steps = {"type": "array", "maxItems": 100, "items": STEP,
+    # A step's optional keys may be `null`: read as absent, and not kept.
+    step = {**STEP, "properties": {**STEP["properties"],
+                                   "config": {"anyOf": [ANY_OBJECT, {"type": "null"}]},
+                                   "next": {"anyOf": [STEP["properties"]["next"], {"type": "null"}]}}}
+    steps = {"type": "array", "maxItems": 100, "items": step,
              "description": "Step names are unique; `next` names steps of the workflow; an "
              "EXTRACT, CLASSIFY or SPLIT config names a processor of the workspace (or is inline)."}
     file = {

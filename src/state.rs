@@ -443,6 +443,10 @@ impl AppState {
         if let Ok(Some(batch)) = &removed {
             crate::webhooks::batch_run_removed(self, workspace_id, batch);
         }
+        if removed.is_ok() {
+            // A workflow run's step made it: that step, and the run, stop.
+            crate::families::workflow_engine::step_ended(self, workspace_id, id);
+        }
         removed.map(|_| ())
     }
 

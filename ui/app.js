@@ -338,7 +338,7 @@ async function showWorkflowRun() {
   const facts = [
     ["Run", run.id],
     ["Status", badge(run.status, run.status)],
-    ["Workflow", `${run.workflow.name} (version ${run.workflowVersion.version})`],
+    ["Workflow", run.workflow ? `${run.workflow.name} (version ${run.workflowVersion.version})` : "—"],
     ["File", (run.files[0] && run.files[0].name) || "—"],
   ];
   if (run.failureReason) facts.push(["Failure", `${run.failureReason}: ${run.failureMessage}`]);

@@ -633,6 +633,8 @@ pub async fn delete(
     if let Some(batch) = &removed.batch_id {
         crate::webhooks::batch_run_removed(&state, ws, batch);
     }
+    // A workflow run's step made it: that step, and the run, stop.
+    super::workflow_engine::step_ended(&state, ws, &id);
     Ok(Json(json!({ "id": id })))
 }
 

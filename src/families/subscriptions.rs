@@ -19,7 +19,7 @@ use crate::http::auth::Caller;
 use crate::http::body::{invalid_field, json_body};
 use crate::http::context::Sandbox;
 use crate::http::error::ApiError;
-use crate::http::query::{page_token, parse_table_query, table_id_filter};
+use crate::http::query::{TableList, page_token, parse_table_query, table_id_filter};
 use crate::store::Store;
 use crate::store::workflows::{Subscription, page_sorted};
 
@@ -136,10 +136,21 @@ pub async fn create(
     let id = state.new_id("whes_");
     let now = state.now();
     let answer = state.change_store(|store| {
-        if store.endpoint(ws, &endpoint_id).is_none() {
+        let Some(endpoint) = store.endpoint(ws, &endpoint_id) else {
             return Err(invalid_field(
                 "webhookEndpointId",
                 format!("no webhook endpoint `{endpoint_id}` in this workspace"),
+            ));
+        };
+        // The events a subscription sends are the current API's.
+        if endpoint.api_version < crate::domain::ApiVersion::V2026_02_09 {
+            return Err(invalid_field(
+                "webhookEndpointId",
+                format!(
+                    "webhook endpoint `{endpoint_id}` is pinned to API version {}; \
+                     subscriptions send events of 2026-02-09 and later",
+                    endpoint.api_version
+                ),
             ));
         }
         check_resource(store, ws, resource, &resource_id)?;
@@ -254,9 +265,12 @@ pub async fn list(
     let ws = caller.workspace_id.as_str();
     let query = parse_table_query(
         raw.as_deref(),
-        &["webhookEndpointId", "resourceId"],
-        false,
-        PagedResource::WebhookSubscriptions,
+        TableList {
+            resource: PagedResource::WebhookSubscriptions,
+            filters: &["webhookEndpointId", "resourceId"],
+            scope: None,
+            with_sort_by: false,
+        },
         ws,
         &state.signer,
         state.settings.paging,

@@ -214,15 +214,14 @@ fn reach(
     names: Vec<String>,
     announce: &mut Vec<Announce>,
 ) -> Vec<Start> {
-    let Some(steps) = version_steps(store, workspace_id, run_id) else {
-        return Vec::new();
-    };
     let Some(run) = store.workflows.runs.get_mut(workspace_id, run_id) else {
         return Vec::new();
     };
+    let steps = std::sync::Arc::clone(&run.steps);
     let workflow_id = run.workflow_id.clone();
     let mut starts = Vec::new();
-    let mut queue = names;
+    // A stack: the first name on top, so steps run in the order named.
+    let mut queue: Vec<String> = names.into_iter().rev().collect();
     while let Some(name) = queue.pop() {
         if run.reached.contains(&name) || !run.status.is_active() {
             continue;
@@ -242,9 +241,7 @@ fn reach(
             result: None,
         };
         if kind == "HUMAN_REVIEW" {
-            if run.review_step.is_none() {
-                run.review_step = Some(name.clone());
-            }
+            run.review_steps.push(name.clone());
             continue;
         }
         match start_of(run, step) {
@@ -290,21 +287,33 @@ fn passed_result(step: &JsonObject) -> Option<Value> {
     }
 }
 
-/// The steps of the run's version.
-fn version_steps(store: &Store, workspace_id: &str, run_id: &str) -> Option<Vec<JsonObject>> {
-    let run = store.workflows.runs.get(workspace_id, run_id)?;
-    let workflow = store
+/// The steps the run runs (its version's, as they were when it was made).
+fn version_steps(
+    store: &Store,
+    workspace_id: &str,
+    run_id: &str,
+) -> Option<std::sync::Arc<Vec<JsonObject>>> {
+    store
         .workflows
-        .workflows
-        .get(workspace_id, &run.workflow_id)?;
-    let version = workflow.version(&run.version_id)?;
-    Some(version.steps.clone())
+        .runs
+        .get(workspace_id, run_id)
+        .map(|run| std::sync::Arc::clone(&run.steps))
 }
 
 /// Makes the runs of `starts`, each joined to its step run as it is stored;
-/// a step whose run cannot be made fails the workflow run.
-fn make_runs(state: &AppState, workspace_id: &str, run_id: &str, starts: Vec<Start>) {
+/// a step whose run cannot be made fails the workflow run. `epoch` is the
+/// store's when the steps were reached: after a reset nothing more is made.
+fn make_runs(state: &AppState, workspace_id: &str, run_id: &str, epoch: u64, starts: Vec<Start>) {
     for Start { step_run_id, kind } in starts {
+        let active = state
+            .store()
+            .workflows
+            .runs
+            .get(workspace_id, run_id)
+            .is_some_and(|r| r.status.is_active());
+        if state.epoch() != epoch || !active {
+            return;
+        }
         let made = match kind {
             StartKind::Parse(body) => super::parse::plan(
                 state,
@@ -383,7 +392,10 @@ fn given_output(
         .map(|(_, output)| output.clone())
 }
 
-/// Joins a stored run to its step run: the step is `PROCESSING` now.
+/// Joins a stored run to its step run: the step is `PROCESSING` now. A
+/// workflow run that stopped meanwhile (failed at another step, cancelled,
+/// deleted) does not take it: the run is cancelled at once, in the same
+/// change that stored it.
 fn join(
     store: &mut Store,
     workspace_id: &str,
@@ -395,15 +407,40 @@ fn join(
         StepTarget::Parse(id) | StepTarget::Processor(id) => id.clone(),
         StepTarget::None => return,
     };
-    if let Some(run) = store.workflows.runs.get_mut(workspace_id, run_id)
-        && let Some(step) = run.step_runs.iter_mut().find(|s| s.id == step_run_id)
-    {
-        step.target = target;
-        step.status = StepRunStatus::Processing;
-        store
-            .workflows
-            .by_target
-            .insert(target_id, run_id.to_owned());
+    let step = store
+        .workflows
+        .runs
+        .get_mut(workspace_id, run_id)
+        .filter(|run| run.status.is_active())
+        .and_then(|run| {
+            run.step_runs
+                .iter_mut()
+                .find(|s| s.id == step_run_id && s.status == StepRunStatus::Pending)
+        });
+    match step {
+        Some(step) => {
+            step.target = target;
+            step.status = StepRunStatus::Processing;
+            store
+                .workflows
+                .by_target
+                .insert(target_id, run_id.to_owned());
+        }
+        None => match target {
+            StepTarget::Parse(id) => {
+                if let Some(parse) = store.parse_runs.get_mut(workspace_id, &id) {
+                    parse.status = RunStatus::Cancelled;
+                }
+            }
+            StepTarget::Processor(id) => {
+                let change = crate::store::RunChange {
+                    status: Some(RunStatus::Cancelled),
+                    ..crate::store::RunChange::default()
+                };
+                let _ = store.update(workspace_id, &id, change);
+            }
+            StepTarget::None => {}
+        },
     }
 }
 
@@ -470,6 +507,7 @@ pub(crate) fn cancel_targets(state: &AppState, workspace_id: &str, targets: Vec<
             StepTarget::Parse(id) => {
                 let now = state.now();
                 state.change_store(|store| {
+                    store.workflows.by_target.remove(&id);
                     if let Some(run) = store.parse_runs.get_mut(workspace_id, &id)
                         && matches!(run.status, RunStatus::Processing | RunStatus::Pending)
                     {
@@ -486,13 +524,16 @@ pub(crate) fn cancel_targets(state: &AppState, workspace_id: &str, targets: Vec<
 /// Starts a workflow run just stored: from its trigger on.
 pub fn begin(state: &AppState, workspace_id: &str, run_id: &str) {
     let mut announce = Vec::new();
-    let starts = state.change_store(|store| {
+    let (epoch, starts) = state.change_store(|store| {
         let names = version_steps(store, workspace_id, run_id)
             .map(|steps| first_steps(&steps))
             .unwrap_or_default();
-        reach(state, store, workspace_id, run_id, names, &mut announce)
+        (
+            state.epoch(),
+            reach(state, store, workspace_id, run_id, names, &mut announce),
+        )
     });
-    make_runs(state, workspace_id, run_id, starts);
+    make_runs(state, workspace_id, run_id, epoch, starts);
     send(state, workspace_id, run_id, announce);
     settle(state, workspace_id, run_id);
 }
@@ -533,7 +574,7 @@ pub fn step_ended(state: &AppState, workspace_id: &str, target_id: &str) {
     let now = state.now();
     enum Then {
         Nothing,
-        Go(Vec<Start>),
+        Go(u64, Vec<Start>),
         Stop(Vec<StepTarget>, EventType),
     }
     let then = state.change_store(|store| {
@@ -570,14 +611,10 @@ pub fn step_ended(state: &AppState, workspace_id: &str, target_id: &str) {
                         _ => next_of(s, None),
                     })
                     .unwrap_or_default();
-                Then::Go(reach(
-                    state,
-                    store,
-                    workspace_id,
-                    &run_id,
-                    next,
-                    &mut announce,
-                ))
+                Then::Go(
+                    state.epoch(),
+                    reach(state, store, workspace_id, &run_id, next, &mut announce),
+                )
             }
             StepRunStatus::Failed => {
                 let run = store
@@ -610,8 +647,8 @@ pub fn step_ended(state: &AppState, workspace_id: &str, target_id: &str) {
     });
     match then {
         Then::Nothing => {}
-        Then::Go(starts) => {
-            make_runs(state, workspace_id, &run_id, starts);
+        Then::Go(epoch, starts) => {
+            make_runs(state, workspace_id, &run_id, epoch, starts);
             send(state, workspace_id, &run_id, announce);
             settle(state, workspace_id, &run_id);
         }
@@ -658,7 +695,7 @@ pub fn settle(state: &AppState, workspace_id: &str, run_id: &str) {
             return None;
         }
         run.updated_at = now.max(run.updated_at);
-        match run.review_step {
+        match run.review_steps.first() {
             Some(_) => {
                 run.status = WorkflowRunStatus::NeedsReview;
                 Some(EventType::WorkflowRunNeedsReview)
@@ -688,7 +725,7 @@ pub fn review(
     let steps = version_steps(&state.store(), workspace_id, run_id).unwrap_or_default();
     let now = state.now();
     let mut announce = Vec::new();
-    let starts = state.change_store(|store| {
+    let (epoch, starts) = state.change_store(|store| {
         let run = store
             .workflows
             .runs
@@ -704,19 +741,27 @@ pub fn review(
         run.reviewed_by = Some(reviewer.to_owned());
         run.reviewed_at = Some(now);
         run.updated_at = now.max(run.updated_at);
-        let at = run.review_step.take().unwrap_or_default();
+                // The first review reached is the one decided; any other waits.
+        let at = match run.review_steps.is_empty() {
+            true => String::new(),
+            false => run.review_steps.remove(0),
+        };
         if !approve {
             run.status = WorkflowRunStatus::Rejected;
             run.rejection_note = note;
             run.end_time = Some(now);
+            run.review_steps.clear();
             announce.push(Announce::Run(EventType::WorkflowRunRejected));
-            return Ok(Vec::new());
+            return Ok((state.epoch(), Vec::new()));
         }
         run.status = WorkflowRunStatus::Processing;
         let next = step(&steps, &at).map(|s| next_of(s, None)).unwrap_or_default();
-        Ok(reach(state, store, workspace_id, run_id, next, &mut announce))
+        Ok((
+            state.epoch(),
+            reach(state, store, workspace_id, run_id, next, &mut announce),
+        ))
     })?;
-    make_runs(state, workspace_id, run_id, starts);
+    make_runs(state, workspace_id, run_id, epoch, starts);
     send(state, workspace_id, run_id, announce);
     settle(state, workspace_id, run_id);
     Ok(())

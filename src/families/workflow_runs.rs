@@ -21,7 +21,9 @@ use crate::http::auth::Caller;
 use crate::http::body::{invalid_field, json_body};
 use crate::http::context::Sandbox;
 use crate::http::error::ApiError;
-use crate::http::query::{page_token, parse_table_query, table_enum_filter, table_id_filter};
+use crate::http::query::{
+    TableList, page_token, parse_table_query, table_enum_filter, table_id_filter,
+};
 use crate::routes::processor_runs::{check_priority, clean_metadata, name_from_url};
 use crate::state::AppState;
 use crate::store::Store;
@@ -29,6 +31,10 @@ use crate::store::workflows::{StepRun, StepTarget, WorkflowRun, page_sorted};
 
 /// The most inputs one workflow batch takes.
 const MAX_BATCH_INPUTS: usize = 1000;
+
+/// The most runs of other families one workflow batch may make: its
+/// inputs times its version's steps that make a run.
+pub const MAX_BATCH_STEP_RUNS: usize = 20_000;
 
 /// The most files a `package` may have, and the fewest.
 const PACKAGE_FILES: std::ops::RangeInclusive<usize> = 2..=50;
@@ -232,12 +238,16 @@ struct Planned {
     text_file: Option<StoredFile>,
 }
 
-/// The workflow reference of a body: the workflow's id and the version's.
+/// A body's workflow reference: the workflow's id, the version's, and the
+/// version's steps as they are now (what the run runs).
+type Reference = (String, String, std::sync::Arc<Vec<JsonObject>>);
+
+/// The workflow reference of a body.
 fn read_reference(
     store: &Store,
     workspace_id: &str,
     body: &JsonObject,
-) -> Result<(String, String), ApiError> {
+) -> Result<Reference, ApiError> {
     let reference = object_field(body, "workflow", "workflow")?
         .ok_or_else(|| invalid_field("workflow", "is required: `{id, version?}`"))?;
     let id = string_field(reference, "id", "workflow.id")?
@@ -258,7 +268,7 @@ fn read_reference(
             version.unwrap_or_default()
         ))
     })?;
-    Ok((id, chosen.id.clone()))
+    Ok((id, chosen.id.clone(), std::sync::Arc::clone(&chosen.steps)))
 }
 
 /// A `FileSummary` made for an input given by URL.
@@ -438,7 +448,11 @@ fn read_outputs(
                 json!({ "splits": splits })
             }
         };
-        kept.push((processor_id, json_object(given)));
+        let given = json_object(given);
+        // What the step's run will answer: it must be its family's output.
+        crate::openapi::check_output(Some(processor.processor_type), &given)
+            .map_err(|e| invalid_field(&format!("{at}.output"), e))?;
+        kept.push((processor_id, given));
     }
     Ok(kept)
 }
@@ -448,7 +462,7 @@ fn plan(
     state: &AppState,
     workspace_id: &str,
     body: &JsonObject,
-    reference: &(String, String),
+    reference: &Reference,
     batch: Option<&str>,
 ) -> Result<Planned, ApiError> {
     let now = state.now();
@@ -551,6 +565,7 @@ fn plan(
         workspace_id: workspace_id.to_owned(),
         workflow_id: reference.0.clone(),
         version_id: reference.1.clone(),
+        steps: std::sync::Arc::clone(&reference.2),
         name: None,
         status: WorkflowRunStatus::Processing,
         metadata,
@@ -569,7 +584,7 @@ fn plan(
         end_time: None,
         step_runs: Vec::new(),
         reached: Vec::new(),
-        review_step: None,
+        review_steps: Vec::new(),
         created_at: now,
         updated_at: now,
     };
@@ -586,11 +601,25 @@ fn store_and_begin(
     let ids: Vec<String> = planned.iter().map(|p| p.run.id.clone()).collect();
     let limits = state.settings.file_limits;
     state.change_store(|store| {
+        // All the text files fit, or none is kept.
+        let sizes: Vec<usize> = planned
+            .iter()
+            .filter_map(|p| p.text_file.as_ref().map(|f| f.content.len()))
+            .collect();
+        let total = store.total_file_bytes() + sizes.iter().sum::<usize>();
+        if sizes.iter().any(|s| *s > limits.max_file_bytes) || total > limits.max_total_bytes {
+            return Err(ApiError::InvalidRequest(format!(
+                "the texts given are {} bytes as files; this server takes files of at most {} \
+                 bytes (--max-file-size) and {} in all (--max-files-size)",
+                sizes.iter().sum::<usize>(),
+                limits.max_file_bytes,
+                limits.max_total_bytes
+            )));
+        }
         for file in planned.iter().filter_map(|p| p.text_file.clone()) {
-            store.add_file(file, Some(limits)).map_err(|e| match e {
-                crate::store::StoreError::TooLarge(reason) => ApiError::InvalidRequest(reason),
-                other => ApiError::Internal(other.into()),
-            })?;
+            store
+                .add_file(file, None)
+                .map_err(|e| ApiError::Internal(e.into()))?;
         }
         for Planned { run, .. } in planned {
             store.workflows.runs.insert(run);
@@ -641,6 +670,26 @@ pub async fn create_batch(
                 ),
             )
         })?;
+    let run_steps = reference
+        .2
+        .iter()
+        .filter(|s| {
+            s.get("type")
+                .and_then(Value::as_str)
+                .is_some_and(|t| super::workflows::RUN_STEPS.contains(&t))
+        })
+        .count();
+    if inputs.len() * run_steps > MAX_BATCH_STEP_RUNS {
+        return Err(invalid_field(
+            "inputs",
+            format!(
+                "{} inputs of a workflow with {run_steps} steps that make runs could make {} runs; \
+                 a batch may make at most {MAX_BATCH_STEP_RUNS}: send fewer inputs at a time",
+                inputs.len(),
+                inputs.len() * run_steps
+            ),
+        ));
+    }
     let batch_id = state.new_id("batch_");
     let mut planned = Vec::with_capacity(inputs.len());
     for (i, input) in inputs.iter().enumerate() {
@@ -810,9 +859,12 @@ pub async fn list(
     let ws = caller.workspace_id.as_str();
     let query = parse_table_query(
         raw.as_deref(),
-        &["status", "workflowId", "batchId", "fileNameContains"],
-        true,
-        PagedResource::WorkflowRuns,
+        TableList {
+            resource: PagedResource::WorkflowRuns,
+            filters: &["status", "workflowId", "batchId", "fileNameContains"],
+            scope: None,
+            with_sort_by: true,
+        },
         ws,
         &state.signer,
         state.settings.paging,

@@ -7,6 +7,8 @@
 //! needs a config and has none is a 400 naming it. What a run does with the
 //! steps is `workflow_engine`'s.
 
+use std::sync::Arc;
+
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
@@ -20,7 +22,7 @@ use crate::http::auth::Caller;
 use crate::http::body::{invalid_field, json_body};
 use crate::http::context::Sandbox;
 use crate::http::error::ApiError;
-use crate::http::query::{page_token, parse_table_query};
+use crate::http::query::{TableList, page_token, parse_table_query};
 use crate::state::AppState;
 use crate::store::Store;
 use crate::store::workflows::{DRAFT, Workflow, WorkflowVersion, page_sorted};
@@ -59,6 +61,18 @@ const NEED_CONFIG: &[&str] = &[
 
 /// The most steps a workflow may have.
 pub const MAX_STEPS: usize = 100;
+
+/// The most `next` entries one step may have.
+pub const MAX_NEXT: usize = 50;
+
+/// Step types whose step makes a run of another family.
+pub const RUN_STEPS: &[&str] = &[
+    "PARSE",
+    "EXTRACT",
+    "CLASSIFY",
+    "SPLIT",
+    "CONDITIONAL_EXTRACT",
+];
 
 fn not_found(id: &str) -> ApiError {
     ApiError::Missing(format!("Workflow `{id}` not found"))
@@ -216,7 +230,11 @@ pub fn read_steps(
             ));
         }
         names.push(name);
-        if kind == "TRIGGER" && kept.iter().any(|s: &JsonObject| s["type"] == "TRIGGER") {
+        if kind == "TRIGGER"
+            && kept
+                .iter()
+                .any(|s: &JsonObject| s.get("type").and_then(Value::as_str) == Some("TRIGGER"))
+        {
             return Err(invalid_field(
                 &format!("{at}.type"),
                 "a workflow has one TRIGGER step",
@@ -229,6 +247,29 @@ pub fn read_steps(
                 "SPLIT" => &[("splitter", ProcessorType::Splitter)],
                 _ => &[],
             };
+            if kind == "CONDITIONAL_EXTRACT" {
+                // Its rules' extractors run: each must be one of the workspace's.
+                let rules = config
+                    .get("rules")
+                    .and_then(Value::as_array)
+                    .filter(|r| !r.is_empty())
+                    .ok_or_else(|| {
+                        invalid_field(
+                            &format!("{at}.config.rules"),
+                            "is required: `[{formula, extractor}]`, the last one's formula `TRUE`",
+                        )
+                    })?;
+                for (j, rule) in rules.iter().enumerate() {
+                    let reference = rule.get("extractor").unwrap_or(&Value::Null);
+                    check_reference(
+                        store,
+                        workspace_id,
+                        reference,
+                        ProcessorType::Extract,
+                        &format!("{at}.config.rules[{j}].extractor"),
+                    )?;
+                }
+            }
             for (key, processor_type) in refs {
                 let inline = format!("{key}Config");
                 match (config.get(*key), config.get(&inline)) {
@@ -258,6 +299,15 @@ pub fn read_steps(
         match step.get("next") {
             None | Some(Value::Null) => {}
             Some(Value::Array(next)) => {
+                if next.len() > MAX_NEXT {
+                    return Err(invalid_field(
+                        &format!("{at}.next"),
+                        format!(
+                            "has {} entries; a step may lead to at most {MAX_NEXT}",
+                            next.len()
+                        ),
+                    ));
+                }
                 for (j, entry) in next.iter().enumerate() {
                     let at = format!("{at}.next[{j}]");
                     let target = entry.get("step").and_then(Value::as_str);
@@ -271,7 +321,10 @@ pub fn read_steps(
             }
             Some(_) => return Err(invalid_field(&format!("{at}.next"), "must be an array")),
         }
-        kept.push(step.clone());
+        // `null` is read as absent (as the SDKs mean it), and kept so.
+        let mut step = step.clone();
+        step.retain(|_, value| !value.is_null());
+        kept.push(step);
     }
     // Every `next` names a step of the workflow.
     for (i, step) in kept.iter().enumerate() {
@@ -351,7 +404,7 @@ pub async fn create(
             id: state.new_id("workflow_version_"),
             version: DRAFT.into(),
             name: None,
-            steps,
+            steps: Arc::new(steps),
             created_at: now,
         },
         versions: Vec::new(),
@@ -415,7 +468,7 @@ pub async fn update(
             workflow.name = name;
         }
         if let Some(steps) = steps {
-            workflow.draft.steps = steps;
+            workflow.draft.steps = Arc::new(steps);
         }
         workflow.updated_at = now.max(workflow.updated_at);
         Ok::<_, ApiError>(workflow_object(workflow))
@@ -432,9 +485,12 @@ pub async fn list(
     let ws = caller.workspace_id.as_str();
     let query = parse_table_query(
         raw.as_deref(),
-        &[],
-        true,
-        PagedResource::Workflows,
+        TableList {
+            resource: PagedResource::Workflows,
+            filters: &[],
+            scope: None,
+            with_sort_by: true,
+        },
         ws,
         &state.signer,
         state.settings.paging,
@@ -483,14 +539,16 @@ pub async fn versions(
     let ws = caller.workspace_id.as_str();
     let query = parse_table_query(
         raw.as_deref(),
-        &[],
-        false,
-        PagedResource::WorkflowVersions,
+        TableList {
+            resource: PagedResource::WorkflowVersions,
+            filters: &[],
+            scope: Some(&id),
+            with_sort_by: false,
+        },
         ws,
         &state.signer,
         state.settings.paging,
     )?;
-    // A token is for one workflow's versions.
     let store = state.store();
     let workflow = store
         .workflows
@@ -517,7 +575,8 @@ pub async fn versions(
             PagedResource::WorkflowVersions,
             ws,
             query.paging.order,
-            format!("{}{}", query.fingerprint, workflow.id),
+            // A token is for one workflow's versions.
+            query.fingerprint.clone(),
             Position {
                 at_nanos: last.created_at.unix_nanos(),
                 id: last.id.clone(),
@@ -554,7 +613,7 @@ pub async fn deploy(
             .workflows
             .get_mut(ws, &id)
             .ok_or_else(|| not_found(&id))?;
-        let steps = given.unwrap_or_else(|| workflow.draft.steps.clone());
+        let steps = given.map_or_else(|| Arc::clone(&workflow.draft.steps), Arc::new);
         check_deployable(&steps)?;
         let version = WorkflowVersion {
             id: version_id,
@@ -660,7 +719,7 @@ pub fn add_fixture(
             id: fixture_version_id(&fixture.id, &number),
             version: number,
             name: version.name.clone(),
-            steps,
+            steps: Arc::new(steps),
             created_at: at_time,
         });
     }
@@ -674,7 +733,7 @@ pub fn add_fixture(
             id: fixture_version_id(&fixture.id, DRAFT),
             version: DRAFT.into(),
             name: None,
-            steps,
+            steps: Arc::new(steps),
             created_at: at_time,
         },
         versions,

@@ -619,15 +619,30 @@ pub struct TableQuery {
     pub fingerprint: String,
 }
 
+/// Which table list a query is for.
+pub struct TableList<'a> {
+    pub resource: PagedResource,
+    /// The filters' names, in the order `TableQuery::filters` gives them.
+    pub filters: &'a [&'a str],
+    /// What else the list is of (a workflow's versions: the workflow).
+    pub scope: Option<&'a str>,
+    /// Whether it takes `sortBy` (else by `createdAt` only).
+    pub with_sort_by: bool,
+}
+
 pub fn parse_table_query(
     raw: Option<&str>,
-    filters: &[&str],
-    with_sort_by: bool,
-    resource: PagedResource,
+    list: TableList<'_>,
     workspace_id: &str,
     signer: &PageSigner,
     rules: PagingRules,
 ) -> Result<TableQuery, ApiError> {
+    let TableList {
+        resource,
+        filters,
+        scope,
+        with_sort_by,
+    } = list;
     const PAGING: [&str; 4] = ["sortBy", "sortDir", "nextPageToken", "maxPageSize"];
     let mut values: Vec<Option<String>> = vec![None; filters.len() + PAGING.len()];
     for (name, value) in form_urlencoded::parse(raw.unwrap_or("").as_bytes()) {
@@ -646,10 +661,13 @@ pub fn parse_table_query(
     let paging_values = values.split_off(filters.len());
     let [sort_by, sort_dir, next_page_token, max_page_size]: [Option<String>; 4] =
         paging_values.try_into().expect("four paging parameters");
+    // The list's own scope (a workflow's versions) is part of what a token
+    // is for.
     let parts: Vec<(u8, Option<&str>)> = values
         .iter()
         .enumerate()
         .map(|(i, v)| (b'a' + i as u8, v.as_deref()))
+        .chain(std::iter::once((b'/', scope)))
         .collect();
     let fingerprint = digest(&parts);
     let mut paging = paging(

@@ -6,6 +6,8 @@
 //! their family's do, with `source` `WORKFLOW_RUN` and the workflow run's id
 //! as `sourceId`.
 
+use std::sync::Arc;
+
 use rustc_hash::FxHashMap;
 
 use super::keyset::Keys;
@@ -53,8 +55,9 @@ pub struct WorkflowVersion {
     /// `"draft"` or `"1"`, `"2"`, …
     pub version: String,
     pub name: Option<String>,
-    /// The step definitions as given (`{type, name, config?, next?}`).
-    pub steps: Vec<JsonObject>,
+    /// The step definitions as given (`{type, name, config?, next?}`),
+    /// shared with the runs that run them.
+    pub steps: Arc<Vec<JsonObject>>,
     pub created_at: Timestamp,
 }
 
@@ -87,6 +90,9 @@ pub struct WorkflowRun {
     pub workspace_id: String,
     pub workflow_id: String,
     pub version_id: String,
+    /// The version's steps as they were when the run was made: a draft
+    /// changed meanwhile does not change a run of it.
+    pub steps: Arc<Vec<JsonObject>>,
     pub name: Option<String>,
     pub status: WorkflowRunStatus,
     pub metadata: JsonObject,
@@ -111,8 +117,8 @@ pub struct WorkflowRun {
     pub step_runs: Vec<StepRun>,
     /// Names of the steps reached so far: each runs once per run.
     pub reached: Vec<String>,
-    /// The HUMAN_REVIEW step it waits at, if any.
-    pub review_step: Option<String>,
+    /// The HUMAN_REVIEW steps reached and not yet decided, first first.
+    pub review_steps: Vec<String>,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
 }

@@ -992,7 +992,13 @@ async fn subscriptions_are_made_upserted_listed_changed_and_deleted() {
     );
 
     // Refusals name the field.
-    let refusals = [
+    let legacy = endpoint(&app, "http://127.0.0.1:9/old", "2025-04-21", &[]).await;
+    let legacy_id = legacy["id"].as_str().unwrap();
+    let legacy_message = format!(
+        "request body: webhookEndpointId: webhook endpoint `{legacy_id}` is pinned to API \
+         version 2025-04-21; subscriptions send events of 2026-02-09 and later"
+    );
+    let refusals: [(Value, &str); 5] = [
         (
             json!({"webhookEndpointId": endpoint_id, "resourceType": "extractor",
                    "resourceId": "ex_inv", "enabledEvents": ["workflow_run.completed"]}),
@@ -1009,6 +1015,11 @@ async fn subscriptions_are_made_upserted_listed_changed_and_deleted() {
             json!({"webhookEndpointId": endpoint_id, "resourceType": "classifier",
                    "resourceId": "ex_inv", "enabledEvents": []}),
             "request body: resourceId: no classifier `ex_inv` in this workspace",
+        ),
+        (
+            json!({"webhookEndpointId": legacy_id, "resourceType": "workflow",
+                   "resourceId": workflow_id, "enabledEvents": []}),
+            &legacy_message,
         ),
         (
             json!({"webhookEndpointId": endpoint_id, "resourceType": "dataset",

@@ -1032,8 +1032,10 @@ async fn fixtures_declare_workflows_and_give_them_back() {
         (&latest["version"], &latest["name"]),
         (&json!("1"), &json!("v1"))
     );
-    // The same ids on every start, so a suite may name them.
-    let again = app
+    // The same ids on every start (another server here), so a suite may
+    // name them.
+    let other = spawn_app(&doc).await;
+    let again = other
         .api_ok_bare(Method::GET, KEY_A, "/workflows/workflow_intake/versions/1")
         .await;
     assert_eq!(again["id"], latest["id"]);
@@ -1063,5 +1065,227 @@ async fn fixtures_declare_workflows_and_give_them_back() {
             "workflows[0]: steps[1].next[0].step: `Nowhere` is not the name of a step of this workflow"
         ),
         "{message}"
+    );
+}
+
+#[tokio::test]
+async fn a_steps_null_keys_are_read_as_absent_and_not_kept() {
+    let app = app().await;
+    let made = app
+        .api_ok_bare_with(
+            Method::POST,
+            KEY_A,
+            "/workflows",
+            &json!({"name": "n", "steps": [{"type": "PARSE", "name": "P", "next": null, "config": null}]}),
+        )
+        .await;
+    assert_eq!(
+        made["draftVersion"]["steps"],
+        json!([{"type": "PARSE", "name": "P"}])
+    );
+}
+
+#[tokio::test]
+async fn a_steps_run_deleted_through_its_family_cancels_the_workflow_run() {
+    let app = app().await;
+    let wf = app.workflow(routed_steps(false)).await;
+    let made = app
+        .start(json!({
+            "workflow": {"id": wf, "version": "draft"},
+            "file": {"url": "https://example.com/held__hold__.pdf"},
+        }))
+        .await;
+    let id = made["id"].as_str().unwrap();
+    let parse_id = made["stepRuns"][0]["result"]["parseRun"]["id"]
+        .as_str()
+        .unwrap();
+    app.api_ok_bare(Method::DELETE, KEY_A, &format!("/parse_runs/{parse_id}"))
+        .await;
+    let run = app
+        .api_ok_bare(Method::GET, KEY_A, &format!("/workflow_runs/{id}"))
+        .await;
+    assert_eq!(run["status"], "CANCELLED");
+    assert_eq!(steps_of(&run), owned(&[("PARSE", "Parse", "CANCELLED")]));
+    assert_eq!(run["stepRuns"][0]["result"], Value::Null, "its run is gone");
+}
+
+#[tokio::test]
+async fn parallel_reviews_are_decided_one_after_the_other() {
+    let app = app().await;
+    let steps = json!([
+        {"type": "TRIGGER", "name": "Trigger", "next": [{"step": "A"}, {"step": "B"}]},
+        {"type": "PARSE", "name": "A", "next": [{"step": "Review A"}]},
+        {"type": "PARSE", "name": "B", "next": [{"step": "Review B"}]},
+        {"type": "HUMAN_REVIEW", "name": "Review A", "next": [{"step": "After A"}]},
+        {"type": "HUMAN_REVIEW", "name": "Review B", "next": [{"step": "After B"}]},
+        {"type": "PARSE", "name": "After A"},
+        {"type": "PARSE", "name": "After B"},
+    ]);
+    let wf = app.workflow(steps).await;
+    let made = app
+        .start(json!({"workflow": {"id": wf}, "file": {"text": "Invoice #1"}}))
+        .await;
+    let id = made["id"].as_str().unwrap();
+    assert_eq!(
+        steps_of(&made),
+        owned(&[("PARSE", "A", "PROCESSING"), ("PARSE", "B", "PROCESSING")]),
+        "branches start in the order the trigger names them"
+    );
+    assert_eq!(app.settled_run(id).await["status"], "NEEDS_REVIEW");
+    let approved = app
+        .mock_ok(Method::POST, &format!("/workflow_runs/{id}/approve"), None)
+        .await;
+    assert_eq!(approved["status"], "PROCESSING");
+    assert_eq!(
+        app.settled_run(id).await["status"],
+        "NEEDS_REVIEW",
+        "the second review"
+    );
+    app.mock_ok(Method::POST, &format!("/workflow_runs/{id}/approve"), None)
+        .await;
+    let run = app.settled_run(id).await;
+    assert_eq!(run["status"], "PROCESSED");
+    assert_eq!(
+        steps_of(&run),
+        owned(&[
+            ("PARSE", "A", "PROCESSED"),
+            ("PARSE", "B", "PROCESSED"),
+            ("PARSE", "After A", "PROCESSED"),
+            ("PARSE", "After B", "PROCESSED"),
+        ])
+    );
+}
+
+#[tokio::test]
+async fn a_step_that_cannot_start_fails_the_run_and_its_sibling_never_starts() {
+    let app = app().await;
+    let steps = json!([
+        {"type": "TRIGGER", "name": "Trigger", "next": [{"step": "A"}, {"step": "B"}]},
+        {"type": "EXTRACT", "name": "A", "config": {"extractor": {"id": "ex_inv", "version": "9.9"}}},
+        {"type": "PARSE", "name": "B"},
+    ]);
+    let wf = app.workflow(steps).await;
+    let made = app
+        .start(json!({"workflow": {"id": wf}, "file": {"text": "Invoice #1"}}))
+        .await;
+    let id = made["id"].as_str().unwrap();
+    assert_eq!(made["status"], "FAILED");
+    assert_eq!(made["failureReason"], "STEP_FAILED");
+    assert_eq!(
+        made["failureMessage"],
+        "A step's run could not be made: Extractor version `9.9` not found"
+    );
+    assert_eq!(
+        steps_of(&made),
+        owned(&[("EXTRACT", "A", "FAILED"), ("PARSE", "B", "CANCELLED")])
+    );
+    let parses = app
+        .api_ok_bare(
+            Method::GET,
+            KEY_A,
+            &format!("/parse_runs?source=WORKFLOW_RUN&sourceId={id}"),
+        )
+        .await;
+    assert_eq!(parses["data"], json!([]), "B's run was never made");
+}
+
+#[tokio::test]
+async fn version_tokens_are_one_workflows_with_strict_tokens() {
+    let rules = extend_mock::domain::PagingRules {
+        default_page_size: 10,
+        strict_tokens: true,
+    };
+    let app = spawn_app_with(&fixture(), SECRET, rules).await;
+    let mut workflows = Vec::new();
+    for _ in 0..2 {
+        let wf = app.workflow(routed_steps(false)).await;
+        for _ in 0..2 {
+            app.api_ok_bare_with(
+                Method::POST,
+                KEY_A,
+                &format!("/workflows/{wf}/versions"),
+                &json!({}),
+            )
+            .await;
+        }
+        workflows.push(wf);
+    }
+    let first = app
+        .api_ok_bare(
+            Method::GET,
+            KEY_A,
+            &format!("/workflows/{}/versions?maxPageSize=2", workflows[0]),
+        )
+        .await;
+    let token = urlencode(first["nextPageToken"].as_str().unwrap());
+    let rest = app
+        .api_ok_bare(
+            Method::GET,
+            KEY_A,
+            &format!(
+                "/workflows/{}/versions?maxPageSize=2&nextPageToken={token}",
+                workflows[0]
+            ),
+        )
+        .await;
+    assert_eq!(rest["data"].as_array().unwrap().len(), 1);
+    // Another workflow's versions with that token: refused.
+    app.api_err(
+        Method::GET,
+        KEY_A,
+        &format!(
+            "/workflows/{}/versions?maxPageSize=2&nextPageToken={token}",
+            workflows[1]
+        ),
+        None,
+        400,
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn outputs_and_batches_beyond_what_can_run_are_refused() {
+    let app = app().await;
+    let wf = app.workflow(routed_steps(false)).await;
+    let message = app
+        .api_err(
+            Method::POST,
+            KEY_A,
+            "/workflow_runs",
+            Some(&json!({"workflow": {"id": wf}, "file": {"text": "x"},
+                         "outputs": [{"processorId": "ex_split", "output": {"splits": [1, "x"]}}]})),
+            400,
+        )
+        .await;
+    assert!(
+        message.starts_with("request body: outputs[0].output: "),
+        "{message}"
+    );
+    // 1,000 inputs of a workflow with four steps that make runs: 4,000 runs,
+    // taken; a workflow with 25 such steps: 25,000, refused.
+    let mut many = vec![json!({"type": "TRIGGER", "name": "T", "next": [{"step": "P0"}]})];
+    for i in 0..25 {
+        let next = if i < 24 {
+            json!([{"step": format!("P{}", i + 1)}])
+        } else {
+            json!([])
+        };
+        many.push(json!({"type": "PARSE", "name": format!("P{i}"), "next": next}));
+    }
+    let big = app.workflow(json!(many)).await;
+    let inputs: Vec<Value> = (0..1000).map(|_| json!({"file": {"text": "x"}})).collect();
+    let message = app
+        .api_err(
+            Method::POST,
+            KEY_A,
+            "/workflow_runs/batch",
+            Some(&json!({"workflow": {"id": big}, "inputs": inputs})),
+            400,
+        )
+        .await;
+    assert_eq!(
+        message,
+        "request body: inputs: 1000 inputs of a workflow with 25 steps that make runs could \
+         make 25000 runs; a batch may make at most 20000: send fewer inputs at a time"
     );
 }
