@@ -34,6 +34,9 @@ const state = {
   selectedRun: null,
   selectedRequest: null,
   selectedWorkflowRun: null,
+  // The file-name filter as applied (after a pause in typing): a poll in
+  // between keeps the list it had, and paging with it.
+  nameFilter: "",
   workflowRuns: [],
   busy: false,
   // A run's file name is not in the list's summary; it is read once from
@@ -154,7 +157,7 @@ function runQuery() {
   const q = new URLSearchParams({ sortBy, sortDir, maxPageSize: $("f-size").value });
   if ($("f-status").value) q.set("status", $("f-status").value);
   if ($("f-type").value) q.set("processorType", $("f-type").value);
-  if ($("f-name").value.trim()) q.set("fileNameContains", $("f-name").value.trim());
+  if (state.nameFilter) q.set("fileNameContains", state.nameFilter);
   const token = state.tokens[state.page];
   if (token) q.set("nextPageToken", token);
   return q;
@@ -166,7 +169,11 @@ async function loadRuns() {
     tbody.replaceChildren(el("tr", {}, el("td", { colspan: "5" }, "This sandbox has no workspace key.")));
     return;
   }
-  const page = await api(`/processor_runs?${runQuery()}`);
+  // What this load is for: a page or a filter changed while it was on its
+  // way makes its answer stale, and it is dropped.
+  const asked = runQuery().toString();
+  const page = await api(`/processor_runs?${asked}`);
+  if (asked !== runQuery().toString()) return;
   state.runs = page.processorRuns;
   state.nextToken = page.nextPageToken || null;
   const unknown = state.runs.filter((r) => !state.fileNames.has(r.id));
@@ -176,6 +183,7 @@ async function loadRuns() {
       state.fileNames.set(r.id, (processorRun.files[0] && processorRun.files[0].name) || "—");
     }),
   );
+  if (asked !== runQuery().toString()) return;
   tbody.replaceChildren(
     ...state.runs.map((r) =>
       row(
@@ -466,7 +474,10 @@ function wire() {
   let typing;
   $("f-name").addEventListener("input", () => {
     clearTimeout(typing);
-    typing = setTimeout(restartPaging, 250);
+    typing = setTimeout(() => {
+      state.nameFilter = $("f-name").value.trim();
+      restartPaging();
+    }, 250);
   });
   for (const form of ["filters", "r-filters", "scope"]) $(form).addEventListener("submit", (e) => e.preventDefault());
   for (const id of ["r-status", "r-path"]) $(id).addEventListener("input", () => loadRequests().catch(() => {}));
