@@ -264,6 +264,16 @@ wire_enum!(
     }
 );
 
+impl SortBy {
+    /// Of an object's two times, the one this sorts by, as nanoseconds.
+    pub fn of(self, created: super::Timestamp, updated: super::Timestamp) -> i64 {
+        match self {
+            SortBy::CreatedAt => created.unix_nanos(),
+            SortBy::UpdatedAt => updated.unix_nanos(),
+        }
+    }
+}
+
 impl EventType {
     /// Whether an endpoint may name it in its `enabledEvents`: every event
     /// but the workflow runs', which reach an endpoint only through a

@@ -42,13 +42,18 @@ pub fn batch_object(store: &Store, batch: &Batch, made: bool) -> Value {
     })
 }
 
-/// `inputs[3].` before a refusal that names an input's own field.
-fn at_input(i: usize, error: ApiError) -> ApiError {
+/// `inputs[3].` before a refusal that names an input's own field (its
+/// `file`, `metadata`, a workflow input's `secrets`).
+pub(super) fn at_input(i: usize, error: ApiError) -> ApiError {
     match error {
         ApiError::InvalidRequest(message) => {
             let prefix = format!("{REQUEST_BODY}: ");
             match message.strip_prefix(&prefix) {
-                Some(rest) if rest.starts_with("file") || rest.starts_with("metadata") => {
+                Some(rest)
+                    if ["file", "metadata", "secrets"]
+                        .iter()
+                        .any(|k| rest.starts_with(k)) =>
+                {
                     ApiError::InvalidRequest(format!("{prefix}inputs[{i}].{rest}"))
                 }
                 _ => ApiError::InvalidRequest(message),
@@ -81,7 +86,7 @@ pub async fn create(
             format!("is not taken by a batch: give `{}`", f.processor_key),
         ));
     }
-    let inputs = inputs(&body)?;
+    let inputs = inputs(&body, "{file, metadata?}")?;
     let batch_id = state.new_id("bpr_");
     let mut requests = Vec::with_capacity(inputs.len());
     for (i, input) in inputs.iter().enumerate() {
@@ -135,7 +140,7 @@ pub async fn create_parse(
 ) -> Result<Json<Value>, ApiError> {
     let ws = caller.workspace_id.as_str();
     let body: JsonObject = json_body(body)?;
-    let inputs = inputs(&body)?;
+    let inputs = inputs(&body, "{file, metadata?}")?;
     let batch_id = state.new_id("bpr_");
     let mut planned = Vec::with_capacity(inputs.len());
     for (i, input) in inputs.iter().enumerate() {
@@ -177,15 +182,15 @@ pub async fn create_parse(
     Ok(Json(answer))
 }
 
-/// A batch body's `inputs`: 1 to 1,000.
-fn inputs(body: &JsonObject) -> Result<&Vec<Value>, ApiError> {
+/// A batch body's `inputs`: 1 to 1,000, each `shape`.
+pub(super) fn inputs<'b>(body: &'b JsonObject, shape: &str) -> Result<&'b Vec<Value>, ApiError> {
     body.get("inputs")
         .and_then(Value::as_array)
         .filter(|inputs| (1..=MAX_BATCH_INPUTS).contains(&inputs.len()))
         .ok_or_else(|| {
             invalid_field(
                 "inputs",
-                format!("is required: 1 to {MAX_BATCH_INPUTS} inputs, each `{{file, metadata?}}`"),
+                format!("is required: 1 to {MAX_BATCH_INPUTS} inputs, each `{shape}`"),
             )
         })
 }

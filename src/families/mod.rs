@@ -151,6 +151,47 @@ pub static SPLIT: Family = Family {
     override_fields: body_fields("splitter.overrideConfig"),
 };
 
+/// A page of a list kept in a plain table (workflows, a workflow's
+/// versions, workflow runs, webhook subscriptions): `items` in the query's
+/// order (`at` gives an item's time for the sort asked for, and its id),
+/// as the API's list envelope with the next page's signed token.
+pub(crate) fn table_page<T>(
+    state: &crate::state::AppState,
+    workspace_id: &str,
+    query: &crate::http::query::TableQuery,
+    items: Vec<&T>,
+    at: impl Fn(&T, crate::domain::SortBy) -> (i64, &str),
+    object: impl Fn(&T) -> serde_json::Value,
+) -> serde_json::Value {
+    let by = query.paging.order.by;
+    let (page, more) = crate::store::workflows::page_sorted(
+        items,
+        |t| at(t, by),
+        query.paging.order.dir,
+        query.paging.after.as_ref(),
+        query.paging.page_size,
+    );
+    let mut out = serde_json::json!({
+        "object": "list",
+        "data": page.iter().map(|t| object(t)).collect::<Vec<_>>(),
+    });
+    if more && let Some(last) = page.last() {
+        let (at_nanos, id) = at(last, by);
+        out["nextPageToken"] = serde_json::json!(crate::http::query::page_token(
+            &state.signer,
+            query.resource,
+            workspace_id,
+            query.paging.order,
+            query.fingerprint.clone(),
+            crate::domain::Position {
+                at_nanos,
+                id: id.to_owned(),
+            },
+        ));
+    }
+    out
+}
+
 /// The description of the family that views runs of `kind`.
 pub fn describe(kind: ProcessorType) -> &'static Family {
     match kind {

@@ -12,8 +12,56 @@ use crate::domain::{Processor, ProcessorType, ProcessorVersion, RunStatus, Times
 use crate::full_run::full_run_with;
 use crate::store::{RunView, Store};
 
-fn time(t: Timestamp) -> Value {
+/// A time as the API writes it.
+pub fn time(t: Timestamp) -> Value {
     Value::String(t.to_rfc3339())
+}
+
+/// `FileSummary` of a file the server knows by name only (given by URL, or
+/// made from a text): a new `file_` id, its type from the name.
+pub fn named_file_summary(
+    id: String,
+    name: &str,
+    kind: Option<&str>,
+    pages: Option<u32>,
+    now: Timestamp,
+) -> serde_json::Map<String, Value> {
+    let mut object = Map::new();
+    object.insert("object".into(), json!("file"));
+    object.insert("id".into(), json!(id));
+    object.insert("name".into(), json!(name));
+    object.insert("type".into(), json!(kind));
+    object.insert("parentFileId".into(), Value::Null);
+    object.insert(
+        "metadata".into(),
+        match pages {
+            Some(pages) => json!({ "pageCount": pages }),
+            None => json!({}),
+        },
+    );
+    object.insert("createdAt".into(), time(now));
+    object.insert("updatedAt".into(), time(now));
+    object
+}
+
+/// `FileSummary` of a stored file: every key present, `null` where empty.
+pub fn stored_file_summary(
+    file: &crate::domain::StoredFile,
+) -> Result<Map<String, Value>, crate::http::error::ApiError> {
+    let mut json = Vec::new();
+    crate::http::wire::catalogue::write_file_summary(&mut json, file);
+    let mut object: Map<String, Value> = serde_json::from_slice(&json)
+        .map_err(|e| crate::http::error::ApiError::Internal(e.into()))?;
+    object.insert("object".into(), json!("file"));
+    for key in ["type", "parentFileId"] {
+        object.entry(key).or_insert(Value::Null);
+    }
+    Ok(object)
+}
+
+/// A time, or `null`.
+pub fn time_or_null(t: Option<Timestamp>) -> Value {
+    t.map_or(Value::Null, time)
 }
 
 /// A config as the current API shows it: the legacy one without its `type`.

@@ -309,22 +309,7 @@ pub(crate) fn plan(
     let id = state.new_id("pr_");
     let now = state.now();
     let made_file = |file_name: &str, kind: Option<&str>, pages: Option<u32>| {
-        let mut object = JsonObject::new();
-        object.insert("object".into(), json!("file"));
-        object.insert("id".into(), json!(state.new_id("file_")));
-        object.insert("name".into(), json!(file_name));
-        object.insert("type".into(), json!(kind));
-        object.insert("parentFileId".into(), Value::Null);
-        object.insert(
-            "metadata".into(),
-            match pages {
-                Some(pages) => json!({"pageCount": pages}),
-                None => json!({}),
-            },
-        );
-        object.insert("createdAt".into(), json!(now.to_rfc3339()));
-        object.insert("updatedAt".into(), json!(now.to_rfc3339()));
-        object
+        super::object::named_file_summary(state.new_id("file_"), file_name, kind, pages, now)
     };
     let (file_name, file_object, page_count, text, marker_text) = match (url, file_id, text) {
         (None, None, Some(text)) => {
@@ -364,14 +349,7 @@ pub(crate) fn plan(
             let stored = store
                 .file(workspace_id, &file_id)
                 .ok_or_else(|| ApiError::FileNotFound(file_id.clone()))?;
-            let mut json = Vec::new();
-            crate::http::wire::catalogue::write_file_summary(&mut json, stored);
-            let mut object: JsonObject =
-                serde_json::from_slice(&json).map_err(|e| ApiError::Internal(e.into()))?;
-            object.insert("object".into(), json!("file"));
-            for key in ["type", "parentFileId"] {
-                object.entry(key).or_insert(Value::Null);
-            }
+            let object = super::object::stored_file_summary(stored)?;
             let file_name = stored.name.clone();
             (
                 file_name.clone(),
@@ -599,12 +577,19 @@ pub async fn cancel(
     Path(id): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
     let ws = caller.workspace_id.as_str();
+    cancel_run(&state, ws, &id)?;
+    answer(&state, ws, &id, None).map(Json)
+}
+
+/// Cancels a `PROCESSING` or `PENDING` parse run (`CANCELLED`), and says so
+/// to whoever waits on it (its batch, its workflow run).
+pub(crate) fn cancel_run(state: &AppState, ws: &str, id: &str) -> Result<(), ApiError> {
     let now = state.now();
     state.change_store(|store| {
         let run = store
             .parse_runs
-            .get_mut(ws, &id)
-            .ok_or_else(|| not_found(&id))?;
+            .get_mut(ws, id)
+            .ok_or_else(|| not_found(id))?;
         if !matches!(run.status, RunStatus::Processing | RunStatus::Pending) {
             return Err(ApiError::InvalidRequest(format!(
                 "Parse run `{id}` is {}; only a PROCESSING or PENDING run can be cancelled",
@@ -615,8 +600,8 @@ pub async fn cancel(
         run.updated_at = now.max(run.updated_at);
         Ok(())
     })?;
-    crate::webhooks::parse_run_cancelled(&state, ws, &id);
-    answer(&state, ws, &id, None).map(Json)
+    crate::webhooks::parse_run_cancelled(state, ws, id);
+    Ok(())
 }
 
 /// `DELETE /parse_runs/{id}`: gone for good (a run in progress with it).

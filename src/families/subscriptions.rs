@@ -12,16 +12,14 @@ use axum::extract::{Path, RawQuery};
 use serde_json::{Value, json};
 
 use super::runs::string_field;
-use crate::domain::{
-    EventType, JsonObject, PagedResource, Position, ProcessorType, SubscriptionResource,
-};
+use crate::domain::{EventType, JsonObject, PagedResource, ProcessorType, SubscriptionResource};
 use crate::http::auth::Caller;
 use crate::http::body::{invalid_field, json_body};
 use crate::http::context::Sandbox;
 use crate::http::error::ApiError;
-use crate::http::query::{TableList, page_token, parse_table_query, table_id_filter};
+use crate::http::query::{TableList, id_value, parse_table_query};
 use crate::store::Store;
-use crate::store::workflows::{Subscription, page_sorted};
+use crate::store::workflows::Subscription;
 
 /// The most subscriptions a workspace keeps.
 pub const MAX_SUBSCRIPTIONS: usize = 1000;
@@ -263,7 +261,7 @@ pub async fn list(
     RawQuery(raw): RawQuery,
 ) -> Result<Json<Value>, ApiError> {
     let ws = caller.workspace_id.as_str();
-    let query = parse_table_query(
+    let mut query = parse_table_query(
         raw.as_deref(),
         TableList {
             resource: PagedResource::WebhookSubscriptions,
@@ -275,8 +273,8 @@ pub async fn list(
         &state.signer,
         state.settings.paging,
     )?;
-    let endpoint = table_id_filter("webhookEndpointId", &query.filters[0])?;
-    let resource = table_id_filter("resourceId", &query.filters[1])?;
+    let endpoint = id_value("webhookEndpointId", query.filters[0].take())?;
+    let resource = id_value("resourceId", query.filters[1].take())?;
     let store = state.store();
     let matching: Vec<&Subscription> = store
         .workflows
@@ -285,31 +283,14 @@ pub async fn list(
         .filter(|s| endpoint.as_ref().is_none_or(|e| &s.endpoint_id == e))
         .filter(|s| resource.as_ref().is_none_or(|r| &s.resource_id == r))
         .collect();
-    let (page, more) = page_sorted(
+    Ok(Json(super::table_page(
+        &state,
+        ws,
+        &query,
         matching,
-        |s| (s.created_at.unix_nanos(), s.id.as_str()),
-        query.paging.order.dir,
-        query.paging.after.as_ref(),
-        query.paging.page_size,
-    );
-    let mut out = json!({
-        "object": "list",
-        "data": page.iter().map(|s| subscription_object(s)).collect::<Vec<_>>(),
-    });
-    if more && let Some(last) = page.last() {
-        out["nextPageToken"] = json!(page_token(
-            &state.signer,
-            PagedResource::WebhookSubscriptions,
-            ws,
-            query.paging.order,
-            query.fingerprint.clone(),
-            Position {
-                at_nanos: last.created_at.unix_nanos(),
-                id: last.id.clone(),
-            },
-        ));
-    }
-    Ok(Json(out))
+        |s: &Subscription, _| (s.created_at.unix_nanos(), s.id.as_str()),
+        subscription_object,
+    )))
 }
 
 /// The endpoints a subscription to `resource_id` sends `event` to: enabled

@@ -454,30 +454,53 @@ fn fail(
     reason: &str,
     message: &str,
 ) {
-    let now = state.now();
-    let stopped = state.change_store(|store| {
-        let run = store.workflows.runs.get_mut(workspace_id, run_id)?;
-        if let Some(step) = run.step_runs.iter_mut().find(|s| s.id == step_run_id) {
+    state.change_store(|store| {
+        if let Some(run) = store.workflows.runs.get_mut(workspace_id, run_id)
+            && let Some(step) = run.step_runs.iter_mut().find(|s| s.id == step_run_id)
+        {
             step.status = StepRunStatus::Failed;
         }
+    });
+    let failure = (reason.to_owned(), message.to_owned());
+    let _ = stop(state, workspace_id, run_id, Some(failure));
+}
+
+/// Stops an active workflow run: `FAILED` with `failure`, else `CANCELLED`;
+/// its unfinished step runs `CANCELLED` and the runs they made cancelled;
+/// its event sent. `Err` with the run's status when it was not active
+/// (`None`: there is no such run).
+pub(crate) fn stop(
+    state: &AppState,
+    workspace_id: &str,
+    run_id: &str,
+    failure: Option<(String, String)>,
+) -> Result<(), Option<WorkflowRunStatus>> {
+    let now = state.now();
+    let (status, event) = match failure {
+        Some(_) => (WorkflowRunStatus::Failed, EventType::WorkflowRunFailed),
+        None => (
+            WorkflowRunStatus::Cancelled,
+            EventType::WorkflowRunCancelled,
+        ),
+    };
+    let stopped = state.change_store(|store| {
+        let run = store
+            .workflows
+            .runs
+            .get_mut(workspace_id, run_id)
+            .ok_or(None)?;
         if !run.status.is_active() {
-            return None;
+            return Err(Some(run.status));
         }
-        run.status = WorkflowRunStatus::Failed;
-        run.failure = Some((reason.to_owned(), message.to_owned()));
+        run.status = status;
+        run.failure = failure;
         run.end_time = Some(now);
         run.updated_at = now.max(run.updated_at);
-        Some(stop_steps(run))
-    });
-    if let Some(stopped) = stopped {
-        cancel_targets(state, workspace_id, stopped);
-        send(
-            state,
-            workspace_id,
-            run_id,
-            vec![Announce::Run(EventType::WorkflowRunFailed)],
-        );
-    }
+        Ok(stop_steps(run))
+    })?;
+    cancel_targets(state, workspace_id, stopped);
+    send(state, workspace_id, run_id, vec![Announce::Run(event)]);
+    Ok(())
 }
 
 /// Marks the run's unfinished step runs `CANCELLED`: the runs they made,
@@ -505,16 +528,8 @@ pub(crate) fn cancel_targets(state: &AppState, workspace_id: &str, targets: Vec<
                 let _ = crate::routes::processor_runs::cancel_run(state, workspace_id, &id, "Run");
             }
             StepTarget::Parse(id) => {
-                let now = state.now();
-                state.change_store(|store| {
-                    store.workflows.by_target.remove(&id);
-                    if let Some(run) = store.parse_runs.get_mut(workspace_id, &id)
-                        && matches!(run.status, RunStatus::Processing | RunStatus::Pending)
-                    {
-                        run.status = RunStatus::Cancelled;
-                        run.updated_at = now.max(run.updated_at);
-                    }
-                });
+                // Ended meanwhile: nothing to cancel.
+                let _ = super::parse::cancel_run(state, workspace_id, &id);
             }
             StepTarget::None => {}
         }
@@ -575,7 +590,8 @@ pub fn step_ended(state: &AppState, workspace_id: &str, target_id: &str) {
     enum Then {
         Nothing,
         Go(u64, Vec<Start>),
-        Stop(Vec<StepTarget>, EventType),
+        /// Stop the run: failed (with this failure) or cancelled (none).
+        Stop(Option<(String, String)>),
     }
     let then = state.change_store(|store| {
         store.workflows.by_target.remove(target_id);
@@ -617,32 +633,13 @@ pub fn step_ended(state: &AppState, workspace_id: &str, target_id: &str) {
                 )
             }
             StepRunStatus::Failed => {
-                let run = store
-                    .workflows
-                    .runs
-                    .get_mut(workspace_id, &run_id)
-                    .expect("found above");
                 let (reason, message) = failure.clone().unwrap_or_else(|| {
                     ("STEP_FAILED".to_owned(), "A step's run failed.".to_owned())
                 });
-                run.status = WorkflowRunStatus::Failed;
-                run.failure = Some((
-                    reason,
-                    format!("Step `{step_name}` ({step_type}) failed: {message}"),
-                ));
-                run.end_time = Some(now);
-                Then::Stop(stop_steps(run), EventType::WorkflowRunFailed)
+                let message = format!("Step `{step_name}` ({step_type}) failed: {message}");
+                Then::Stop(Some((reason, message)))
             }
-            _ => {
-                let run = store
-                    .workflows
-                    .runs
-                    .get_mut(workspace_id, &run_id)
-                    .expect("found above");
-                run.status = WorkflowRunStatus::Cancelled;
-                run.end_time = Some(now);
-                Then::Stop(stop_steps(run), EventType::WorkflowRunCancelled)
-            }
+            _ => Then::Stop(None),
         }
     });
     match then {
@@ -652,9 +649,9 @@ pub fn step_ended(state: &AppState, workspace_id: &str, target_id: &str) {
             send(state, workspace_id, &run_id, announce);
             settle(state, workspace_id, &run_id);
         }
-        Then::Stop(targets, event) => {
-            cancel_targets(state, workspace_id, targets);
-            send(state, workspace_id, &run_id, vec![Announce::Run(event)]);
+        Then::Stop(failure) => {
+            // Stopped meanwhile by something else: nothing more to do.
+            let _ = stop(state, workspace_id, &run_id, failure);
         }
     }
 }

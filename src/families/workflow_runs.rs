@@ -14,23 +14,18 @@ use super::runs::{object_field, string_field};
 use super::workflow_engine;
 use super::workflows::{version_object, workflow_summary};
 use crate::domain::{
-    JsonObject, PagedResource, Position, SortBy, StoredFile, Timestamp, WorkflowRunStatus,
-    check_file_name, detect_type,
+    JsonObject, PagedResource, StoredFile, Timestamp, WorkflowRunStatus, check_file_name,
+    detect_type,
 };
 use crate::http::auth::Caller;
 use crate::http::body::{invalid_field, json_body};
 use crate::http::context::Sandbox;
 use crate::http::error::ApiError;
-use crate::http::query::{
-    TableList, page_token, parse_table_query, table_enum_filter, table_id_filter,
-};
+use crate::http::query::{TableList, enum_value, id_value, parse_table_query};
 use crate::routes::processor_runs::{check_priority, clean_metadata, name_from_url};
 use crate::state::AppState;
 use crate::store::Store;
-use crate::store::workflows::{StepRun, StepTarget, WorkflowRun, page_sorted};
-
-/// The most inputs one workflow batch takes.
-const MAX_BATCH_INPUTS: usize = 1000;
+use crate::store::workflows::{StepRun, StepTarget, WorkflowRun};
 
 /// The most runs of other families one workflow batch may make: its
 /// inputs times its version's steps that make a run.
@@ -43,13 +38,7 @@ fn not_found(id: &str) -> ApiError {
     ApiError::Missing(format!("Workflow run `{id}` not found"))
 }
 
-fn time(t: Timestamp) -> Value {
-    Value::String(t.to_rfc3339())
-}
-
-fn time_or_null(t: Option<Timestamp>) -> Value {
-    t.map_or(Value::Null, time)
-}
+use super::object::{time, time_or_null};
 
 /// A step run's `result`: the run its step made, as its family shows it
 /// now; a pass-through's made-up result; `null` before there is one.
@@ -274,29 +263,7 @@ fn read_reference(
 /// A `FileSummary` made for an input given by URL.
 fn url_file(state: &AppState, name: &str, now: Timestamp) -> JsonObject {
     let kind = detect_type(name, b"").map(|t| t.as_str());
-    let mut object = JsonObject::new();
-    object.insert("object".into(), json!("file"));
-    object.insert("id".into(), json!(state.new_id("file_")));
-    object.insert("name".into(), json!(name));
-    object.insert("type".into(), json!(kind));
-    object.insert("parentFileId".into(), Value::Null);
-    object.insert("metadata".into(), json!({}));
-    object.insert("createdAt".into(), time(now));
-    object.insert("updatedAt".into(), time(now));
-    object
-}
-
-/// A stored file as `FileSummary`.
-fn stored_file(file: &StoredFile) -> Result<JsonObject, ApiError> {
-    let mut json = Vec::new();
-    crate::http::wire::catalogue::write_file_summary(&mut json, file);
-    let mut object: JsonObject =
-        serde_json::from_slice(&json).map_err(|e| ApiError::Internal(e.into()))?;
-    object.insert("object".into(), json!("file"));
-    for key in ["type", "parentFileId"] {
-        object.entry(key).or_insert(Value::Null);
-    }
-    Ok(object)
+    super::object::named_file_summary(state.new_id("file_"), name, kind, None, now)
 }
 
 /// One file input (`{url, name?}`, `{id}`, `{text, name?}`): what each
@@ -337,7 +304,11 @@ fn read_file_input(
             let stored = store
                 .file(workspace_id, &id)
                 .ok_or_else(|| ApiError::FileNotFound(id.clone()))?;
-            Ok((json_object(json!({"id": id})), stored_file(stored)?, None))
+            Ok((
+                json_object(json!({"id": id})),
+                super::object::stored_file_summary(stored)?,
+                None,
+            ))
         }
         (None, None, Some(text)) if text_allowed => {
             if text.trim().is_empty() {
@@ -352,7 +323,7 @@ fn read_file_input(
                 Bytes::from(text.into_bytes()),
                 now,
             );
-            let summary = stored_file(&file)?;
+            let summary = super::object::stored_file_summary(&file)?;
             Ok((json_object(json!({"id": file.id})), summary, Some(file)))
         }
         _ => Err(invalid_field(
@@ -658,18 +629,7 @@ pub async fn create_batch(
     let ws = caller.workspace_id.as_str();
     let body: JsonObject = json_body(body)?;
     let reference = read_reference(&state.store(), ws, &body)?;
-    let inputs = body
-        .get("inputs")
-        .and_then(Value::as_array)
-        .filter(|inputs| (1..=MAX_BATCH_INPUTS).contains(&inputs.len()))
-        .ok_or_else(|| {
-            invalid_field(
-                "inputs",
-                format!(
-                    "is required: 1 to {MAX_BATCH_INPUTS} inputs, each `{{file, metadata?, secrets?}}`"
-                ),
-            )
-        })?;
+    let inputs = super::batches::inputs(&body, "{file, metadata?, secrets?}")?;
     let run_steps = reference
         .2
         .iter()
@@ -705,34 +665,15 @@ pub async fn create_batch(
         if let Some(priority) = body.get("priority") {
             one.insert("priority".into(), priority.clone());
         }
-        planned
-            .push(plan(&state, ws, &one, &reference, Some(&batch_id)).map_err(|e| at_input(i, e))?);
+        planned.push(
+            plan(&state, ws, &one, &reference, Some(&batch_id))
+                .map_err(|e| super::batches::at_input(i, e))?,
+        );
     }
     let count = planned.len();
     store_and_begin(&state, ws, planned)?;
     tracing::debug!(key = %caller.key_name, workspace = %ws, batch = %batch_id, runs = count, "created a workflow batch");
     Ok(Json(json!({ "batchId": batch_id })))
-}
-
-/// `inputs[3].` before a refusal that names an input's field.
-fn at_input(i: usize, error: ApiError) -> ApiError {
-    use crate::http::body::REQUEST_BODY;
-    match error {
-        ApiError::InvalidRequest(message) => {
-            let prefix = format!("{REQUEST_BODY}: ");
-            match message.strip_prefix(&prefix) {
-                Some(rest)
-                    if ["file", "metadata", "secrets"]
-                        .iter()
-                        .any(|k| rest.starts_with(k)) =>
-                {
-                    ApiError::InvalidRequest(format!("{prefix}inputs[{i}].{rest}"))
-                }
-                _ => ApiError::InvalidRequest(message),
-            }
-        }
-        other => other,
-    }
 }
 
 /// `GET /workflow_runs/{id}`.
@@ -791,34 +732,12 @@ pub async fn cancel(
     Path(id): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
     let ws = caller.workspace_id.as_str();
-    let now = state.now();
-    let targets = state.change_store(|store| {
-        let run = store
-            .workflows
-            .runs
-            .get_mut(ws, &id)
-            .ok_or_else(|| not_found(&id))?;
-        if !run.status.is_active() {
-            return Err(ApiError::InvalidRequest(format!(
-                "Workflow run `{id}` is {}; only a PENDING or PROCESSING run can be cancelled",
-                run.status
-            )));
-        }
-        run.status = WorkflowRunStatus::Cancelled;
-        run.end_time = Some(now);
-        run.updated_at = now.max(run.updated_at);
-        Ok(workflow_engine::stop_steps(run))
+    workflow_engine::stop(&state, ws, &id, None).map_err(|status| match status {
+        None => not_found(&id),
+        Some(status) => ApiError::InvalidRequest(format!(
+            "Workflow run `{id}` is {status}; only a PENDING or PROCESSING run can be cancelled"
+        )),
     })?;
-    workflow_engine::cancel_targets(&state, ws, targets);
-    for event in crate::webhooks::events::workflow_run_event(
-        &state,
-        ws,
-        &id,
-        crate::domain::EventType::WorkflowRunCancelled,
-        None,
-    ) {
-        state.webhooks.push(event, state.now(), None);
-    }
     tracing::debug!(key = %caller.key_name, workspace = %ws, run = %id, "cancelled a workflow run");
     answer(&state, ws, &id).map(Json)
 }
@@ -857,7 +776,7 @@ pub async fn list(
     RawQuery(raw): RawQuery,
 ) -> Result<Json<Value>, ApiError> {
     let ws = caller.workspace_id.as_str();
-    let query = parse_table_query(
+    let mut query = parse_table_query(
         raw.as_deref(),
         TableList {
             resource: PagedResource::WorkflowRuns,
@@ -869,16 +788,11 @@ pub async fn list(
         &state.signer,
         state.settings.paging,
     )?;
-    let status = table_enum_filter("status", &query.filters[0], WorkflowRunStatus::parse)?;
-    let workflow_id = table_id_filter("workflowId", &query.filters[1])?;
-    let batch_id = table_id_filter("batchId", &query.filters[2])?;
-    let contains = query.filters[3].as_ref().map(|c| c.to_lowercase());
+    let status = enum_value("status", query.filters[0].take(), WorkflowRunStatus::parse)?;
+    let workflow_id = id_value("workflowId", query.filters[1].take())?;
+    let batch_id = id_value("batchId", query.filters[2].take())?;
+    let contains = query.filters[3].take().map(|c| c.to_lowercase());
     let store = state.store();
-    let by = query.paging.order.by;
-    let key = |r: &WorkflowRun| match by {
-        SortBy::CreatedAt => r.created_at.unix_nanos(),
-        SortBy::UpdatedAt => r.updated_at.unix_nanos(),
-    };
     let matching: Vec<&WorkflowRun> = store
         .workflows
         .runs
@@ -896,29 +810,12 @@ pub async fn list(
                 .is_none_or(|c| r.file_names.contains(c.as_str()))
         })
         .collect();
-    let (page, more) = page_sorted(
+    Ok(Json(super::table_page(
+        &state,
+        ws,
+        &query,
         matching,
-        |r| (key(r), r.id.as_str()),
-        query.paging.order.dir,
-        query.paging.after.as_ref(),
-        query.paging.page_size,
-    );
-    let mut out = json!({
-        "object": "list",
-        "data": page.iter().map(|r| summary(&store, r)).collect::<Vec<_>>(),
-    });
-    if more && let Some(last) = page.last() {
-        out["nextPageToken"] = json!(page_token(
-            &state.signer,
-            PagedResource::WorkflowRuns,
-            ws,
-            query.paging.order,
-            query.fingerprint.clone(),
-            Position {
-                at_nanos: key(last),
-                id: last.id.clone(),
-            },
-        ));
-    }
-    Ok(Json(out))
+        |r: &WorkflowRun, by| (by.of(r.created_at, r.updated_at), r.id.as_str()),
+        |r| summary(&store, r),
+    )))
 }

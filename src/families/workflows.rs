@@ -17,15 +17,15 @@ use serde_json::{Map, Value, json};
 use sha2::{Digest, Sha256};
 
 use super::runs::{object_field, string_field};
-use crate::domain::{EventType, JsonObject, PagedResource, Position, ProcessorType, Timestamp};
+use crate::domain::{EventType, JsonObject, PagedResource, ProcessorType, Timestamp};
 use crate::http::auth::Caller;
 use crate::http::body::{invalid_field, json_body};
 use crate::http::context::Sandbox;
 use crate::http::error::ApiError;
-use crate::http::query::{TableList, page_token, parse_table_query};
+use crate::http::query::{TableList, parse_table_query};
 use crate::state::AppState;
 use crate::store::Store;
-use crate::store::workflows::{DRAFT, Workflow, WorkflowVersion, page_sorted};
+use crate::store::workflows::{DRAFT, Workflow, WorkflowVersion};
 
 /// Every step type the SDKs declare (Python's `VALIDATION` and `ROUTER`
 /// too).
@@ -78,9 +78,7 @@ fn not_found(id: &str) -> ApiError {
     ApiError::Missing(format!("Workflow `{id}` not found"))
 }
 
-fn time(t: Timestamp) -> Value {
-    Value::String(t.to_rfc3339())
-}
+use super::object::time;
 
 /// A step's id (`step_…`): the same for the same name in every version of
 /// the workflow, as the API keeps a step's identity by its name.
@@ -496,36 +494,15 @@ pub async fn list(
         state.settings.paging,
     )?;
     let store = state.store();
-    let by = query.paging.order.by;
-    let key = |w: &Workflow| match by {
-        crate::domain::SortBy::CreatedAt => w.created_at.unix_nanos(),
-        crate::domain::SortBy::UpdatedAt => w.updated_at.unix_nanos(),
-    };
-    let (page, more) = page_sorted(
-        store.workflows.workflows.in_workspace(ws).collect(),
-        |w| (key(w), w.id.as_str()),
-        query.paging.order.dir,
-        query.paging.after.as_ref(),
-        query.paging.page_size,
-    );
-    let mut out = json!({
-        "object": "list",
-        "data": page.iter().map(|w| workflow_summary(w)).collect::<Vec<_>>(),
-    });
-    if more && let Some(last) = page.last() {
-        out["nextPageToken"] = json!(page_token(
-            &state.signer,
-            PagedResource::Workflows,
-            ws,
-            query.paging.order,
-            query.fingerprint.clone(),
-            Position {
-                at_nanos: key(last),
-                id: last.id.clone(),
-            },
-        ));
-    }
-    Ok(Json(out))
+    let items = store.workflows.workflows.in_workspace(ws).collect();
+    Ok(Json(super::table_page(
+        &state,
+        ws,
+        &query,
+        items,
+        |w: &Workflow, by| (by.of(w.created_at, w.updated_at), w.id.as_str()),
+        workflow_summary,
+    )))
 }
 
 /// `GET /workflows/{id}/versions`: the draft and every deployed version,
@@ -558,32 +535,14 @@ pub async fn versions(
     let all: Vec<&WorkflowVersion> = std::iter::once(&workflow.draft)
         .chain(workflow.versions.iter())
         .collect();
-    let (page, more) = page_sorted(
+    Ok(Json(super::table_page(
+        &state,
+        ws,
+        &query,
         all,
-        |v| (v.created_at.unix_nanos(), v.id.as_str()),
-        query.paging.order.dir,
-        query.paging.after.as_ref(),
-        query.paging.page_size,
-    );
-    let mut out = json!({
-        "object": "list",
-        "data": page.iter().map(|v| version_object(v, false)).collect::<Vec<_>>(),
-    });
-    if more && let Some(last) = page.last() {
-        out["nextPageToken"] = json!(page_token(
-            &state.signer,
-            PagedResource::WorkflowVersions,
-            ws,
-            query.paging.order,
-            // A token is for one workflow's versions.
-            query.fingerprint.clone(),
-            Position {
-                at_nanos: last.created_at.unix_nanos(),
-                id: last.id.clone(),
-            },
-        ));
-    }
-    Ok(Json(out))
+        |v: &WorkflowVersion, _| (v.created_at.unix_nanos(), v.id.as_str()),
+        |v| version_object(v, false),
+    )))
 }
 
 /// `POST /workflows/{id}/versions`: `{name?, steps?}` deploys the steps

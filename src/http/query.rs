@@ -30,7 +30,7 @@ pub struct ListQuery {
 }
 
 /// An id filter's value, checked as an id.
-fn id_value(name: &str, raw: Option<String>) -> Result<Option<String>, ApiError> {
+pub fn id_value(name: &str, raw: Option<String>) -> Result<Option<String>, ApiError> {
     raw.map(|v| check_id(&v).map(|()| v).map_err(|e| invalid(name, e)))
         .transpose()
 }
@@ -40,7 +40,7 @@ fn invalid(name: &str, reason: impl std::fmt::Display) -> ApiError {
 }
 
 /// A closed-vocabulary parameter, checked against its spellings.
-fn enum_value<T>(
+pub fn enum_value<T>(
     name: &str,
     raw: Option<String>,
     parse: fn(&str) -> Result<T, String>,
@@ -614,6 +614,7 @@ pub fn next_page_token(
 /// order; values as given), the paging parameters, `sortBy` only where
 /// the list takes it, and the digest of the filters its tokens carry.
 pub struct TableQuery {
+    pub resource: PagedResource,
     pub filters: Vec<Option<String>>,
     pub paging: Paging,
     pub fingerprint: String,
@@ -690,22 +691,9 @@ pub fn parse_table_query(
         paging.order.by = SortBy::CreatedAt;
     }
     Ok(TableQuery {
+        resource,
         filters: values,
         paging,
         fingerprint,
     })
-}
-
-/// An id filter of a table query, checked as an id.
-pub fn table_id_filter(name: &str, raw: &Option<String>) -> Result<Option<String>, ApiError> {
-    id_value(name, raw.clone())
-}
-
-/// An enumerated filter of a table query.
-pub fn table_enum_filter<T>(
-    name: &str,
-    raw: &Option<String>,
-    parse: fn(&str) -> Result<T, String>,
-) -> Result<Option<T>, ApiError> {
-    enum_value(name, raw.clone(), parse)
 }
