@@ -179,6 +179,7 @@ async fn paths_of_the_api_that_are_not_emulated_are_501() {
         (reqwest::Method::POST, "/edit"),
         (reqwest::Method::GET, "/evaluation_sets/es_1/items"),
     ] {
+        let before = std::time::SystemTime::now();
         let res = app
             .client
             .request(method.clone(), app.url(path))
@@ -187,7 +188,16 @@ async fn paths_of_the_api_that_are_not_emulated_are_501() {
             .send()
             .await
             .unwrap();
+        let after = std::time::SystemTime::now();
         assert_eq!(res.status(), 501, "{method} {path}");
+        // The SDKs retry a 5xx: these make them wait well under a second
+        // (an HTTP date 50 ms to 1.05 s ahead), not their 1 s + 2 s backoff.
+        assert_eq!(res.headers()["retry-after-ms"], "1");
+        let retry_at =
+            httpdate::parse_http_date(res.headers()["retry-after"].to_str().unwrap()).unwrap();
+        let ms = std::time::Duration::from_millis;
+        assert!(retry_at > before + ms(50), "{retry_at:?} {before:?}");
+        assert!(retry_at <= after + ms(1050), "{retry_at:?} {after:?}");
         let body: Value = res.json().await.unwrap();
         assert_eq!(body["code"], "NOT_IMPLEMENTED", "{body}");
         assert_eq!(body["retryable"], false, "{body}");
