@@ -14,6 +14,10 @@ import pytest
 from extend_ai import Extend
 
 MOCK = os.environ.get("EXTEND_MOCK_URL", "http://127.0.0.1:8080")
+# Where the handler listens, and the name extend-mock reaches it by: loopback
+# here; in compose, every interface and the service's name (compose.yaml).
+RECEIVER_BIND = os.environ.get("RECEIVER_BIND", "127.0.0.1")
+RECEIVER_HOST = os.environ.get("RECEIVER_HOST", "127.0.0.1")
 INVOICES = "ex_z24v9oP5EHPKAuLAeoYsS"  # the built-in fixtures' Invoice Extractor
 client = Extend(token="sk_test_acme", base_url=MOCK)
 
@@ -40,10 +44,10 @@ def handler():
             self.send_response(200)
             self.end_headers()
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Endpoint)
+    server = ThreadingHTTPServer((RECEIVER_BIND, 0), Endpoint)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     endpoint = client.webhook_endpoints.create(
-        url=f"http://127.0.0.1:{server.server_address[1]}/webhooks",
+        url=f"http://{RECEIVER_HOST}:{server.server_address[1]}/webhooks",
         name="handler under test", api_version="2026-02-09",
         enabled_events=["extract_run.processed", "extract_run.failed"],
     )
