@@ -1,8 +1,8 @@
 # syntax=docker/dockerfile:1
 # extend-mock: a static binary on distroless/static, nothing else in the image.
 #
-#   docker build -t extend-mock .
-#   docker run --rm -p 8080:8080 extend-mock
+#   docker build -t extend-mock:local .
+#   docker run --rm -p 8080:8080 extend-mock:local
 #
 # tests/cli/image.rs builds the binary with the same command and proves that it
 # runs alone from an empty folder with only the variables set below.

@@ -1,5 +1,5 @@
 //! `Config`: every flag, each paired with its `EXTEND_MOCK_*` variable. The doc
-//! comments are the `--help` text; the README's flags table repeats them.
+//! comments are the `--help` text; docs/configuration.md's flags table repeats them.
 
 use std::net::IpAddr;
 use std::num::NonZeroU32;

@@ -24,7 +24,7 @@ const POLICY: &str = "default-src 'none'; script-src 'self'; style-src 'self'; \
     connect-src 'self'; img-src 'self' data:; base-uri 'none'; form-action 'none'; \
     frame-ancestors 'none'";
 
-/// The total size of the page's files, as the README states it.
+/// The total size of the page's files, as docs/demo-page.md states it.
 pub const ASSET_BYTES: usize = PAGE.len() + SCRIPT.len() + STYLE.len();
 
 fn serve(body: impl IntoResponse, content_type: &'static str) -> Response {

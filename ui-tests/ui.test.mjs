@@ -4,7 +4,7 @@
 //
 //   EXTEND_MOCK_BIN=target/release/extend-mock node --test ui.test.mjs
 //
-// Screenshots for the README are written to docs/screenshots/.
+// Screenshots for docs/demo-page.md are written to docs/screenshots/.
 import { spawn } from "node:child_process";
 import { mkdirSync } from "node:fs";
 import { dirname, join } from "node:path";

@@ -1,4 +1,4 @@
-"""The README's current-API examples (examples/extract.sh,
+"""The current-API examples that docs/ quotes (examples/extract.sh,
 examples/classify-split.sh, examples/parse.sh and examples/python/:
 extract_invoice.py, classify_and_split.py, parse_document.py,
 batch_invoices.py) run as they

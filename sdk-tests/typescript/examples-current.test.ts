@@ -1,4 +1,4 @@
-// The README's current-API TypeScript examples (examples/typescript/extract-invoice.ts,
+// The current-API TypeScript examples that docs/ quotes (examples/typescript/extract-invoice.ts,
 // classify-and-split.ts, parse-document.ts) run as they are, against the server.
 import { execFileSync } from "node:child_process";
 import { dirname, join } from "node:path";
