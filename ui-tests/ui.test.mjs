@@ -40,9 +40,9 @@ before(async () => {
 });
 after(async () => browser?.close());
 
-/** A page of a 1440×900 window, every request it makes recorded. */
+/** A page of a 1400×900 window, every request it makes recorded. */
 async function open(base) {
-  const context = await browser.newContext({ viewport: { width: 1440, height: 900 } });
+  const context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
   const page = await context.newPage();
   const requests = [];
   page.on("request", (r) => requests.push(r.url()));
@@ -62,6 +62,11 @@ test("loads, lists the runs, filters and sorts, pages, opens a run", async () =>
     await runRows(page).first().waitFor();
     assert.equal(await runRows(page).count(), 20);
     assert.match(await page.locator("#key").innerText(), /acme-workspace \(ws_acme\)/);
+    // Every column fits at 1400 px: no cell of a run is cut.
+    const cut = await page.$$eval("#run-table tbody td", (cells) =>
+      cells.filter((td) => td.scrollWidth > td.clientWidth + 1).map((td) => td.textContent),
+    );
+    assert.deepEqual(cut, []);
     await page.screenshot({ path: join(SHOTS, "ui-runs.png") });
 
     await page.selectOption("#f-status", "FAILED");
@@ -94,6 +99,11 @@ test("loads, lists the runs, filters and sorts, pages, opens a run", async () =>
     await page.keyboard.press("Enter");
     await page.locator("#detail-body:not([hidden])").waitFor();
     await page.locator("#detail-tree h3", { hasText: "Config" }).waitFor();
+    // What it found, readable beside the tree: the newest run of the
+    // built-in fixtures is a processed bank statement, its fields a table.
+    await page.locator("#detail-found h3", { hasText: "Found" }).waitFor();
+    const fields = await page.$$eval("#found-table tbody tr", (rows) => rows.map((r) => r.cells[0].textContent));
+    assert.ok(fields.includes("account_holder") && fields.includes("transactions[0].amount"), String(fields));
     await page.screenshot({ path: join(SHOTS, "ui-run.png") });
 
     const text = await page.locator("body").innerText();

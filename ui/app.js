@@ -101,9 +101,12 @@ function el(tag, attrs = {}, ...children) {
   return node;
 }
 
+/** A time, short: `2024-05-19 10:56` in the viewer's zone. */
 function when(iso) {
   const d = new Date(iso);
-  return Number.isNaN(d.getTime()) ? iso : d.toLocaleString();
+  if (Number.isNaN(d.getTime())) return iso;
+  const two = (n) => String(n).padStart(2, "0");
+  return `${d.getFullYear()}-${two(d.getMonth() + 1)}-${two(d.getDate())} ${two(d.getHours())}:${two(d.getMinutes())}`;
 }
 
 function badge(text, kind) {
@@ -219,6 +222,46 @@ function tree(value, name) {
   return details;
 }
 
+/** The leaves of an extracted value as `[path, value]` rows, at most `max`. */
+function leaves(value, path, rows, max) {
+  if (rows.length >= max) return rows;
+  if (value !== null && typeof value === "object") {
+    const entries = Array.isArray(value) ? value.map((v, i) => [`[${i}]`, v]) : Object.entries(value).map(([k, v]) => [path ? `.${k}` : k, v]);
+    for (const [k, v] of entries) leaves(v, path + k, rows, max);
+  } else {
+    rows.push([path, value === null ? "—" : String(value)]);
+  }
+  return rows;
+}
+
+/** What the run found, readable: the fields as a table (with their
+ * confidence), the classification with its confidence and reason, the
+ * splits and their pages. Empty for a run with no output yet. */
+function found(run) {
+  const output = run.output;
+  if (!output || typeof output !== "object") return [];
+  const title = el("h3", {}, "Found");
+  if (typeof output.type === "string" && output.confidence !== undefined) {
+    const reason = (output.insights || []).map((i) => i.content).join(" ");
+    return [title, el("p", { class: "found-class" }, `${output.type} · ${Math.round(output.confidence * 100)} % confidence`), el("p", { class: "muted" }, reason)];
+  }
+  if (Array.isArray(output.splits)) {
+    const rows = output.splits.map((s) => el("tr", {}, el("td", {}, s.type), el("td", {}, s.startPage === s.endPage ? `p. ${s.startPage}` : `pp. ${s.startPage}–${s.endPage}`), el("td", {}, s.identifier || "")));
+    return [title, el("table", { class: "table", id: "found-table" }, el("thead", {}, el("tr", {}, el("th", {}, "Split"), el("th", {}, "Pages"), el("th", {}, "Identifier"))), el("tbody", {}, ...rows))];
+  }
+  if (output.value && typeof output.value === "object") {
+    const meta = output.metadata || {};
+    const max = 60;
+    const rows = leaves(output.value, "", [], max).map(([path, v]) => {
+      const m = meta[path.split(/[.[]/)[0]] || {};
+      const confidence = m.ocrConfidence ?? m.logprobsConfidence;
+      return el("tr", {}, el("td", {}, path), el("td", {}, v), el("td", {}, confidence === undefined ? "" : `${Math.round(confidence * 100)} %`));
+    });
+    return [title, el("table", { class: "table", id: "found-table" }, el("thead", {}, el("tr", {}, el("th", {}, "Field"), el("th", {}, "Value"), el("th", {}, "Confidence"))), el("tbody", {}, ...rows))];
+  }
+  return [];
+}
+
 async function openRun(id) {
   state.selectedRun = id;
   for (const tr of $("run-table").tBodies[0].rows) tr.setAttribute("aria-selected", String(tr.cells[1].textContent === id));
@@ -257,6 +300,7 @@ async function showRun() {
   $("detail-facts").replaceChildren(...facts.flatMap(([k, v]) => [el("dt", {}, k), el("dd", {}, v)]));
   const running = run.status === "PROCESSING" || run.status === "PENDING";
   for (const b of ["finish", "fail", "cancel"]) $(b).disabled = !running;
+  $("detail-found").replaceChildren(...found(run));
   const parts = [["Output", run.output], ["Config", run.config], ["Files", run.files], ["Metadata", run.metadata]];
   $("detail-tree").replaceChildren(
     ...parts.filter(([, v]) => v !== undefined).map(([name, v]) => el("div", { class: "tree" }, el("h3", {}, name), tree(v))),

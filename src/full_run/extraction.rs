@@ -462,6 +462,7 @@ pub fn extraction(
     // made to add up.
     if made.found == 0 {
         balance_totals(&mut value);
+        order_periods(&mut value);
     }
     // The metadata gets a stream of its own, seeded here, so drawing it
     // later (and twice) changes nothing drawn after this point.
@@ -755,6 +756,42 @@ static POOLS: LazyLock<Pools> = LazyLock::new(|| {
     }
 });
 
+/// Puts made-up periods in order: in every object, a `…_start` date after
+/// its `…_end` (`period_start`, `pay_period_start`, `start_date`…) is
+/// swapped with it, so a statement's period does not end before it begins.
+fn order_periods(value: &mut Field) {
+    match value {
+        Field::Object(fields) => {
+            for i in 0..fields.len() {
+                let key = &fields[i].0;
+                let end_key = if let Some(stem) = key.strip_suffix("_start") {
+                    format!("{stem}_end")
+                } else if let Some(rest) = key.strip_prefix("start_") {
+                    format!("end_{rest}")
+                } else {
+                    continue;
+                };
+                let Some(j) = fields.iter().position(|(k, _)| **k == *end_key) else {
+                    continue;
+                };
+                if let (Field::Text(start), Field::Text(end)) = (&fields[i].1, &fields[j].1) {
+                    // `YYYY-MM-DD` texts order as their dates do.
+                    if start.len() == 10 && end.len() == 10 && start > end {
+                        let (a, b) = (i.min(j), i.max(j));
+                        let (left, right) = fields.split_at_mut(b);
+                        std::mem::swap(&mut left[a].1, &mut right[0].1);
+                    }
+                }
+            }
+            for (_, field) in fields.iter_mut() {
+                order_periods(field);
+            }
+        }
+        Field::Array(items) => items.iter_mut().for_each(order_periods),
+        _ => {}
+    }
+}
+
 /// Makes the money add up where a document has the usual fields: each line's
 /// `amount` is quantity × unit price, `subtotal` their sum, `total` the
 /// subtotal plus `tax`.
@@ -794,5 +831,41 @@ fn balance_totals(value: &mut Field) {
     let tax = value.get_mut("tax").and_then(|f| f.amount()).unwrap_or(0.0);
     if let Some(field) = value.get_mut("total") {
         field.set_amount(round(subtotal + tax));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn text(s: &'static str) -> Field {
+        Field::Text(Cow::Borrowed(s))
+    }
+
+    #[test]
+    fn a_made_up_period_never_ends_before_it_begins() {
+        let mut value = Field::Object(vec![
+            (Arc::from("period_end"), text("2024-03-30")),
+            (Arc::from("period_start"), text("2024-04-09")),
+            (
+                Arc::from("pay"),
+                Field::Array(vec![Field::Object(vec![
+                    (Arc::from("start_date"), text("2024-02-01")),
+                    (Arc::from("end_date"), text("2024-01-01")),
+                    (Arc::from("note_start"), text("late")),
+                    (Arc::from("note_end"), text("early")),
+                ])]),
+            ),
+        ]);
+        order_periods(&mut value);
+        assert_eq!(
+            serde_json::to_value(&value).unwrap(),
+            serde_json::json!({
+                "period_end": "2024-04-09",
+                "period_start": "2024-03-30",
+                "pay": [{"start_date": "2024-01-01", "end_date": "2024-02-01",
+                         "note_start": "late", "note_end": "early"}],
+            })
+        );
     }
 }
