@@ -1030,6 +1030,22 @@ def paths():
                            [path_param("asset")]),
                     "security": [{}]},
         },
+        "/_mock/docs": {
+            "get": {**mock("mock_docs", "The docs' contents (docs/README.md), as Markdown",
+                           {"description": "Markdown", "content": {"text/plain": {"schema": STRING}}}),
+                    "security": [{}]},
+        },
+        "/_mock/docs/{page}": {
+            "get": {**mock("mock_docs_page", "A page of docs/ (`webhooks.md`…), as Markdown",
+                           {"description": "Markdown", "content": {"text/plain": {"schema": STRING}}},
+                           [path_param("page")]),
+                    "security": [{}]},
+        },
+        "/": {
+            "get": {**mock("home", "What this server is: links to the demo page, the OpenAPI document and the docs",
+                           {"description": "HTML", "content": {"text/html": {"schema": STRING}}}),
+                    "security": [{}]},
+        },
     })
     return out
 

@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 
 /// Paths of the emulator's own control plane; never journaled or faulted.
 pub fn is_control_path(path: &str) -> bool {
-    path == "/_mock" || path.starts_with("/_mock/")
+    path == "/_mock" || path.starts_with("/_mock/") || path == "/"
 }
 
 /// The control-plane calls that steer what the API answers (end or hold a

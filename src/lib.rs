@@ -13,6 +13,7 @@ pub mod fixtures;
 pub mod full_run;
 pub mod generate;
 pub mod healthcheck;
+pub mod home;
 pub mod http;
 pub mod journal;
 pub mod lifecycle;
@@ -122,6 +123,10 @@ pub fn app(
                 .delete(routes::webhook_endpoints::delete),
         )
         .merge(families::router())
+        .route("/", {
+            let control_plane = server.default.settings.control_plane;
+            get(move || home::home(control_plane))
+        })
         .nest("/_mock", control::router(&server))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)

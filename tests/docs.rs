@@ -367,3 +367,21 @@ fn slugs_are_githubs() {
     );
     assert!(links("[x](y.md) `[z](w.md)`\n\n```\n[v](u.md)\n```").len() == 1);
 }
+
+/// `GET /_mock/docs/{page}` serves every page of docs/ (src/home.rs lists
+/// them, compiled in), so a new page cannot be left out of the server.
+#[test]
+fn the_server_serves_every_docs_page() {
+    let served: Vec<&str> = extend_mock::home::DOCS
+        .iter()
+        .map(|(name, _)| *name)
+        .collect();
+    let mut missing = Vec::new();
+    for entry in std::fs::read_dir(Path::new(env!("CARGO_MANIFEST_DIR")).join("docs")).unwrap() {
+        let name = entry.unwrap().file_name().into_string().unwrap();
+        if name.ends_with(".md") && !served.contains(&name.as_str()) {
+            missing.push(name);
+        }
+    }
+    assert!(missing.is_empty(), "src/home.rs DOCS lacks {missing:?}");
+}

@@ -56,7 +56,9 @@ pub fn router(server: &Arc<Server>) -> Router<Arc<Server>> {
     let state = &server.default;
     let health = Router::new()
         .route("/health", get(health))
-        .route("/openapi.json", get(openapi));
+        .route("/openapi.json", get(openapi))
+        .route("/docs", get(|| crate::home::doc(None)))
+        .route("/docs/{page}", get(|page| crate::home::doc(Some(page))));
     if !state.settings.control_plane {
         return health;
     }
@@ -219,6 +221,9 @@ pub fn admin_refusal(state: &AppState, path: &str, headers: &HeaderMap) -> Optio
         || path == "/_mock/openapi.json"
         || path == "/_mock/ui"
         || path.starts_with("/_mock/ui/")
+        || path == "/"
+        || path == "/_mock/docs"
+        || path.starts_with("/_mock/docs/")
     {
         return None;
     }

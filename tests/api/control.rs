@@ -558,6 +558,73 @@ async fn with_the_control_plane_off_only_health_answers() {
     }
     assert_eq!(app.mock(Method::GET, "/health", None).await.status(), 200);
     assert_eq!(app.list(KEY_A, &[]).await.status(), 200);
+    // The home page says the demo page is off; the docs are still served.
+    let home = app.client.get(app.url("/")).send().await.unwrap();
+    let home = home.text().await.unwrap();
+    assert!(home.contains("is off: this server runs with <code>--no-control-plane</code>"));
+    assert!(!home.contains("href=\"/_mock/ui\""), "{home}");
+    assert_eq!(
+        app.mock(Method::GET, "/docs/webhooks.md", None)
+            .await
+            .status(),
+        200
+    );
+}
+
+/// `GET /` points to the demo page, the OpenAPI document and every docs
+/// page, which `/_mock/docs/…` serves as the Markdown it is; it is not an
+/// API call (no journal entry, no fault), and an admin token does not guard
+/// it (nothing in it is data).
+#[tokio::test]
+async fn the_home_page_points_to_the_demo_page_and_the_docs() {
+    let settings = Settings {
+        admin_token: Some("adm-secret".into()),
+        ..Settings::default()
+    };
+    let app = spawn_app_with_settings(&fixture(), SECRET, settings).await;
+    let res = app.client.get(app.url("/")).send().await.unwrap();
+    assert_eq!(res.status(), 200);
+    assert_eq!(res.headers()["content-type"], "text/html; charset=utf-8");
+    let home = res.text().await.unwrap();
+    for link in [
+        "href=\"/_mock/ui\"",
+        "href=\"/_mock/openapi.json\"",
+        "href=\"/_mock/docs/README.md\"",
+        "href=\"/_mock/docs/workflows.md\">Workflows",
+    ] {
+        assert!(home.contains(link), "{link} in {home}");
+    }
+    let res = app.client.get(app.url("/_mock/docs")).send().await.unwrap();
+    assert_eq!(res.status(), 200);
+    assert_eq!(res.headers()["content-type"], "text/plain; charset=utf-8");
+    assert_eq!(
+        res.text().await.unwrap(),
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/docs/README.md")).unwrap()
+    );
+    let res = app
+        .client
+        .get(app.url("/_mock/docs/nothing.md"))
+        .send()
+        .await
+        .unwrap();
+    assert_error(
+        res,
+        404,
+        "NOT_FOUND",
+        "/_mock/docs/nothing.md",
+        "missing page",
+    )
+    .await;
+    // Not journaled: the journal (which needs the token) is empty.
+    let journal = app
+        .client
+        .get(app.url("/_mock/requests"))
+        .bearer_auth("adm-secret")
+        .send()
+        .await
+        .unwrap();
+    let journal: Value = journal.json().await.unwrap();
+    assert_eq!(journal["requests"], json!([]), "{journal}");
 }
 
 /// Writers add runs while readers walk every page: each walk is in order with

@@ -62,7 +62,7 @@ async fn every_response_has_a_fresh_request_id_unless_the_caller_sent_one() {
 async fn unknown_paths_are_404_and_other_methods_405_in_the_error_shape() {
     let app = spawn_app(&fixture()).await;
     for path in [
-        "/",
+        "/index.html",
         "/processor_run",
         "/processor_runs/exr_1/extra",
         "/v1/processor_runs/exr_1/extra",
