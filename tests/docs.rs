@@ -18,7 +18,8 @@ const QUOTED: &[(&str, &str)] = &[
     ("examples/parse.sh", "README.md"),
     ("examples/python/parse_document.py", "README.md"),
     ("examples/typescript/parse-document.ts", "README.md"),
-    ("examples/python/sandboxes/conftest.py", "README.md"),
+    ("examples/python/sandboxes/conftest.py", "docs/sandboxes.md"),
+    ("examples/python/plugin/test_invoices.py", "README.md"),
     ("examples/extract.sh", "docs/extraction.md"),
     ("examples/python/extract_invoice.py", "docs/extraction.md"),
     (
