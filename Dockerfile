@@ -16,7 +16,8 @@ COPY fixtures ./fixtures
 COPY ui ./ui
 # The OpenAPI document served at /_mock/openapi.json is compiled in.
 COPY openapi ./openapi
-# The docs/ pages served at /_mock/docs are compiled in.
+# The README and the docs/ pages served at /_mock/docs are compiled in.
+COPY README.md ./
 COPY docs ./docs
 # Cargo.toml declares the criterion bench, and cargo reads every declared
 # target's path before building any (tests/cli/image.rs checks this list).

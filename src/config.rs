@@ -182,11 +182,11 @@ pub struct Config {
     #[arg(long, env = "EXTEND_MOCK_RATE_LIMIT", value_name = "N/s", value_parser = parse_rate)]
     pub rate_limit: Option<NonZeroU32>,
 
-    /// Require `Authorization: Bearer <token>` on /_mock/* (all but /_mock/health).
+    /// Require `Authorization: Bearer <token>` on /_mock/* (all but health, the OpenAPI document, the docs and the demo page's files).
     #[arg(long, env = "EXTEND_MOCK_ADMIN_TOKEN", hide_env_values = true)]
     pub admin_token: Option<String>,
 
-    /// Turn the control plane off: only /_mock/health is served under /_mock/.
+    /// Turn the control plane off: only health, the OpenAPI document and the docs are served under /_mock/.
     #[arg(long, env = "EXTEND_MOCK_NO_CONTROL_PLANE")]
     pub no_control_plane: bool,
 

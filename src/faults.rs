@@ -90,7 +90,7 @@ impl FaultSpec {
             && (!path.starts_with('/') || is_control_path(path))
         {
             return Err(format!(
-                "path: `{path}` must be an API path starting with `/`, outside /_mock/"
+                "path: `{path}` must be an API path: starting with `/`, not `/` itself, outside /_mock/"
             ));
         }
         if self.retry_after.is_none() && matches!(self.status, Some(429 | 503)) {

@@ -9,8 +9,10 @@ use axum::response::{IntoResponse, Response};
 
 use crate::http::error::ApiError;
 
-/// Every page of `docs/`, by file name (tests/docs.rs checks none is missing).
+/// Every page of `docs/`, by file name (tests/docs.rs checks none is missing),
+/// after the project's README.
 pub const DOCS: &[(&str, &str)] = &[
+    ("project-readme.md", include_str!("../README.md")),
     ("README.md", include_str!("../docs/README.md")),
     ("batches.md", include_str!("../docs/batches.md")),
     (

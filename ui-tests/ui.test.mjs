@@ -102,8 +102,12 @@ test("loads, lists the runs, filters and sorts, pages, opens a run", async () =>
     // What it found, readable beside the tree: the newest run of the
     // built-in fixtures is a processed bank statement, its fields a table.
     await page.locator("#detail-found h3", { hasText: "Found" }).waitFor();
-    const fields = await page.$$eval("#found-table tbody tr", (rows) => rows.map((r) => r.cells[0].textContent));
-    assert.ok(fields.includes("account_holder") && fields.includes("transactions[0].amount"), String(fields));
+    const fields = Object.fromEntries(
+      await page.$$eval("#found-table tbody tr", (rows) => rows.map((r) => [r.cells[0].textContent, r.cells[2].textContent])),
+    );
+    // Each leaf with its own confidence, a nested one too.
+    assert.match(fields["account_holder"], /^\d+ %$/, JSON.stringify(fields));
+    assert.match(fields["transactions[0].amount"], /^\d+ %$/, JSON.stringify(fields));
     await page.screenshot({ path: join(SHOTS, "ui-run.png") });
 
     const text = await page.locator("body").innerText();

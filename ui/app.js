@@ -253,7 +253,7 @@ function found(run) {
     const meta = output.metadata || {};
     const max = 60;
     const rows = leaves(output.value, "", [], max).map(([path, v]) => {
-      const m = meta[path.split(/[.[]/)[0]] || {};
+      const m = meta[path] || {};
       const confidence = m.ocrConfidence ?? m.logprobsConfidence;
       return el("tr", {}, el("td", {}, path), el("td", {}, v), el("td", {}, confidence === undefined ? "" : `${Math.round(confidence * 100)} %`));
     });

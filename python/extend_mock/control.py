@@ -15,7 +15,7 @@ import urllib.parse
 import urllib.request
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping, Optional, Union
 
-if TYPE_CHECKING:  # the SDK is optional: `pip install "extend-mock[sdk]"`
+if TYPE_CHECKING:  # the SDK is optional: the wheel's `sdk` extra, or `pip install extend-ai`
     from extend_ai import Extend
 
 #: The key ``api_key`` prefers: the built-in fixtures' ``sk_test_acme``.
@@ -105,7 +105,7 @@ class ExtendMock:
     @property
     def keys(self) -> dict[str, str]:
         """Key name -> token, for every API key of the sandbox."""
-        return {key["name"]: key["token"] for key in self._key_list()}
+        return {key["name"]: key["token"] for key in self._key_list() if key.get("name")}
 
     @property
     def api_key(self) -> str:
@@ -133,7 +133,7 @@ class ExtendMock:
             from extend_ai import Extend
         except ImportError as e:
             raise ExtendMockError(
-                "the Extend SDK is not installed: pip install 'extend-mock[sdk]' (or extend-ai)"
+                "the Extend SDK is not installed: pip install extend-ai (the wheel's `sdk` extra)"
             ) from e
         if key is None:
             token = self.api_key
@@ -361,7 +361,10 @@ class ExtendMock:
             raise ExtendMockError(
                 f"{method} {url}: extend-mock does not answer ({reason})" + (f"; {problem}" if problem else "")
             ) from None
-        return json.loads(raw) if raw else None
+        try:
+            return json.loads(raw) if raw else None
+        except ValueError as e:
+            raise ExtendMockError(f"{method} /_mock{path}: the answer is not JSON: {raw[:200]!r}") from e
 
     def __repr__(self) -> str:
         return f"<extend_mock.ExtendMock {self.url} sandbox={self.sandbox or 'default'}>"

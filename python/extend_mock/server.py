@@ -30,7 +30,7 @@ def find_binary() -> str:
     """The ``extend-mock`` binary to run.
 
     In order: ``EXTEND_MOCK_BIN`` when set; the scripts folder of this Python
-    (where ``pip install extend-mock`` put the wheel's binary: a virtualenv's
+    (where installing the wheel put its binary: a virtualenv's
     ``bin``, or the user scheme's); the folder of ``sys.executable``; ``PATH``.
     Raises ``ExtendMockError`` saying where it looked.
     """
@@ -57,7 +57,7 @@ def find_binary() -> str:
         return on_path
     raise ExtendMockError(
         f"no {_NAME} binary: not in {', '.join(dict.fromkeys(folders))} nor on PATH. "
-        "Install the wheel (pip install extend-mock), or set EXTEND_MOCK_BIN to a binary, "
+        "Install the extend-mock wheel (pip install ./python from a checkout), or set EXTEND_MOCK_BIN to a binary, "
         "or EXTEND_MOCK_URL to a running server."
     )
 
@@ -140,29 +140,35 @@ class Server:
             except OSError as e:
                 raise ExtendMockError(f"cannot run {binary}: {e}") from e
         server = cls("", process, log_path, owned)
-        deadline = time.monotonic() + timeout
-        while True:
-            code = process.poll()
-            if code is not None:
-                message = (
-                    f"extend-mock exited with code {code} before it listened "
-                    f"({' '.join(command)}):\n{_tail(log_path)}"
-                )
-                server._forget()
-                raise ExtendMockError(message)
-            banner = banner_path.read_text(errors="replace")
-            url = next((line[len(BANNER):].strip() for line in banner.splitlines() if line.startswith(BANNER)), None)
-            if url and _healthy(url, timeout=1.0):
-                server.url = url
-                return server
-            if time.monotonic() > deadline:
-                message = (
-                    f"extend-mock did not answer within {timeout:g} s ({' '.join(command)}):\n"
-                    f"{_tail(log_path)}"
-                )
+        try:
+            deadline = time.monotonic() + timeout
+            while True:
+                code = process.poll()
+                if code is not None:
+                    message = (
+                        f"extend-mock exited with code {code} before it listened "
+                        f"({' '.join(command)}):\n{_tail(log_path)}"
+                    )
+                    server._forget()
+                    raise ExtendMockError(message)
+                banner = banner_path.read_text(errors="replace")
+                url = next((line[len(BANNER):].strip() for line in banner.splitlines() if line.startswith(BANNER)), None)
+                if url and _healthy(url, timeout=1.0):
+                    server.url = url
+                    return server
+                if time.monotonic() > deadline:
+                    message = (
+                        f"extend-mock did not answer within {timeout:g} s ({' '.join(command)}):\n"
+                        f"{_tail(log_path)}"
+                    )
+                    server.stop()
+                    raise ExtendMockError(message)
+                time.sleep(0.02)
+        except BaseException:
+            # Interrupted (Ctrl-C) or failed while waiting: no server left behind.
+            if server.process is not None and server.process.poll() is None:
                 server.stop()
-                raise ExtendMockError(message)
-            time.sleep(0.02)
+            raise
 
     @classmethod
     def connect(cls, url: str, *, timeout: float = 30.0) -> "Server":

@@ -56,4 +56,4 @@ def test_the_compose_suite_runs_as_compose_wires_it():
         env={**os.environ, **env, "PATH": path}, timeout=600,
     )
     assert done.returncode == 0, done.stdout[-4000:] + done.stderr[-4000:]
-    assert " passed" in done.stdout and "failed" not in done.stdout, done.stdout[-2000:]
+    assert " passed" in done.stdout, done.stdout[-2000:]

@@ -208,7 +208,8 @@ fn too_large() -> ApiError {
     ))
 }
 
-/// With `--admin-token`, every control path but health needs it as a bearer
+/// With `--admin-token`, every control path but health, the OpenAPI document,
+/// the docs, the home page and the demo page's files needs it as a bearer
 /// token (one `Authorization` header, this token). Health stays open so Docker
 /// and harnesses can poll readiness. Checked by the envelope before routing,
 /// so a wrong method or an unknown path under `/_mock/` is a 401 too: no 405

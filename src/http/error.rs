@@ -69,7 +69,7 @@ pub enum ApiError {
          /classifiers and /splitters with their versions, /workflows with their versions, \
          /workflow_runs, /webhook_subscriptions (the current API), /processor_runs (list, get, \
          create, cancel, delete), /processors and their versions, /files, /webhook_endpoints; \
-         see the README's \"What is emulated\""
+         see the README's \"What is emulated\" (also served at /_mock/docs/project-readme.md)"
     )]
     NotImplemented { method: String, path: String },
     /// 504 from a sync call (`POST /extract`…) whose run did not end within
@@ -260,7 +260,10 @@ impl IntoResponse for ApiError {
                 .headers_mut()
                 .insert(axum::http::header::RETRY_AFTER, seconds.into());
         }
-        if self.status() == StatusCode::NOT_IMPLEMENTED {
+        if matches!(
+            self,
+            ApiError::NotImplemented { .. } | ApiError::NotEmulated(_)
+        ) {
             let headers = response.headers_mut();
             let (retry_after, retry_after_ms) = not_implemented_retry_hints(SystemTime::now());
             headers.insert(axum::http::header::RETRY_AFTER, retry_after);
@@ -275,13 +278,13 @@ impl IntoResponse for ApiError {
 /// instead (read in extend-ai 1.20.0's `http_client.py` and 1.17.0's
 /// `requestWithRetries.js`): a `Retry-After` of whole seconds above 0, or an
 /// HTTP date still ahead of them. The earliest that both take is the next
-/// whole second, at least 50 ms ahead so a slow reader does not find it past
+/// whole second, at least 100 ms ahead so a slow reader does not find it past
 /// (a date past falls back to the backoff). `retry-after-ms: 1` is for the
 /// SDKs that read it: Python 1.20.0 means to (a `str > int` comparison makes
 /// it skip the header), TypeScript 1.17.0 does not.
 fn not_implemented_retry_hints(now: SystemTime) -> (HeaderValue, HeaderValue) {
     let since_epoch = now.duration_since(UNIX_EPOCH).unwrap_or_default();
-    let next_second = (since_epoch + Duration::from_millis(50)).as_secs() + 1;
+    let next_second = (since_epoch + Duration::from_millis(100)).as_secs() + 1;
     let date = httpdate::fmt_http_date(UNIX_EPOCH + Duration::from_secs(next_second));
     (
         HeaderValue::from_str(&date).expect("an HTTP date is a header value"),
@@ -294,13 +297,13 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_501_asks_for_a_retry_at_the_next_whole_second_at_least_50_ms_ahead() {
+    fn a_501_asks_for_a_retry_at_the_next_whole_second_at_least_100_ms_ahead() {
         let at = |ms: u64| UNIX_EPOCH + Duration::from_millis(ms);
         let date = |ms: u64| not_implemented_retry_hints(at(ms)).0;
         // 2026-12-02T16:00:00Z = 1796227200 s.
         assert_eq!(date(1_796_227_200_000), "Wed, 02 Dec 2026 16:00:01 GMT");
-        assert_eq!(date(1_796_227_200_949), "Wed, 02 Dec 2026 16:00:01 GMT");
-        assert_eq!(date(1_796_227_200_950), "Wed, 02 Dec 2026 16:00:02 GMT");
+        assert_eq!(date(1_796_227_200_899), "Wed, 02 Dec 2026 16:00:01 GMT");
+        assert_eq!(date(1_796_227_200_900), "Wed, 02 Dec 2026 16:00:02 GMT");
         assert_eq!(not_implemented_retry_hints(at(0)).1, "1");
     }
 }

@@ -1,4 +1,4 @@
-"""A suite on extend-mock's pytest plugin (pip install "extend-mock[sdk]" pytest):
+"""A suite on extend-mock's pytest plugin (pip install "./python[sdk]" pytest):
 the plugin starts the server on a free port (one per xdist worker), and each
 test gets a sandbox of its own: `extend_client`, the SDK on it, and
 `extend_mock`, its control plane. No conftest, no Rust, no Docker."""
@@ -7,7 +7,7 @@ import pytest
 from extend_ai.errors import TooManyRequestsError
 
 # Skipped, not an error, where the wheel is not installed (the compose recipe).
-pytest.importorskip("extend_mock", reason="pip install extend-mock: its plugin gives the fixtures")
+pytest.importorskip("extend_mock", reason="the extend-mock wheel's plugin gives the fixtures")
 
 INVOICE = {
     "type": "object",
