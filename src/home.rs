@@ -3,6 +3,7 @@
 //! `/_mock/docs/`: the pages of `docs/`, compiled in, so a Docker container
 //! carries the guide to the version it runs.
 
+use axum::body::Bytes;
 use axum::extract::Path;
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
@@ -63,9 +64,9 @@ fn escape(text: &str) -> String {
         .replace('"', "&quot;")
 }
 
-/// `GET /`: a page of links; the server's own, so it is the same with or
-/// without the control plane, except that the demo page needs it.
-pub async fn home(control_plane: bool) -> Response {
+/// The page `GET /` answers: links, the same with or without the control
+/// plane except the demo page's. Written once, when the router is made.
+pub fn page(control_plane: bool) -> Bytes {
     let demo = if control_plane {
         "<li><a href=\"/_mock/ui\">The demo page</a>: the runs of a workspace, their outputs, \
          and buttons that finish, fail or cancel them</li>"
@@ -98,6 +99,11 @@ pub async fn home(control_plane: bool) -> Response {
          <h2>Docs</h2><ul>{docs}</ul></body></html>\n",
         version = env!("CARGO_PKG_VERSION"),
     );
+    Bytes::from(page)
+}
+
+/// `GET /`: the page made by `page`.
+pub async fn home(page: Bytes) -> Response {
     let mut response = page.into_response();
     let headers = response.headers_mut();
     headers.insert(

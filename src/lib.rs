@@ -124,8 +124,8 @@ pub fn app(
         )
         .merge(families::router())
         .route("/", {
-            let control_plane = server.default.settings.control_plane;
-            get(move || home::home(control_plane))
+            let page = home::page(server.default.settings.control_plane);
+            get(move || home::home(page.clone()))
         })
         .nest("/_mock", control::router(&server))
         .fallback(not_found)
