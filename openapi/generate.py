@@ -84,6 +84,14 @@ SDK = {
     "WebhookSubscription": "extend_ai.types.webhook_subscription",
     "WebhookSubscriptionsListResponse": "extend_ai.webhook_subscriptions.types.webhook_subscriptions_list_response",
     "WebhookSubscriptionsDeleteResponse": "extend_ai.webhook_subscriptions.types.webhook_subscriptions_delete_response",
+    # Edit runs, edit templates and form detection (2026-02-09)
+    "EditRun": "extend_ai.types.edit_run",
+    "EditRunsListResponse": "extend_ai.edit_runs.types.edit_runs_list_response",
+    "EditRunsDeleteResponse": "extend_ai.edit_runs.types.edit_runs_delete_response",
+    "EditTemplate": "extend_ai.types.edit_template",
+    "EditTemplatesListResponse": "extend_ai.edit_templates.types.edit_templates_list_response",
+    "FormDetectionRun": "extend_ai.types.form_detection_run",
+    "EditSchemaGenerationResponse": "extend_ai.types.edit_schema_generation_response",
 }
 
 
@@ -473,6 +481,7 @@ def request_schemas():
         ),
         **{name: schema for f in FAMILIES for name, schema in family_requests(f).items()},
         **parse_requests(),
+        **edit_requests(),
     }
 
 
@@ -804,6 +813,13 @@ def links(pointer, **operations):
 
 def paths():
     run_id = path_param("id", "A processor run's id (`exr_…` or `dpr_…`).")
+    # A processor run as the legacy API answers it; an edit or form
+    # detection run (`edr_…`, `sgr_…`) as its family does.
+    steered = {
+        "description": "The run as the API now answers it",
+        "content": {"application/json": {"schema": {"oneOf": [
+            ref("ProcessorRunGetResponse"), ref("EditRun"), ref("FormDetectionRun")]}}},
+    }
     proc_id = path_param("id", "A processor's id.")
     link_run = links("$response.body#/processorRun/id", GetCreatedRun="processorRuns_get",
                      CancelCreatedRun="processorRuns_cancel", DeleteCreatedRun="processorRuns_delete")
@@ -893,6 +909,7 @@ def paths():
     for f in FAMILIES:
         out.update(family_paths(f))
     out.update(parse_paths())
+    out.update(edit_paths())
     out.update(workflow_paths())
     out["/batch_runs/{id}"] = {
         "get": api("batchRuns_get", "Get a batch: PENDING when made, PROCESSING while any of its "
@@ -941,16 +958,16 @@ def paths():
             "post": mock("mock_runs_add", "Add runs", answer("MockAdded"), body=json_body("MockAddRuns"), status="201"),
         },
         "/_mock/processor_runs/{id}/finish": {
-            "post": mock("mock_run_finish", "Finish a run now (PROCESSED)", answer("ProcessorRunGetResponse"),
+            "post": mock("mock_run_finish", "Finish a run now (PROCESSED)", steered,
                          run_steer, body=json_body("MockFinishRun", required=False)),
         },
         "/_mock/processor_runs/{id}/fail": {
-            "post": mock("mock_run_fail", "Fail a run now", answer("ProcessorRunGetResponse"), run_steer,
+            "post": mock("mock_run_fail", "Fail a run now", steered, run_steer,
                          body=json_body("MockFailRun", required=False)),
         },
         "/_mock/processor_runs/{id}/hold": {
             "post": mock("mock_run_hold", "Keep a run PROCESSING until ended otherwise",
-                         answer("ProcessorRunGetResponse"), run_steer),
+                         steered, run_steer),
         },
         "/_mock/rules": {
             "get": mock("mock_rules_list", "The rules", answer("MockRules")),
@@ -1108,6 +1125,116 @@ def parse_paths():
                 },
                 "security": [{}],
             }
+        },
+    }
+
+
+def edit_requests():
+    """`POST /edit_runs`, `/edit`, `/form_detection_runs`, `/detect_form` and
+    `/edit_schemas/generate`."""
+    schema = obj(
+        {"type": {"const": "object"}, "properties": {"type": "object", "additionalProperties": ANY_OBJECT}},
+        ["type", "properties"],
+        extra=True,
+        description="An edit schema (`EditRootJson`): written back as given.",
+    )
+    flags = lambda names: obj({n: BOOL for n in names}, extra=True)
+    engine = {"enum": ["latest", "1.0.0", "1.0.0-beta", "0.0.1"]}
+    edit_config = obj({
+        "engineVersion": engine,
+        "schema": schema,
+        "instructions": STRING,
+        "schemaGenerationInstructions": STRING,
+        "advancedOptions": flags(["tableParsingEnabled", "flattenPdf", "radioEnumsEnabled",
+                                  "nativeFieldsOnly", "conditionalGenerationEnabled"]),
+    }, extra=True, description="Kept as given, `engineVersion` resolved (`1.0.0`) and the options' "
+       "defaults filled in; a template's saved config fills in what it leaves out.")
+    detect_config = obj({
+        "engineVersion": engine,
+        "inputSchema": schema,
+        "instructions": STRING,
+        "advancedOptions": flags(["tableParsingEnabled", "radioEnumsEnabled", "nativeFieldsOnly",
+                                  "conditionalGenerationEnabled"]),
+    }, extra=True)
+    file = {
+        **obj({"url": HTTP_URL, "id": NONEMPTY, "name": STRING,
+               "settings": obj({"password": STRING}, extra=True)}, extra=True,
+              description="By `url` (a form the server makes: the schema's fields, else a short "
+              "application form) or by `id` (an uploaded file's): exactly one."),
+        "oneOf": [given("url", "string"), given("id", "string")],
+    }
+    edit = {
+        **obj({"file": file, "templateId": NONEMPTY, "config": edit_config}, extra=True,
+              description="An edit of one PDF: `file` or `templateId` (a fixture's edit template), "
+              "not both."),
+        "oneOf": [{"required": ["file"], "not": {"required": ["templateId"]}},
+                  {"required": ["templateId"], "not": {"required": ["file"]}}],
+    }
+    detect = obj({"file": file, "config": detect_config}, ["file"], extra=True,
+                 description="A form detection of one PDF.")
+    return {
+        "CreateEditRunRequest": edit,
+        "EditRequest": edit,
+        "CreateFormDetectionRunRequest": detect,
+        "DetectFormRequest": detect,
+        "GenerateEditSchemaRequest": detect,
+    }
+
+
+def edit_paths():
+    """Edit runs, edit templates and form detection: resources of their own."""
+    edit_id = path_param("id", "An edit run's id (`edr_…`).")
+    detect_id = path_param("id", "A form detection run's id (`sgr_…`).")
+    link_edit = links("$response.body#/id", GetCreatedEditRun="editRuns_get",
+                      DeleteCreatedEditRun="editRuns_delete")
+    link_detect = links("$response.body#/id", GetCreatedFormDetectionRun="formDetectionRuns_get")
+    sync = {"504": answer("Error", "The run did not end within --sync-timeout: it goes on, and "
+                          "`runId` names it")}
+    return {
+        "/edit_runs": {
+            "get": api("editRuns_list", "List edit runs", "EditRunsListResponse", [
+                query("status", {"enum": ["PROCESSING", "PROCESSED", "FAILED"]}),
+                query("source", {"enum": ["API", "STUDIO", "ADMIN"]},
+                      "Every run here is made through the API."),
+                query("fileNameContains", STRING),
+                *PAGING,
+            ]),
+            "post": api("editRuns_create", "Create an edit run", "EditRun",
+                        body=json_body("CreateEditRunRequest"), links=link_edit),
+        },
+        "/edit_runs/{id}": {
+            "get": api("editRuns_get", "Get an edit run", "EditRun", [edit_id]),
+            "delete": api("editRuns_delete", "Delete an edit run (its edited file stays)",
+                          "EditRunsDeleteResponse", [edit_id]),
+        },
+        "/edit": {
+            "post": api("editRuns_edit", "Edit: a run, answered once it has ended", "EditRun",
+                        body=json_body("EditRequest"), links=link_edit, extra_responses=sync),
+        },
+        "/edit_templates": {
+            "get": api("editTemplates_list", "List edit templates", "EditTemplatesListResponse",
+                       [query("nameContains", STRING), *PAGING]),
+        },
+        "/edit_templates/{id}": {
+            "get": api("editTemplates_get", "Get an edit template", "EditTemplate",
+                       [path_param("id", "An edit template's id (`edt_…`).")]),
+        },
+        "/form_detection_runs": {
+            "post": api("formDetectionRuns_create", "Create a form detection run", "FormDetectionRun",
+                        body=json_body("CreateFormDetectionRunRequest"), links=link_detect),
+        },
+        "/form_detection_runs/{id}": {
+            "get": api("formDetectionRuns_get", "Get a form detection run", "FormDetectionRun",
+                       [detect_id]),
+        },
+        "/detect_form": {
+            "post": api("formDetectionRuns_detect", "Detect a form: a run, answered once it has ended",
+                        "FormDetectionRun", body=json_body("DetectFormRequest"), links=link_detect,
+                        extra_responses=sync),
+        },
+        "/edit_schemas/generate": {
+            "post": api("editSchemas_generate", "Generate an edit schema (deprecated in the API)",
+                        "EditSchemaGenerationResponse", body=json_body("GenerateEditSchemaRequest")),
         },
     }
 
@@ -1407,6 +1534,15 @@ def document():
     for name in ["ParseRunStatusEnum", "ParseRunSummaryStatus"]:
         if name in schemas and "CANCELLED" not in schemas[name]["enum"]:
             schemas[name]["enum"] = [*schemas[name]["enum"], "CANCELLED"]
+    # An edit's config is the client's, written back with its defaults: its
+    # keys, options and schema stay open (the schemas the server writes,
+    # `output.schema`, are checked closed).
+    for name in ["EditConfig", "EditConfigAdvancedOptions", "EditSchemaGenerationConfig",
+                 "EditSchemaGenerationConfigAdvancedOptions"]:
+        if name in schemas:
+            schemas[name]["additionalProperties"] = True
+    schemas["EditConfig"]["properties"]["schema"] = ANY_OBJECT
+    schemas["EditSchemaGenerationConfig"]["properties"]["inputSchema"] = ANY_OBJECT
     mock = mock_schemas()
     for name in ["MockFixtureDocument", "MockFinishRun", "MockFailRun", "MockTestEvent"]:
         nullable(mock[name])

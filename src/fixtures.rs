@@ -40,6 +40,10 @@ pub struct Document {
     /// Workflows: their draft's steps and their deployed versions' (no runs).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub workflows: Vec<FixtureWorkflow>,
+    /// Edit templates: their form's fields (the server makes the PDF) and
+    /// saved configs.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub edit_templates: Vec<crate::store::edits::FixtureTemplate>,
 }
 
 /// A workflow as a fixture declares it: `steps` are the draft's, checked as
@@ -227,6 +231,17 @@ pub fn build_store(documents: Vec<(String, Document)>) -> Result<Store, FixtureE
         }
     }
     for (source, doc) in &documents {
+        for (i, template) in doc.edit_templates.iter().enumerate() {
+            crate::families::edit::add_fixture(&mut store, template).map_err(
+                |(path, reason)| FixtureError {
+                    source: source.clone(),
+                    path: format!("editTemplates[{i}]{path}"),
+                    reason,
+                },
+            )?;
+        }
+    }
+    for (source, doc) in &documents {
         for (i, endpoint) in doc.webhook_endpoints.iter().enumerate() {
             store
                 .add_endpoint(endpoint.clone())
@@ -322,9 +337,16 @@ pub fn export(store: &Store) -> Document {
         api_keys: store.keys().to_vec(),
         processors: Some(store.processors().to_vec()),
         processor_runs: store.runs().collect(),
-        files: store.files().into_iter().map(FixtureFile::from).collect(),
+        // A template's file is made from its declaration, not exported.
+        files: store
+            .files()
+            .into_iter()
+            .filter(|f| !store.edits.templates.iter().any(|t| t.file_id == f.id))
+            .map(FixtureFile::from)
+            .collect(),
         webhook_endpoints: store.endpoints().into_iter().cloned().collect(),
         workflows: crate::families::workflows::export(store),
+        edit_templates: crate::families::edit::export(store),
     }
 }
 

@@ -25,6 +25,7 @@ pub const DOCS: &[(&str, &str)] = &[
     ("demo-page.md", include_str!("../docs/demo-page.md")),
     ("dependencies.md", include_str!("../docs/dependencies.md")),
     ("docker.md", include_str!("../docs/docker.md")),
+    ("editing.md", include_str!("../docs/editing.md")),
     ("extraction.md", include_str!("../docs/extraction.md")),
     ("files.md", include_str!("../docs/files.md")),
     ("fixtures.md", include_str!("../docs/fixtures.md")),

@@ -145,14 +145,8 @@ pub fn app(
 /// read like "this run does not exist".
 const NOT_EMULATED: &[&str] = &[
     "batch_processor_runs",
-    "detect_form",
-    "edit",
-    "edit_runs",
-    "edit_schemas",
-    "edit_templates",
     "evaluation_set_runs",
     "evaluation_sets",
-    "form_detection_runs",
     "verify",
     "verify_runs",
 ];

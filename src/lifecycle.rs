@@ -115,8 +115,17 @@ struct Entry {
     workspace_id: String,
     run_id: String,
     outcome: Outcome,
-    /// A parse run's (`/parse_runs`), not a processor run's.
-    parse: bool,
+    /// Which kind of run it is.
+    track: Track,
+}
+
+/// The kinds of runs the lifecycle ends, each kept where its family keeps it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Track {
+    Processor,
+    Parse,
+    /// Edit and form detection runs.
+    Form,
 }
 
 /// Entries order by due time, then by the order they were scheduled in.
@@ -166,7 +175,14 @@ impl Lifecycle {
         delay: Duration,
         outcome: Outcome,
     ) {
-        self.push(epoch, workspace_id, run_id, delay, outcome, false);
+        self.push(
+            epoch,
+            workspace_id,
+            run_id,
+            delay,
+            outcome,
+            Track::Processor,
+        );
     }
 
     /// `schedule`, for a parse run.
@@ -178,7 +194,19 @@ impl Lifecycle {
         delay: Duration,
         outcome: Outcome,
     ) {
-        self.push(epoch, workspace_id, run_id, delay, outcome, true);
+        self.push(epoch, workspace_id, run_id, delay, outcome, Track::Parse);
+    }
+
+    /// `schedule`, for an edit or form detection run.
+    pub fn schedule_form(
+        &self,
+        epoch: u64,
+        workspace_id: &str,
+        run_id: &str,
+        delay: Duration,
+        outcome: Outcome,
+    ) {
+        self.push(epoch, workspace_id, run_id, delay, outcome, Track::Form);
     }
 
     fn push(
@@ -188,7 +216,7 @@ impl Lifecycle {
         run_id: &str,
         delay: Duration,
         outcome: Outcome,
-        parse: bool,
+        track: Track,
     ) {
         let mut queue = self.queue.lock().expect(POISONED);
         queue.1 += 1;
@@ -200,7 +228,7 @@ impl Lifecycle {
             workspace_id: workspace_id.to_owned(),
             run_id: run_id.to_owned(),
             outcome,
-            parse,
+            track,
         }));
         drop(queue);
         self.wake.notify_one();
@@ -257,7 +285,19 @@ impl Lifecycle {
 pub async fn drive(state: Arc<AppState>) {
     loop {
         let (mut due, next) = state.lifecycle.take_due(Instant::now());
-        let parse: Vec<Entry> = due.extract_if(.., |e| e.parse).collect();
+        let forms: Vec<Entry> = due.extract_if(.., |e| e.track == Track::Form).collect();
+        if !forms.is_empty() {
+            let finished = state.finish_form_runs(
+                forms
+                    .into_iter()
+                    .map(|e| (e.epoch, e.workspace_id, e.run_id, e.outcome)),
+            );
+            state.lifecycle.notify_changed();
+            for (workspace_id, run_id) in finished {
+                crate::webhooks::form_run_ended(&state, &workspace_id, &run_id);
+            }
+        }
+        let parse: Vec<Entry> = due.extract_if(.., |e| e.track == Track::Parse).collect();
         if !parse.is_empty() {
             let finished = state.finish_parse_runs(
                 parse

@@ -121,6 +121,21 @@ fn check(schema: &Value, value: &Value, path: &str) -> Result<(), String> {
     Ok(())
 }
 
+/// An edit or form detection run's output as a rule pins it, laid over what
+/// the run makes (so its edited file stays): `filledValues` an object, a
+/// detection's `schema` an edit schema (`{type: "object", properties}`).
+fn is_form_output(output: &JsonObject) -> bool {
+    let edit_schema = |v: &Value| {
+        v.get("type").and_then(Value::as_str) == Some("object")
+            && v.get("properties").is_some_and(Value::is_object)
+    };
+    output.iter().all(|(key, value)| match key.as_str() {
+        "filledValues" => value.is_object(),
+        "schema" | "annotatedSchema" => edit_schema(value),
+        _ => false,
+    })
+}
+
 fn is_a(kind: &str, value: &Value) -> bool {
     match kind {
         "object" => value.is_object(),
@@ -154,10 +169,13 @@ pub fn check_output(run_type: Option<ProcessorType>, output: &JsonObject) -> Res
             "a CLASSIFY output {id, type, confidence, insights}",
         ),
         Some(ProcessorType::Splitter) => (&[SPLITTER], "a SPLITTER output {splits}"),
-        // A rule may end any run that names the file: a parse run's too.
+        // A rule may end any run that names the file: a parse run's too,
+        // and an edit or form detection run's.
+        None if is_form_output(output) => return Ok(()),
         None => (
             &[JSON_OUTPUT, FIELD_MAP, CLASSIFIER, SPLITTER, PARSE],
-            "an output the SDK reads (EXTRACT, CLASSIFY, SPLITTER or a parse run's {chunks})",
+            "an output the SDK reads (EXTRACT, CLASSIFY, SPLITTER, a parse run's {chunks}, an \
+             edit run's {filledValues} or a form detection's {schema})",
         ),
     };
     let value = Value::Object(output.clone().into_iter().collect());

@@ -355,6 +355,22 @@ impl AppState {
         finished
     }
 
+    /// Ends due edit and form detection runs (see `families::edit::end_runs`).
+    pub fn finish_form_runs(
+        &self,
+        due: impl Iterator<Item = (u64, String, String, crate::lifecycle::Outcome)>,
+    ) -> Vec<(String, String)> {
+        let mut store = self.store_mut();
+        let epoch = self.epoch();
+        let due: Vec<_> = due
+            .filter(|(run_epoch, _, run_id, _)| {
+                *run_epoch == epoch && !self.lifecycle.is_held(run_id)
+            })
+            .map(|(_, ws, id, outcome)| (ws, id, outcome))
+            .collect();
+        crate::families::edit::end_runs(self, &mut store, due.into_iter())
+    }
+
     /// Back to the start-up state. The new store is built before the swap, so
     /// requests meanwhile see the old state, never a half-built one.
     pub fn reset(&self) -> anyhow::Result<()> {

@@ -65,6 +65,10 @@ pub(super) async fn finish_run(
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ApiError> {
     let FinishRun { output, credits } = optional_body(body)?;
+    if crate::families::edit::is_form_run(&id) {
+        let how = crate::families::edit::Steer::Finish { output, credits };
+        return crate::families::edit::steer(&state, &id, how).map(|v| Json(v).into_response());
+    }
     let change = RunChange {
         status: Some(RunStatus::Processed),
         credits: Some(credits.unwrap_or(1.0)),
@@ -83,6 +87,13 @@ pub(super) async fn fail_run(
         failure_reason,
         failure_message,
     } = optional_body(body)?;
+    if crate::families::edit::is_form_run(&id) {
+        let how = crate::families::edit::Steer::Fail {
+            reason: failure_reason,
+            message: failure_message,
+        };
+        return crate::families::edit::steer(&state, &id, how).map(|v| Json(v).into_response());
+    }
     let reason = failure_reason.unwrap_or_else(|| DEFAULT_FAILURE.to_owned());
     let message = failure_message.unwrap_or_else(|| failure_message_for(&reason));
     let change = RunChange {
@@ -99,6 +110,10 @@ pub(super) async fn hold_run(
     Sandbox(state): Sandbox,
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
+    if crate::families::edit::is_form_run(&id) {
+        let how = crate::families::edit::Steer::Hold;
+        return crate::families::edit::steer(&state, &id, how).map(|v| Json(v).into_response());
+    }
     let workspace = {
         let store = state.store();
         let workspace = store

@@ -6,6 +6,7 @@ mod enums;
 mod file;
 mod ids;
 mod paging;
+pub mod pdf_form;
 pub mod pdf_text;
 mod processor;
 mod run;

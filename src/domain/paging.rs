@@ -51,6 +51,8 @@ pub enum PagedResource {
     WorkflowVersions = 14,
     WorkflowRuns = 15,
     WebhookSubscriptions = 16,
+    EditRuns = 17,
+    EditTemplates = 18,
 }
 
 impl PagedResource {
@@ -71,6 +73,8 @@ impl PagedResource {
         PagedResource::WorkflowVersions,
         PagedResource::WorkflowRuns,
         PagedResource::WebhookSubscriptions,
+        PagedResource::EditRuns,
+        PagedResource::EditTemplates,
     ];
 
     pub fn from_u8(raw: u8) -> Option<Self> {

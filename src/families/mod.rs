@@ -10,6 +10,7 @@
 //! round; an extractor is an EXTRACT processor (SPEC Part 6).
 
 pub mod batches;
+pub mod edit;
 pub mod object;
 pub mod parse;
 pub mod processors;
@@ -192,6 +193,33 @@ pub(crate) fn table_page<T>(
     out
 }
 
+/// Waits for a sync call's run to end (`running` says whether it still
+/// does): `Ok` once it has; past `--sync-timeout` the API's `504` naming
+/// it, and the sandbox's drop as its own error.
+pub(crate) async fn until_ended(
+    state: &crate::state::AppState,
+    run_id: &str,
+    running: impl Fn() -> bool,
+) -> Result<(), crate::http::error::ApiError> {
+    use crate::http::error::ApiError;
+    let deadline = tokio::time::Instant::now() + state.settings.sync_timeout;
+    state
+        .lifecycle
+        .wait_until(deadline, || state.is_closed() || !running())
+        .await;
+    if state.is_closed() {
+        let name = state.sandbox_name().unwrap_or(crate::sandboxes::DEFAULT);
+        return Err(ApiError::SandboxDropped(name.to_owned()));
+    }
+    if running() {
+        return Err(ApiError::SyncTimeout {
+            run_id: run_id.to_owned(),
+            seconds: state.settings.sync_timeout.as_secs(),
+        });
+    }
+    Ok(())
+}
+
 /// The description of the family that views runs of `kind`.
 pub fn describe(kind: ProcessorType) -> &'static Family {
     match kind {
@@ -248,7 +276,32 @@ pub fn router() -> Router<Arc<Server>> {
                 get(move |s, c, p| processors::version(f, s, c, p)),
             );
     }
+    for &f in &[&edit::EDIT, &edit::DETECT] {
+        let runs = match f.kind {
+            crate::store::edits::FormRunKind::Edit => {
+                get(edit::list).post(move |s, c, h, b| edit::create(f, s, c, h, b))
+            }
+            crate::store::edits::FormRunKind::Detect => {
+                post(move |s, c, h, b| edit::create(f, s, c, h, b))
+            }
+        };
+        let one = get(move |s, c, p, h| edit::retrieve(f, s, c, p, h));
+        let one = match f.kind {
+            crate::store::edits::FormRunKind::Edit => one.delete(edit::delete),
+            crate::store::edits::FormRunKind::Detect => one,
+        };
+        router = router
+            .route(&format!("/{}", f.runs_path), runs)
+            .route(&format!("/{}/{{id}}", f.runs_path), one)
+            .route(
+                &format!("/{}", f.sync_path),
+                post(move |s, c, h, b| edit::create_sync(f, s, c, h, b)),
+            );
+    }
     router
+        .route("/edit_templates", get(edit::templates))
+        .route("/edit_templates/{id}", get(edit::template))
+        .route("/edit_schemas/generate", post(edit::generate_schema))
         .route("/batch_runs/{id}", get(batches::retrieve))
         .route("/parse_runs", get(parse::list).post(parse::create))
         .route("/parse_runs/batch", post(batches::create_parse))

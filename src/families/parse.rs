@@ -489,28 +489,14 @@ pub async fn create_sync(
     let body: JsonObject = json_body(body)?;
     let planned = plan(&state, ws, &body, Origin::Api)?;
     let id = start(&state, ws, vec![planned], |_| {}).remove(0);
-    let deadline = tokio::time::Instant::now() + state.settings.sync_timeout;
-    let running = || {
+    super::until_ended(&state, &id, || {
         state
             .store()
             .parse_runs
             .get(ws, &id)
             .is_some_and(|r| r.status == RunStatus::Processing)
-    };
-    state
-        .lifecycle
-        .wait_until(deadline, || state.is_closed() || !running())
-        .await;
-    if state.is_closed() {
-        let name = state.sandbox_name().unwrap_or(crate::sandboxes::DEFAULT);
-        return Err(ApiError::SandboxDropped(name.to_owned()));
-    }
-    if running() {
-        return Err(ApiError::SyncTimeout {
-            run_id: id,
-            seconds: state.settings.sync_timeout.as_secs(),
-        });
-    }
+    })
+    .await?;
     let base = crate::routes::files::base_url(&headers);
     answer(&state, ws, &id, url.then_some(base.as_str())).map(Json)
 }

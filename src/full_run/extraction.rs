@@ -658,7 +658,11 @@ impl DocText {
 
 /// A day up to `days_before` days before the run was made.
 fn run_date(run: &RunView<'_>, days_before: i64) -> time::Date {
-    let made = time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(run.created_nanos))
+    date_before(run.created_nanos, days_before)
+}
+
+fn date_before(created_nanos: i64, days_before: i64) -> time::Date {
+    let made = time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(created_nanos))
         .expect("stored times are valid");
     (made - time::Duration::days(days_before)).date()
 }
@@ -685,12 +689,32 @@ const TITLES: &[&str] = &[
 
 /// A string that reads like what the field holds.
 fn text(kind: TextKind, run: &RunView<'_>, rng: &mut ChaCha8Rng) -> Cow<'static, str> {
+    text_for(kind, run.created_nanos, run.file_name, rng)
+}
+
+/// A made-up value for a field of `name` (lower case) of a document made at
+/// `created_nanos`: what an extraction makes up for a string field.
+pub(crate) fn made_up_text(
+    name: &str,
+    created_nanos: i64,
+    file_name: &str,
+    rng: &mut ChaCha8Rng,
+) -> String {
+    text_for(text_kind(name, false), created_nanos, file_name, rng).into_owned()
+}
+
+fn text_for(
+    kind: TextKind,
+    created_nanos: i64,
+    file_name: &str,
+    rng: &mut ChaCha8Rng,
+) -> Cow<'static, str> {
     let pick = |pool: &'static [String], rng: &mut ChaCha8Rng| {
         Cow::Borrowed(pool[rng.random_range(0..pool.len())].as_str())
     };
     Cow::Owned(match kind {
         TextKind::Date => {
-            let date = run_date(run, rng.random_range(0..60));
+            let date = date_before(created_nanos, rng.random_range(0..60));
             format!(
                 "{:04}-{:02}-{:02}",
                 date.year(),
@@ -717,7 +741,7 @@ fn text(kind: TextKind, run: &RunView<'_>, rng: &mut ChaCha8Rng) -> Cow<'static,
             return Cow::Borrowed(DESCRIPTIONS[rng.random_range(0..DESCRIPTIONS.len())]);
         }
         TextKind::Title => return Cow::Borrowed(TITLES[rng.random_range(0..TITLES.len())]),
-        TextKind::Other => format!("Page {} of {}", rng.random_range(1..=3u32), run.file_name),
+        TextKind::Other => format!("Page {} of {}", rng.random_range(1..=3u32), file_name),
     })
 }
 

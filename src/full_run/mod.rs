@@ -9,6 +9,7 @@
 //! costs no stored bytes (a million generated runs store nothing extra).
 
 mod classification;
+pub mod edit;
 mod extraction;
 pub mod parse;
 
@@ -425,7 +426,7 @@ const FAILURES: &[(&str, &str)] = &[
 
 /// A stream of its own for each run, from a digest of its id: independent of
 /// the platform and of the order runs were loaded in.
-fn rng_for(id: &str) -> ChaCha8Rng {
+pub(crate) fn rng_for(id: &str) -> ChaCha8Rng {
     let digest = Sha256::digest(id.as_bytes());
     let mut seed = [0u8; 32];
     seed.copy_from_slice(&digest);

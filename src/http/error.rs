@@ -67,7 +67,8 @@ pub enum ApiError {
          Emulated: /extract_runs, /classify_runs, /split_runs, /parse_runs, their sync calls \
          (/extract, /classify, /split, /parse) and batches (/batch_runs), /extractors, \
          /classifiers and /splitters with their versions, /workflows with their versions, \
-         /workflow_runs, /webhook_subscriptions (the current API), /processor_runs (list, get, \
+         /workflow_runs, /webhook_subscriptions, /edit_runs and /edit (with /edit_templates), \
+         /form_detection_runs, /detect_form and /edit_schemas/generate (the current API), /processor_runs (list, get, \
          create, cancel, delete), /processors and their versions, /files, /webhook_endpoints; \
          see the README's \"What is emulated\" (also served at /_mock/docs/project-readme.md)"
     )]

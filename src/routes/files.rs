@@ -277,14 +277,43 @@ pub(crate) fn base_url(headers: &HeaderMap) -> String {
 
 /// What a download link of `file` signs, in this state (see `links`).
 fn link_scope<'a>(state: &'a AppState, file: &'a StoredFile, expires: i64) -> LinkScope<'a> {
+    scope_of(state, &file.workspace_id, &file.id, expires)
+}
+
+fn scope_of<'a>(
+    state: &'a AppState,
+    workspace_id: &'a str,
+    id: &'a str,
+    expires: i64,
+) -> LinkScope<'a> {
     LinkScope {
         kind: "download",
         sandbox: state.sandbox_name(),
         life: state.life(),
-        workspace_id: &file.workspace_id,
-        id: &file.id,
+        workspace_id,
+        id,
         expires,
     }
+}
+
+/// A signed download link of a file (`/_download/{id}?…`), good for
+/// `seconds`, at `base` (where the client reached this server).
+pub(crate) fn download_link(
+    state: &AppState,
+    base: &str,
+    workspace_id: &str,
+    id: &str,
+    seconds: i64,
+) -> String {
+    let expires = Timestamp::now().unix_nanos() / 1_000_000_000 + seconds;
+    let signature = state
+        .signer
+        .sign_bytes(&scope_of(state, workspace_id, id, expires).payload());
+    let in_sandbox = state
+        .sandbox_name()
+        .map(|s| format!("sandbox={s}&"))
+        .unwrap_or_default();
+    format!("{base}/_download/{id}?{in_sandbox}expires={expires}&signature={signature}")
 }
 
 /// Every link this server did not make, or made for a state, workspace,
@@ -314,20 +343,17 @@ pub async fn retrieve(
     let file = store
         .file(&caller.workspace_id, &id)
         .ok_or_else(|| ApiError::FileNotFound(id.clone()))?;
-    let expires = Timestamp::now().unix_nanos() / 1_000_000_000 + LINK_SECONDS;
-    let sandbox = state.sandbox_name();
-    let signature = state
-        .signer
-        .sign_bytes(&link_scope(&state, file, expires).payload());
-    let in_sandbox = sandbox.map(|s| format!("sandbox={s}&")).unwrap_or_default();
     let mut body = Vec::with_capacity(512);
     write_file_fields(&mut body, file);
     body.extend_from_slice(b",\"presignedUrl\":");
     json::write_str(
         &mut body,
-        &format!(
-            "{}/_download/{id}?{in_sandbox}expires={expires}&signature={signature}",
-            base_url(&headers)
+        &download_link(
+            &state,
+            &base_url(&headers),
+            &file.workspace_id,
+            &file.id,
+            LINK_SECONDS,
         ),
     );
     if raw_text || markdown || html {
@@ -344,9 +370,23 @@ pub async fn delete(
     caller: Caller,
     Path(id): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
-    state
-        .change_store(|store| store.remove_file(&caller.workspace_id, &id))
-        .map_err(ApiError::from)?;
+    state.change_store(|store| {
+        // An edit template's form is its file: the template needs it.
+        if let Some(t) = store
+            .edits
+            .templates
+            .iter()
+            .find(|t| t.file_id == id && t.workspace_id == caller.workspace_id)
+        {
+            return Err(ApiError::Conflict(format!(
+                "File `{id}` is the form of edit template `{}`; it cannot be deleted",
+                t.id
+            )));
+        }
+        store
+            .remove_file(&caller.workspace_id, &id)
+            .map_err(ApiError::from)
+    })?;
     tracing::debug!(key = %caller.key_name, workspace = %caller.workspace_id, file = %id, "deleted a file");
     Ok(Json(json!({"id": id})))
 }

@@ -18,6 +18,7 @@
 
 mod batches;
 mod catalogue;
+pub mod edits;
 mod files;
 mod index;
 mod keyset;
@@ -228,6 +229,8 @@ pub struct Store {
     pub parse_runs: parse_runs::ParseRuns,
     /// Workflows, workflow runs and webhook subscriptions.
     pub workflows: workflows::Workflows,
+    /// Edit runs, form detection runs and edit templates.
+    pub edits: edits::Edits,
 }
 
 impl Store {

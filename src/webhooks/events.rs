@@ -294,6 +294,32 @@ pub fn parse_run_end(state: &AppState, workspace_id: &str, run_id: &str) -> Vec<
     )
 }
 
+/// `edit_run.processed|failed` / `form_detection_run.processed|failed` for a
+/// run that ended, with the full run as its payload (its edited file's link
+/// at the address the run was made through).
+pub fn form_run_end(state: &AppState, workspace_id: &str, run_id: &str) -> Vec<Event> {
+    use crate::store::edits::FormRunKind;
+    let store = state.store();
+    let Some(run) = store.edits.runs.get(workspace_id, run_id) else {
+        return Vec::new();
+    };
+    let event_type = match (run.kind, run.status) {
+        (FormRunKind::Edit, RunStatus::Processed) => EventType::EditRunProcessed,
+        (FormRunKind::Edit, RunStatus::Failed) => EventType::EditRunFailed,
+        (FormRunKind::Detect, RunStatus::Processed) => EventType::FormDetectionRunProcessed,
+        (FormRunKind::Detect, RunStatus::Failed) => EventType::FormDetectionRunFailed,
+        _ => return Vec::new(),
+    };
+    to_subscribers(
+        state,
+        &store,
+        workspace_id,
+        event_type,
+        Some(run_id),
+        || crate::families::edit::run_object(state, run, &run.base_url),
+    )
+}
+
 /// `{"eventId":…,"eventType":…,"payload":…}` around payload bytes.
 fn envelope(event_id: &str, event_type: EventType, payload: &[u8]) -> bytes::Bytes {
     let mut body = Vec::with_capacity(payload.len() + 96);

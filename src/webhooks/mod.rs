@@ -39,6 +39,17 @@ pub fn parse_run_ended(state: &AppState, workspace_id: &str, run_id: &str) -> us
     count
 }
 
+/// An edit or form detection run ended: `edit_run.*` or
+/// `form_detection_run.*` with the full run (see `events::form_run_end`).
+pub fn form_run_ended(state: &AppState, workspace_id: &str, run_id: &str) -> usize {
+    let events = events::form_run_end(state, workspace_id, run_id);
+    let count = events.len();
+    for event in events {
+        state.webhooks.push(event, state.now(), None);
+    }
+    count
+}
+
 /// A parse run was cancelled: it may have been the last of its batch.
 pub fn parse_run_cancelled(state: &AppState, workspace_id: &str, run_id: &str) {
     crate::families::workflow_engine::step_ended(state, workspace_id, run_id);

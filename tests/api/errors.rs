@@ -172,11 +172,10 @@ async fn valid_edge_values_are_accepted() {
 async fn paths_of_the_api_that_are_not_emulated_are_501() {
     let app = spawn_app(&fixture()).await;
     for (method, path) in [
-        (reqwest::Method::GET, "/edit_runs"),
-        (reqwest::Method::POST, "/form_detection_runs"),
-        (reqwest::Method::POST, "/v1/edit_runs"),
         (reqwest::Method::GET, "/verify_runs"),
-        (reqwest::Method::POST, "/edit"),
+        (reqwest::Method::POST, "/verify"),
+        (reqwest::Method::POST, "/v1/verify_runs"),
+        (reqwest::Method::GET, "/batch_processor_runs/bpr_1"),
         (reqwest::Method::GET, "/evaluation_sets/es_1/items"),
     ] {
         let before = std::time::SystemTime::now();

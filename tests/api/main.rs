@@ -5,6 +5,7 @@ mod auth;
 mod batches;
 mod classify_split;
 mod control;
+mod edit;
 mod errors;
 mod extract;
 mod files;

@@ -249,7 +249,7 @@ async fn every_route_of_the_router_is_in_the_document() {
             count += 1;
         }
     }
-    assert_eq!(count, 130, "operations in the document");
+    assert_eq!(count, 141, "operations in the document");
 }
 
 #[test]

@@ -1186,3 +1186,78 @@ async fn an_extractor_subscription_sends_that_extractors_runs_only() {
     tokio::time::sleep(Duration::from_millis(100)).await;
     assert_eq!(hooks.count(), 1);
 }
+
+/// An edit run's end is `edit_run.processed` / `.failed` with the full run
+/// (its edited file's link at the address the run was made through); a form
+/// detection run's, `form_detection_run.*`.
+#[tokio::test]
+async fn edit_and_form_detection_runs_are_announced_with_the_full_run() {
+    let app = app().await;
+    let hooks = receiver().await;
+    endpoint(
+        &app,
+        &hooks.url,
+        "2026-02-09",
+        &[
+            "edit_run.processed",
+            "edit_run.failed",
+            "form_detection_run.processed",
+            "form_detection_run.failed",
+        ],
+    )
+    .await;
+    let edited = app
+        .api_ok_bare_with(
+            Method::POST,
+            KEY_A,
+            "/edit_runs",
+            &json!({"file": {"url": "https://example.com/form.pdf"}}),
+        )
+        .await;
+    app.api_ok_bare_with(
+        Method::POST,
+        KEY_A,
+        "/edit_runs",
+        &json!({"file": {"url": "https://example.com/notes.txt"}}),
+    )
+    .await;
+    app.api_ok_bare_with(
+        Method::POST,
+        KEY_A,
+        "/form_detection_runs",
+        &json!({"file": {"url": "https://example.com/form.pdf"}}),
+    )
+    .await;
+    let got = hooks.events(3).await;
+    let mut events: Vec<(String, Value)> = got
+        .iter()
+        .map(|(_, e, _)| {
+            (
+                e["eventType"].as_str().unwrap().to_owned(),
+                e["payload"].clone(),
+            )
+        })
+        .collect();
+    events.sort_by(|a, b| a.0.cmp(&b.0));
+    let types: Vec<&str> = events.iter().map(|(t, _)| t.as_str()).collect();
+    assert_eq!(
+        types,
+        [
+            "edit_run.failed",
+            "edit_run.processed",
+            "form_detection_run.processed"
+        ]
+    );
+    assert_eq!(events[0].1["failureReason"], "FILE_TYPE_NOT_SUPPORTED");
+    let processed = &events[1].1;
+    assert_eq!(processed["id"], edited["id"]);
+    assert_eq!(processed["object"], "edit_run");
+    let link = processed["output"]["editedFile"]["presignedUrl"]
+        .as_str()
+        .unwrap();
+    let res = app.client.get(link).send().await.unwrap();
+    assert_eq!(res.status(), 200);
+    assert!(res.bytes().await.unwrap().starts_with(b"%PDF-"));
+    assert_eq!(events[2].1["object"], "form_detection_run");
+    assert_eq!(events[2].1["output"]["schema"]["type"], "object");
+}
