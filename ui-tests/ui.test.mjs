@@ -178,6 +178,31 @@ test("runs the built-in workflow, shows its steps, approves one in review and re
   }
 });
 
+test("fills the built-in W-9 template, shows what it wrote, and the filled PDF downloads", async () => {
+  const mock = await server("--processing-time", "300ms");
+  const { page, errors, close } = await open(mock.url);
+  const detail = page.locator("#edit-detail");
+  try {
+    await page.locator("#e-template option", { hasText: "W-9 Template" }).waitFor({ state: "attached" });
+    await page.selectOption("#e-template", { label: "W-9 Template" });
+    await page.fill("#e-instructions", "Name as Jane Doe. Check exempt payee. Leave all other fields blank.");
+    await page.click("#e-start button[type=submit]");
+    await detail.locator("dd .badge", { hasText: "PROCESSED" }).waitFor({ timeout: 15_000 });
+    const written = await page.locator("#filled-table tbody tr").allInnerTexts();
+    assert.deepEqual(written.map((r) => r.split("\t")), [["exempt_payee", "true"], ["name", "Jane Doe"]]);
+    const link = await page.locator("#e-download").getAttribute("href");
+    const pdf = await fetch(link);
+    assert.equal(pdf.status, 200);
+    assert.equal((await pdf.text()).slice(0, 5), "%PDF-");
+    assert.equal(await page.locator("#edit-table tbody tr[tabindex]").count(), 1);
+    await page.locator("#forms").screenshot({ path: join(SHOTS, "ui-forms.png") });
+    assert.deepEqual(errors, []);
+  } finally {
+    await close();
+    mock.stop();
+  }
+});
+
 test("an injected 429 shows in the requests, with the request's answer", async () => {
   const mock = await server();
   const { page, errors, close } = await open(mock.url);

@@ -34,6 +34,7 @@ const state = {
   selectedRun: null,
   selectedRequest: null,
   selectedWorkflowRun: null,
+  selectedEditRun: null,
   // The file-name filter as applied (after a pause in typing): a poll in
   // between keeps the list it had, and paging with it.
   nameFilter: "",
@@ -426,6 +427,63 @@ async function showWorkflowRun() {
   $("workflow-detail").replaceChildren(...children);
 }
 
+// --- filled forms (edit runs) --------------------------------------------
+
+async function loadTemplates() {
+  const select = $("e-template");
+  const chosen = select.value;
+  const { data } = state.key ? await api("/edit_templates?maxPageSize=50") : { data: [] };
+  select.replaceChildren(...data.map((t) => el("option", { value: t.id }, t.name)));
+  if (data.some((t) => t.id === chosen)) select.value = chosen;
+  $("e-start").querySelector("button").disabled = data.length === 0;
+}
+
+async function loadEditRuns() {
+  const { data } = state.key ? await api("/edit_runs?maxPageSize=10") : { data: [] };
+  const rows = data.map((r) =>
+    row([badge(r.status, r.status), r.id, (r.file && r.file.name) || "—", when(r.updatedAt)], r.id === state.selectedEditRun, () => openEditRun(r.id)),
+  );
+  if (rows.length === 0) rows.push(el("tr", {}, el("td", { colspan: "4", class: "muted" }, "No edit runs yet.")));
+  $("edit-table").tBodies[0].replaceChildren(...rows);
+}
+
+async function openEditRun(id) {
+  state.selectedEditRun = id;
+  for (const tr of $("edit-table").tBodies[0].rows) tr.setAttribute("aria-selected", String(tr.cells[1]?.textContent === id));
+  await showEditRun();
+}
+
+async function showEditRun() {
+  const id = state.selectedEditRun;
+  if (!id) return;
+  let run;
+  try {
+    run = await api(`/edit_runs/${encodeURIComponent(id)}`);
+  } catch (e) {
+    if (e instanceof Refused && e.status === 404) {
+      state.selectedEditRun = null;
+      $("edit-detail").replaceChildren(el("p", { class: "muted" }, `Edit run ${id} is gone.`));
+      return;
+    }
+    throw e;
+  }
+  const facts = [["Run", run.id], ["Status", badge(run.status, run.status)], ["File", run.file.name]];
+  if (run.failureReason) facts.push(["Failure", `${run.failureReason}: ${run.failureMessage}`]);
+  const children = [el("h3", {}, `Edit run ${run.id}`), el("dl", { class: "facts" }, ...facts.flatMap(([k, v]) => [el("dt", {}, k), el("dd", {}, v)]))];
+  if (run.output) {
+    const filled = Object.entries(run.output.filledValues || {});
+    children.push(el("table", { class: "table", id: "filled-table" },
+      el("caption", { class: "sr-only" }, "The values the run wrote into the form"),
+      el("thead", {}, el("tr", {}, el("th", { scope: "col" }, "Field"), el("th", { scope: "col" }, "Value written"))),
+      el("tbody", {}, ...(filled.length ? filled.map(([k, v]) => el("tr", {}, el("td", {}, k), el("td", {}, String(v))))
+        : [el("tr", {}, el("td", { colspan: "2", class: "muted" }, "Nothing was written."))])),
+    ));
+    children.push(el("p", {}, el("a", { href: run.output.editedFile.presignedUrl, id: "e-download", download: "" }, "Download the filled PDF")));
+  }
+  children.push(el("div", { class: "tree" }, el("h3", {}, "Edit run"), tree(run)));
+  $("edit-detail").replaceChildren(...children);
+}
+
 // --- requests -----------------------------------------------------------
 
 async function loadRequests() {
@@ -490,9 +548,10 @@ async function refresh() {
   if (state.busy) return;
   state.busy = true;
   try {
-    await Promise.all([loadRuns(), loadRequests(), loadFaults(), loadWorkflowRuns()]);
+    await Promise.all([loadRuns(), loadRequests(), loadFaults(), loadWorkflowRuns(), loadEditRuns()]);
     if (state.selectedRun) await showRun();
     if (state.selectedWorkflowRun) await showWorkflowRun();
+    if (state.selectedEditRun) await showEditRun();
     say(`Live: ${state.sandbox} sandbox, ${state.key ? state.key.label : "no key"} · refreshed ${new Date().toLocaleTimeString()}`);
   } catch (e) {
     say(`Cannot reach the server: ${e.message}`);
@@ -506,6 +565,7 @@ async function start() {
     await loadSandboxes();
     await loadProcessors();
     await loadWorkflows();
+    await loadTemplates();
   } catch (e) {
     say(e instanceof Refused && e.status === 401 ? "This server needs its admin token." : `Cannot start: ${e.message}`);
     return;
@@ -545,8 +605,10 @@ function wire() {
     state.key = state.keys[Number($("key").value)] || null;
     state.selectedRun = null;
     state.selectedWorkflowRun = null;
+    state.selectedEditRun = null;
     await loadProcessors().catch(() => {});
     await loadWorkflows().catch(() => {});
+    await loadTemplates().catch(() => {});
     restartPaging();
   });
   $("reset").addEventListener("click", () =>
@@ -589,6 +651,18 @@ function wire() {
       });
       state.selectedWorkflowRun = made.id;
     }, "Started a workflow run");
+  });
+  $("e-start").addEventListener("submit", (e) => {
+    e.preventDefault();
+    const template = $("e-template").value;
+    if (!template) return;
+    act(async () => {
+      const made = await api("/edit_runs", {
+        method: "POST",
+        body: { templateId: template, config: { instructions: $("e-instructions").value } },
+      });
+      state.selectedEditRun = made.id;
+    }, "Started an edit run");
   });
   $("fault").addEventListener("submit", (e) => {
     e.preventDefault();
