@@ -1,8 +1,8 @@
 """The current-API examples that docs/ quotes (examples/extract.sh,
-examples/classify-split.sh, examples/parse.sh and examples/python/:
-extract_invoice.py, classify_and_split.py, parse_document.py,
-batch_invoices.py) run as they
-are, against the server."""
+examples/classify-split.sh, examples/parse.sh, examples/edit.sh and
+examples/python/: extract_invoice.py, classify_and_split.py,
+parse_document.py, batch_invoices.py, fill_form.py) run as they are, against
+the server."""
 
 import json
 import os
@@ -96,3 +96,21 @@ def test_the_python_batch_example_runs(builtin):
     batch, *runs = out
     assert batch.startswith("batch: bpr_") and batch.endswith(" PENDING 3"), out
     assert runs == [f"run: {n} PROCESSED INV-{n}.pdf" for n in (1, 2, 3)], out
+
+
+def test_the_python_form_filling_example_runs(builtin):
+    out = run_example(sys.executable, os.path.join("examples", "python", "fill_form.py"))
+    assert len(out) == 4, out
+    assert out[0].startswith("run: edr_") and out[0].endswith(" PROCESSED {'full_name': 'Jane Doe'}"), out
+    assert out[1].startswith("edited file: file_") and out[1].endswith(" %PDF-"), out
+    assert out[2] == ("fields: address business_name city_state_zip date exempt_payee name "
+                      "signature ssn tax_classification")
+    assert out[3] == "template run: PROCESSED {'exempt_payee': True, 'name': 'Jane Doe'}"
+
+
+def test_the_curl_form_filling_example_runs(builtin):
+    out = run_example("sh", os.path.join("examples", "edit.sh"))
+    run = json.loads(out[0])
+    assert run["object"] == "edit_run" and run["status"] == "PROCESSED"
+    assert run["output"]["filledValues"] == {"full_name": "Jane Doe"}
+    assert out[1] == "%PDF-"

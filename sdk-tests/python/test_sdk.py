@@ -214,7 +214,7 @@ def test_the_curl_example_runs(builtin):
 
 def test_an_endpoint_that_is_not_emulated_says_so(builtin):
     with pytest.raises(ApiError) as err:
-        client().edit_runs.list()
+        client().verify_runs.retrieve("vr_1")
     assert err.value.status_code == 501
     assert err.value.body["code"] == "NOT_IMPLEMENTED"
-    assert err.value.body["message"].startswith("`GET /edit_runs` is part of the Extend API")
+    assert err.value.body["message"].startswith("`GET /verify_runs/vr_1` is part of the Extend API")

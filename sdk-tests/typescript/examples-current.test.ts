@@ -1,5 +1,5 @@
 // The current-API TypeScript examples that docs/ quotes (examples/typescript/extract-invoice.ts,
-// classify-and-split.ts, parse-document.ts) run as they are, against the server.
+// classify-and-split.ts, parse-document.ts, fill-form.ts) run as they are, against the server.
 import { execFileSync } from "node:child_process";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -58,4 +58,17 @@ test("the TypeScript parse example runs", () => {
   pages.slice(1).forEach((line, i) => expect(line.startsWith(`page ${i + 2}: ## `)).toBe(true));
   expect(out.at(-2)).toMatch(/^run: pr_\S+ PROCESSED 1 chunk$/);
   expect(out.at(-1)).toBe("by link: 200 true");
+}, 60_000);
+
+test("the TypeScript form filling example runs", () => {
+  const out = execFileSync("npx", ["tsx", "fill-form.ts"], {
+    cwd: join(ROOT, "examples", "typescript"),
+    env: { ...process.env, EXTEND_MOCK_URL: MOCK },
+    encoding: "utf8",
+  }).trim().split("\n");
+  expect(out).toHaveLength(4);
+  expect(out[0]).toMatch(/^run: edr_\S+ PROCESSED \{"full_name":"Jane Doe"\}$/);
+  expect(out[1]).toMatch(/^edited file: file_\S+ %PDF-$/);
+  expect(out[2]).toBe("fields: address business_name city_state_zip date exempt_payee name signature ssn tax_classification");
+  expect(out[3]).toBe('template run: PROCESSED {"exempt_payee":true,"name":"Jane Doe"}');
 }, 60_000);
