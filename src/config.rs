@@ -11,17 +11,18 @@ use clap::{Parser, Subcommand, ValueEnum};
 #[command(
     name = "extend-mock",
     version,
-    about = "A local, stateful emulator of the Extend API (extract, classify, split and parse \
-        runs, batches, processor runs, processors, files, webhooks).",
+    about = "A local, stateful emulator of the Extend API (extract, classify, split, parse \
+        and edit runs, form detection, workflows, batches, processor runs, processors, files, \
+        webhooks).",
     long_about = "A local, stateful emulator of the Extend document-processing API.\n\n\
-        Serves the current API's extract, classify, split and parse runs (with their sync \
-        calls, batches, extractors, classifiers, splitters and versions) and the legacy \
-        processor runs (with \
-        their /v1 forms), processors and versions, as views of one store; files and webhook \
-        endpoints too, from an in-memory store seeded with \
+        Serves the current API's extract, classify, split, parse and edit runs (with their \
+        sync calls, batches, extractors, classifiers, splitters, edit templates and \
+        versions), form detection runs, workflows and their runs, and the legacy processor \
+        runs (with their /v1 forms), processors and versions, as views of one store; files, \
+        webhook endpoints and subscriptions too, from an in-memory store seeded with \
         fixtures: bearer keys, API versions, workspaces, filters, sorting and signed cursor \
         pages, computed the way the real API computes them; runs made through the API finish \
-        on their own. Test suites steer it through /_mock/ (fixtures, faults, journal, \
+        on their own. Test suites steer it through /_mock/ (fixtures, faults, rules, journal, \
         sandboxes). With no flags it listens on 127.0.0.1:8080 with built-in demo fixtures \
         and prints the keys it accepts.\n\n\
         Every flag can also be set with the environment variable shown beside it."
