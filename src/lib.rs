@@ -18,6 +18,7 @@ pub mod http;
 pub mod journal;
 pub mod lifecycle;
 pub mod links;
+pub mod log_sink;
 pub mod openapi;
 
 pub mod domain;

@@ -19,6 +19,7 @@ use crate::fixtures::{self, DEFAULT_NAME};
 use crate::generate::{GenerateSpec, Progress};
 use crate::healthcheck;
 use crate::http::request_log::{self, LineFormat};
+use crate::log_sink;
 use crate::page_token::PageSigner;
 use crate::state::{AppState, Seed, Settings};
 use crate::store::{FileLimits, Store};
@@ -41,27 +42,21 @@ pub fn run(config: Config) -> anyhow::Result<()> {
     outcome
 }
 
-/// The most the log writer gathers before it writes to standard error.
-const LOG_WRITE_BYTES: usize = 64 * 1024;
+/// Bytes of log lines waiting for the writer at most (some 128,000 request
+/// lines); past it, new lines are dropped (and counted) rather than make a
+/// request wait for standard error.
+const LOG_WAITING_BYTES: usize = 32 * 1024 * 1024;
 
-/// Lines waiting for the log writer at most; past it, new lines are dropped
-/// (and counted) rather than make a request wait for standard error.
-const LOG_BUFFER_LINES: usize = 128_000;
-
-/// The log writer: a thread of its own that writes to standard error, fed
-/// through a bounded queue, so a request formats its line and moves on and
-/// never waits on the terminal or pipe (measured in BENCHMARKS.md).
-struct LogWriter {
-    guard: tracing_appender::non_blocking::WorkerGuard,
-    dropped: tracing_appender::non_blocking::ErrorCounter,
-}
+/// The log writer (`log_sink`): a thread of its own that writes to standard
+/// error what requests append to its buffer, so a request formats its line
+/// and moves on and never waits on the terminal or pipe (BENCHMARKS.md).
+struct LogWriter(log_sink::LogWriter);
 
 impl LogWriter {
-    /// Writes out every queued line (dropping the guard joins the writer),
-    /// then says how many lines were dropped, if any.
+    /// Writes out every waiting line, then says how many lines were
+    /// dropped, if any.
     fn finish(self) {
-        drop(self.guard);
-        let dropped = self.dropped.dropped_lines();
+        let dropped = self.0.finish();
         if dropped > 0 {
             eprintln!(
                 "extend-mock: {dropped} log lines were dropped because standard error \
@@ -74,17 +69,8 @@ impl LogWriter {
 fn init_logging(config: &Config) -> anyhow::Result<LogWriter> {
     let filter = EnvFilter::try_new(&config.log_level)
         .with_context(|| format!("invalid --log-level `{}`", config.log_level))?;
-    let (writer, guard) = tracing_appender::non_blocking::NonBlockingBuilder::default()
-        .buffered_lines_limit(LOG_BUFFER_LINES)
-        .lossy(true)
-        .thread_name("extend-mock-log")
-        // The writer thread drains every queued line, then flushes: under load
-        // one write call carries many lines instead of one each.
-        .finish(std::io::BufWriter::with_capacity(
-            LOG_WRITE_BYTES,
-            std::io::stderr(),
-        ));
-    let dropped = writer.error_counter();
+    let (writer, log_writer) = log_sink::start(std::io::stderr(), LOG_WAITING_BYTES)
+        .context("cannot start the log writer thread")?;
     let ansi = std::io::stderr().is_terminal();
     if !ansi {
         // The request line is written by hand, in the same format (on a
@@ -103,7 +89,7 @@ fn init_logging(config: &Config) -> anyhow::Result<LogWriter> {
         LogFormat::Text => builder.init(),
         LogFormat::Json => builder.json().init(),
     }
-    Ok(LogWriter { guard, dropped })
+    Ok(LogWriter(log_writer))
 }
 
 /// The start-up state: fixtures, then generated runs, with progress on a

@@ -9,11 +9,12 @@
 //! (tests, embedders, a terminal with colours) the line goes through
 //! `tracing` as usual.
 
+use std::cell::RefCell;
 use std::io::Write;
 use std::sync::OnceLock;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use tracing_appender::non_blocking::NonBlocking;
+use crate::log_sink::LogSink;
 
 use crate::http::wire::json;
 
@@ -29,14 +30,19 @@ pub enum LineFormat {
 
 /// Where request lines go, set once at start-up.
 pub struct RequestLog {
-    writer: NonBlocking,
+    writer: LogSink,
     format: LineFormat,
 }
 
 static INSTALLED: OnceLock<RequestLog> = OnceLock::new();
 
+thread_local! {
+    /// Each thread formats its lines in a buffer of its own, kept.
+    static LINE: RefCell<Vec<u8>> = RefCell::new(Vec::with_capacity(512));
+}
+
 /// Sends request lines to `writer` from now on. A second call is ignored.
-pub fn install(writer: NonBlocking, format: LineFormat) {
+pub fn install(writer: LogSink, format: LineFormat) {
     let _ = INSTALLED.set(RequestLog { writer, format });
 }
 
@@ -54,12 +60,12 @@ pub struct RequestLine<'a> {
 /// none is installed. The caller has checked that the line is enabled.
 pub fn write(line: &RequestLine<'_>) {
     match INSTALLED.get() {
-        Some(log) => {
-            let mut buf = Vec::with_capacity(256);
-            format_line(&mut buf, line, log.format, SystemTime::now());
-            // A full queue drops the line (and counts it): never wait here.
-            let _ = log.writer.clone().write_all(&buf);
-        }
+        Some(log) => LINE.with_borrow_mut(|buf| {
+            buf.clear();
+            format_line(buf, line, log.format, SystemTime::now());
+            // A full buffer drops the line (and counts it): never wait here.
+            log.writer.append(buf);
+        }),
         None => through_tracing(line),
     }
 }
