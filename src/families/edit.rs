@@ -1118,8 +1118,12 @@ pub async fn list(
     Sandbox(state): Sandbox,
     caller: Caller,
     RawQuery(raw): RawQuery,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<axum::response::Response, ApiError> {
     let ws = caller.workspace_id.as_str();
+    let (key, kept) = super::kept_page(&state, ws, "edit_runs", raw.as_deref());
+    if let Some(page) = kept {
+        return Ok(page);
+    }
     let mut query = parse_table_query(
         raw.as_deref(),
         TableList {
@@ -1159,14 +1163,15 @@ pub async fn list(
                 .is_none_or(|c| r.file_name.to_lowercase().contains(c.as_str()))
         })
         .collect();
-    Ok(Json(super::table_page(
+    let page = super::table_page(
         &state,
         ws,
         &query,
         matching,
         |r: &FormRun, by| (by.of(r.created_at, r.updated_at), r.id.as_str()),
         summary,
-    )))
+    );
+    Ok(super::keep_page(&state, key, &page))
 }
 
 /// `POST /edit_schemas/generate` (deprecated in the API): the schema a form

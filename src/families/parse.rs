@@ -525,8 +525,12 @@ pub async fn list(
     Sandbox(state): Sandbox,
     caller: Caller,
     RawQuery(raw): RawQuery,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Response, ApiError> {
     let ws = caller.workspace_id.as_str();
+    let (key, kept) = super::kept_page(&state, ws, "parse_runs", raw.as_deref());
+    if let Some(page) = kept {
+        return Ok(page);
+    }
     let query = parse_parse_run_query(raw.as_deref(), ws, &state.signer, state.settings.paging)?;
     let store = state.store();
     let (page, more) = store.parse_runs.page(
@@ -552,7 +556,7 @@ pub async fn list(
             },
         ));
     }
-    Ok(Json(out))
+    Ok(super::keep_page(&state, key, &out))
 }
 
 /// `POST /parse_runs/{id}/cancel`: a `PROCESSING` (or `PENDING`) run is

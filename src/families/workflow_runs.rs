@@ -774,8 +774,12 @@ pub async fn list(
     Sandbox(state): Sandbox,
     caller: Caller,
     RawQuery(raw): RawQuery,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<axum::response::Response, ApiError> {
     let ws = caller.workspace_id.as_str();
+    let (key, kept) = super::kept_page(&state, ws, "workflow_runs", raw.as_deref());
+    if let Some(page) = kept {
+        return Ok(page);
+    }
     let mut query = parse_table_query(
         raw.as_deref(),
         TableList {
@@ -810,12 +814,13 @@ pub async fn list(
                 .is_none_or(|c| r.file_names.contains(c.as_str()))
         })
         .collect();
-    Ok(Json(super::table_page(
+    let page = super::table_page(
         &state,
         ws,
         &query,
         matching,
         |r: &WorkflowRun, by| (by.of(r.created_at, r.updated_at), r.id.as_str()),
         |r| summary(&store, r),
-    )))
+    );
+    Ok(super::keep_page(&state, key, &page))
 }

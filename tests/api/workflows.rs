@@ -1289,3 +1289,81 @@ async fn outputs_and_batches_beyond_what_can_run_are_refused() {
          make 25000 runs; a batch may make at most 20000: send fewer inputs at a time"
     );
 }
+
+/// The lists of parse, edit and workflow runs are kept once written (see
+/// `body_cache`), like the other families' pages: asked again, the same
+/// bytes; after any change (a run made, ended, deleted; a reset), the
+/// store's; a page kept for one workspace is never another's.
+#[tokio::test]
+async fn parse_edit_and_workflow_run_pages_are_the_stores_after_every_change() {
+    let app = app().await;
+    let wf = app.workflow(routed_steps(false)).await;
+    let status_of = |page: &Value, id: &str| -> Option<String> {
+        page["data"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["id"] == id)
+            .map(|r| r["status"].as_str().unwrap().to_owned())
+    };
+    let bytes = async |path: &str| {
+        app.api(Method::GET, KEY_A, path, None)
+            .await
+            .bytes()
+            .await
+            .unwrap()
+    };
+    for (list, body) in [
+        (
+            "/parse_runs",
+            json!({"file": {"url": "https://example.com/Invoice.pdf"}}),
+        ),
+        (
+            "/edit_runs",
+            json!({"file": {"url": "https://example.com/form.pdf"}}),
+        ),
+        (
+            "/workflow_runs",
+            json!({"workflow": {"id": wf}, "file": {"text": "Invoice #7"}}),
+        ),
+    ] {
+        let before = app.api_ok_bare(Method::GET, KEY_A, list).await;
+        assert_eq!(bytes(list).await, bytes(list).await, "{list} asked again");
+        let made = app.api_ok_bare_with(Method::POST, KEY_A, list, &body).await;
+        let id = made["id"].as_str().unwrap().to_owned();
+        let page = app.api_ok_bare(Method::GET, KEY_A, list).await;
+        assert_eq!(data_ids(&page)[0], id, "{list}: the new run first");
+        assert_eq!(
+            data_ids(&page)[1..],
+            data_ids(&before)[..],
+            "{list}: then the others"
+        );
+        // Ended on its own (the lifecycle writes the store): the page says so.
+        let ended = app.until_ended(&format!("{list}/{id}")).await;
+        let page = app.api_ok_bare(Method::GET, KEY_A, list).await;
+        assert_eq!(
+            status_of(&page, &id).as_deref(),
+            ended["status"].as_str(),
+            "{list}: {page}"
+        );
+        assert_ne!(ended["status"], "PROCESSING");
+        // Another workspace's page of the same query is its own.
+        let theirs = app.api_ok_bare(Method::GET, KEY_B, list).await;
+        assert!(!data_ids(&theirs).contains(&id), "{list}: {theirs}");
+        // Deleted: gone.
+        app.api_ok_bare(Method::DELETE, KEY_A, &format!("{list}/{id}"))
+            .await;
+        let after = app.api_ok_bare(Method::GET, KEY_A, list).await;
+        assert_eq!(
+            data_ids(&after),
+            data_ids(&before),
+            "{list} after the delete"
+        );
+    }
+    // A reset: the start-up pages (no runs of these families).
+    app.mock_ok(Method::POST, "/reset", None).await;
+    for list in ["/parse_runs", "/edit_runs", "/workflow_runs"] {
+        let page = app.api_ok_bare(Method::GET, KEY_A, list).await;
+        assert_eq!(page["data"], json!([]), "{list} after the reset");
+    }
+}
