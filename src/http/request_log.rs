@@ -2,7 +2,7 @@
 //! hand: byte for byte what `tracing-subscriber`'s text or JSON format writes
 //! for the same event (the tests compare the two), for a fraction of the
 //! cost. With it, the default configuration serves about what `warn` serves
-//! (BENCHMARKS.md). It goes to the same non-blocking writer as every other
+//! (BENCHMARKS.md). It goes to the same writer (`log_sink`) as every other
 //! line, so lines stay in order and nothing waits on standard error.
 //!
 //! `startup` installs it when it sets logging up without colours; without it
