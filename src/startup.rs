@@ -38,7 +38,7 @@ pub fn run(config: Config) -> anyhow::Result<()> {
     // Requests still in flight past the drain end with the runtime; then the
     // log writer drains what it holds before the process exits.
     drop(runtime);
-    log.finish();
+    finish_logging(log);
     outcome
 }
 
@@ -47,26 +47,22 @@ pub fn run(config: Config) -> anyhow::Result<()> {
 /// request wait for standard error.
 const LOG_WAITING_BYTES: usize = 32 * 1024 * 1024;
 
-/// The log writer (`log_sink`): a thread of its own that writes to standard
-/// error what requests append to its buffer, so a request formats its line
-/// and moves on and never waits on the terminal or pipe (BENCHMARKS.md).
-struct LogWriter(log_sink::LogWriter);
-
-impl LogWriter {
-    /// Writes out every waiting line, then says how many lines were
-    /// dropped, if any.
-    fn finish(self) {
-        let dropped = self.0.finish();
-        if dropped > 0 {
-            eprintln!(
-                "extend-mock: {dropped} log lines were dropped because standard error \
-                 could not keep up"
-            );
-        }
+/// Writes out every waiting log line (`log_sink`), then says how many lines
+/// were dropped because standard error could not keep up, if any.
+fn finish_logging(log: log_sink::LogWriter) {
+    let dropped = log.finish();
+    if dropped > 0 {
+        eprintln!(
+            "extend-mock: {dropped} log lines were dropped because standard error \
+             could not keep up"
+        );
     }
 }
 
-fn init_logging(config: &Config) -> anyhow::Result<LogWriter> {
+/// Logging to standard error through the log writer (`log_sink`): a thread of
+/// its own, so a request formats its line and moves on and never waits on the
+/// terminal or pipe (BENCHMARKS.md).
+fn init_logging(config: &Config) -> anyhow::Result<log_sink::LogWriter> {
     let filter = EnvFilter::try_new(&config.log_level)
         .with_context(|| format!("invalid --log-level `{}`", config.log_level))?;
     let (writer, log_writer) = log_sink::start(std::io::stderr(), LOG_WAITING_BYTES)
@@ -89,7 +85,7 @@ fn init_logging(config: &Config) -> anyhow::Result<LogWriter> {
         LogFormat::Text => builder.init(),
         LogFormat::Json => builder.json().init(),
     }
-    Ok(LogWriter(log_writer))
+    Ok(log_writer)
 }
 
 /// The start-up state: fixtures, then generated runs, with progress on a

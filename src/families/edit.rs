@@ -1120,9 +1120,9 @@ pub async fn list(
     RawQuery(raw): RawQuery,
 ) -> Result<axum::response::Response, ApiError> {
     let ws = caller.workspace_id.as_str();
-    let (key, kept) = super::kept_page(&state, ws, "edit_runs", raw.as_deref());
-    if let Some(page) = kept {
-        return Ok(page);
+    let (key, kept) = state.kept_page(ws, "edit_runs", raw.as_deref());
+    if let Some(body) = kept {
+        return Ok(crate::http::json_response(body));
     }
     let mut query = parse_table_query(
         raw.as_deref(),
@@ -1171,7 +1171,7 @@ pub async fn list(
         |r: &FormRun, by| (by.of(r.created_at, r.updated_at), r.id.as_str()),
         summary,
     );
-    Ok(super::keep_page(&state, key, &page))
+    Ok(super::value_page(&state, key, &page))
 }
 
 /// `POST /edit_schemas/generate` (deprecated in the API): the schema a form

@@ -152,45 +152,15 @@ pub static SPLIT: Family = Family {
     override_fields: body_fields("splitter.overrideConfig"),
 };
 
-/// A page of `list` written for the same query of the same workspace since
-/// the store last changed (`body_cache`): the key to keep a new one under,
-/// and the kept page as the answer when there is one. A list whose items
-/// depend on the store alone (no time, no caller) may use it.
-pub(crate) fn kept_page(
-    state: &crate::state::AppState,
-    workspace_id: &str,
-    list: &str,
-    raw_query: Option<&str>,
-) -> (Option<String>, Option<axum::response::Response>) {
-    let key = crate::body_cache::page_key(workspace_id, list, raw_query);
-    let kept = key
-        .as_deref()
-        .and_then(|key| state.pages.get(key))
-        .map(json_answer);
-    (key, kept)
-}
-
-/// The page as the answer, kept under `key` (from `kept_page`). Call while
-/// holding the store's read lock the page was written under.
-pub(crate) fn keep_page(
+/// A page written as a JSON value, kept (`AppState::keep_page`: call with
+/// the store's read lock held) and answered.
+pub(crate) fn value_page(
     state: &crate::state::AppState,
     key: Option<String>,
     page: &serde_json::Value,
 ) -> axum::response::Response {
-    let body = bytes::Bytes::from(serde_json::to_vec(page).expect("a JSON value serializes"));
-    if let Some(key) = key {
-        state.pages.put(&key, body.clone());
-    }
-    json_answer(body)
-}
-
-fn json_answer(body: bytes::Bytes) -> axum::response::Response {
-    use axum::response::IntoResponse;
-    (
-        [(axum::http::header::CONTENT_TYPE, "application/json")],
-        body,
-    )
-        .into_response()
+    let body = serde_json::to_vec(page).expect("a JSON value serializes");
+    crate::http::json_response(state.keep_page(key, body.into()))
 }
 
 /// A page of a list kept in a plain table (workflows, a workflow's

@@ -527,9 +527,9 @@ pub async fn list(
     RawQuery(raw): RawQuery,
 ) -> Result<Response, ApiError> {
     let ws = caller.workspace_id.as_str();
-    let (key, kept) = super::kept_page(&state, ws, "parse_runs", raw.as_deref());
-    if let Some(page) = kept {
-        return Ok(page);
+    let (key, kept) = state.kept_page(ws, "parse_runs", raw.as_deref());
+    if let Some(body) = kept {
+        return Ok(crate::http::json_response(body));
     }
     let query = parse_parse_run_query(raw.as_deref(), ws, &state.signer, state.settings.paging)?;
     let store = state.store();
@@ -556,7 +556,7 @@ pub async fn list(
             },
         ));
     }
-    Ok(super::keep_page(&state, key, &out))
+    Ok(super::value_page(&state, key, &out))
 }
 
 /// `POST /parse_runs/{id}/cancel`: a `PROCESSING` (or `PENDING`) run is

@@ -16,13 +16,13 @@ use sha2::{Digest, Sha256};
 
 use super::Family;
 use super::object::{run_object, write_run_summary};
-use crate::body_cache::page_key;
 use crate::configs::builtin_config;
 use crate::domain::{DRAFT, JsonObject, Processor, ProcessorVersion, RunSource};
 use crate::http::auth::Caller;
 use crate::http::body::{invalid_field, json_body};
 use crate::http::context::Sandbox;
 use crate::http::error::ApiError;
+use crate::http::json_response;
 use crate::http::query::{RunList, next_page_token, parse_run_query};
 use crate::routes::processor_runs::{CreateRun, FileInput, cancel_run, start_run, wait_for_end};
 use crate::state::AppState;
@@ -100,9 +100,9 @@ pub async fn list(
     // The same query of the same workspace answers the same bytes until the
     // store changes (a page token is signed with a fixed secret and carries
     // no time), so a repeated page costs a look-up.
-    let key = page_key(ws, f.runs_path, raw.as_deref());
-    if let Some(body) = key.as_deref().and_then(|key| state.pages.get(key)) {
-        return Ok(([(header::CONTENT_TYPE, "application/json")], body).into_response());
+    let (key, kept) = state.kept_page(ws, f.runs_path, raw.as_deref());
+    if let Some(body) = kept {
+        return Ok(json_response(body));
     }
     let list = RunList::Family {
         processor_filter: f.processor_id_key,
@@ -164,12 +164,9 @@ pub async fn list(
         body.push(b']');
     }
     body.push(b'}');
-    let body = Bytes::from(body);
-    if let Some(key) = key {
-        state.pages.put(&key, body.clone());
-    }
+    let body = state.keep_page(key, Bytes::from(body));
     drop(store);
-    Ok(([(header::CONTENT_TYPE, "application/json")], body).into_response())
+    Ok(json_response(body))
 }
 
 /// The run, from the body cache when a client polls it (the key is the

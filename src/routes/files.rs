@@ -15,6 +15,7 @@ use crate::domain::{FileType, PagedResource, Position, StoredFile, Timestamp, ch
 use crate::http::auth::Caller;
 use crate::http::context::Sandbox;
 use crate::http::error::ApiError;
+use crate::http::json_response;
 use crate::http::query::{page_token, parse_file_query};
 use crate::http::wire::catalogue::{write_file_fields, write_file_summary, write_page};
 use crate::http::wire::json;
@@ -192,10 +193,6 @@ impl Drop for Arriving<'_> {
             .arriving_bytes
             .fetch_sub(self.bytes, Ordering::SeqCst);
     }
-}
-
-fn json_response(body: Vec<u8>) -> Response {
-    ([(header::CONTENT_TYPE, "application/json")], body).into_response()
 }
 
 pub async fn list(

@@ -10,12 +10,10 @@ use std::time::Duration;
 
 use axum::extract::rejection::BytesRejection;
 use axum::extract::{Path, RawQuery};
-use axum::http::header;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use serde::Deserialize;
 use serde_json::Value;
 
-use crate::body_cache::page_key;
 use crate::configs::check_config;
 use crate::domain::{
     DRAFT, JsonObject, Processor, ProcessorRun, RunDetails, RunId, RunSource, RunStatus,
@@ -26,6 +24,7 @@ use crate::http::auth::Caller;
 use crate::http::body::{invalid_field, json_body};
 use crate::http::context::Sandbox;
 use crate::http::error::ApiError;
+use crate::http::json_response;
 use crate::http::query::{next_page_token, parse_list_query};
 use crate::http::wire::catalogue::write_file_summary;
 use crate::http::wire::full::{FULL_RUN_BYTES, write_full_run};
@@ -40,12 +39,6 @@ use crate::store::{PageRequest, RunChange, StoreError};
 
 /// The message the API answers a delete with.
 pub const DELETED_MESSAGE: &str = "Document processor run data has been successfully deleted.";
-
-fn json_response(body: impl Into<Bytes>) -> Response {
-    let body: Bytes = body.into();
-    crate::http::context::keep_answer(&body);
-    ([(header::CONTENT_TYPE, "application/json")], body).into_response()
-}
 
 /// Every way the store can refuse a run look-up is a 404 to the caller.
 fn not_found(err: StoreError, id: &str) -> ApiError {
@@ -63,8 +56,8 @@ pub async fn list(
     RawQuery(raw): RawQuery,
 ) -> Result<Response, ApiError> {
     // A page already written from the store as it is (see `body_cache`).
-    let key = page_key(&caller.workspace_id, "processor_runs", raw.as_deref());
-    if let Some(body) = key.as_deref().and_then(|key| state.pages.get(key)) {
+    let (key, kept) = state.kept_page(&caller.workspace_id, "processor_runs", raw.as_deref());
+    if let Some(body) = kept {
         return Ok(json_response(body));
     }
     let query = parse_list_query(
@@ -97,11 +90,7 @@ pub async fn list(
             json::write_str(&mut body, &token);
         }
         body.push(b'}');
-        let body = Bytes::from(body);
-        if let Some(key) = key {
-            state.pages.put(&key, body.clone());
-        }
-        body
+        state.keep_page(key, Bytes::from(body))
     };
     tracing::debug!(key = %caller.key_name, workspace = %caller.workspace_id, "listed runs");
     Ok(json_response(body))
