@@ -497,7 +497,9 @@ pub fn fill(
             // A signature is a signed dictionary, not a value to write.
             continue;
         }
-        let mut names = vec![words(key)];
+        // The names an instruction may call it by: the key's words, the key
+        // as written (`first_name is Jordan`), its description, its label.
+        let mut names = vec![words(key), key.to_ascii_lowercase()];
         if let Some(d) = property.get("description").and_then(Value::as_str) {
             names.push(d.to_ascii_lowercase());
         }
@@ -784,6 +786,23 @@ mod tests {
         assert_eq!(
             Value::Object(done.filled),
             json!({"first_name": "Jordan", "last_name": "Avery", "agree": true, "filing_status": "Single"})
+        );
+    }
+
+    #[test]
+    fn instructions_may_name_a_field_by_its_key_as_written() {
+        let fields = form();
+        let detected = detect(&fields, true);
+        let done = fill(
+            &detected.schema,
+            &fields,
+            &detected,
+            Some("first_name is Jordan; last_name: Avery. leave all other fields blank"),
+            &SEED,
+        );
+        assert_eq!(
+            Value::Object(done.filled),
+            json!({"first_name": "Jordan", "last_name": "Avery"})
         );
     }
 
