@@ -1,7 +1,8 @@
 // Edit runs and form detection of API 2026-02-09 through the official TypeScript SDK (extend-ai, unmodified): the sync
 // POST /edit and /detect_form, /edit_runs (createAndPoll, create, retrieve, delete), /form_detection_runs (create,
 // retrieve), POST /edit_schemas/generate and GET /edit_templates/{id}. Forms are made with pdf-lib, uploaded through
-// the SDK, and every edited file is downloaded and read back with pdf-lib.
+// the SDK, and every edited file is downloaded and read back with pdf-lib. Also: an upload's page count for a PDF as
+// pdf-lib saves it by default (pages in compressed object streams).
 import { afterEach, beforeEach, describe, expect, test } from "vitest";
 import { PDFDocument, PDFField, PDFHexString, PDFName, PDFString } from "pdf-lib";
 import { Extend, ExtendClient } from "extend-ai";
@@ -421,4 +422,28 @@ describe("edit", () => {
       expect([missing instanceof Extend.NotFoundError, missing.statusCode, missing.body.message]).toEqual([true, 404, `Edit template \`${id}\` not found`]);
     }
   }, 40_000);
+});
+
+describe("uploads", () => {
+  beforeEach(() => mock("PUT", "/fixtures", SEED));
+  afterEach(() => mock("POST", "/reset"));
+
+  test("a pdf-lib PDF saved as pdf-lib saves by default (pages in compressed object streams) has every page counted", async () => {
+    const sdk = client();
+    const doc = await PDFDocument.create();
+    for (const n of [1, 2, 3]) doc.addPage([612, 792]).drawText(`Page ${n}`, { x: 72, y: 700 });
+    const packed = await doc.save();
+    // What makes the pages invisible to a scan of the bytes as written.
+    expect(Buffer.from(packed).includes("/ObjStm")).toBe(true);
+    expect(Buffer.from(packed).includes("/Type /Page\n")).toBe(false);
+    const uploaded = await upload(sdk, packed, "three.pdf");
+    expect(uploaded.metadata).toEqual({ pageCount: 3 });
+    expect((await sdk.files.retrieve(uploaded.id)).metadata).toEqual({ pageCount: 3 });
+    const plain = await upload(sdk, await doc.save({ useObjectStreams: false }), "three-plain.pdf");
+    expect(plain.metadata).toEqual({ pageCount: 3 });
+    // The edit run reads the same count from the file's page tree.
+    const schema: Extend.EditRootJson = { type: "object", properties: { name: { type: ["string", "null"], "extend_edit:value": "X" } } };
+    const run = checkRun(await sdk.edit({ file: { id: uploaded.id }, config: { schema } }));
+    expect([run.file.metadata, run.metrics!.pageCount]).toEqual([{ pageCount: 3 }, 3]);
+  });
 });

@@ -124,27 +124,40 @@ pub fn detect_type(name: &str, content: &[u8]) -> Option<FileType> {
 /// and each read built an object per page (hostile-inputs F2).
 pub const MAX_PAGES: u32 = 2000;
 
-/// Pages: a PDF's page objects counted (`/Type /Page`, not `/Pages`), which
-/// is cheap and right for the PDFs test suites upload; 1 for anything else
-/// or a PDF whose pages cannot be found that way (compressed object streams).
-/// At most `MAX_PAGES`; the count stops there, so a read of the file costs
-/// the same past it.
+/// Pages: a PDF's page objects counted (`/Type /Page`, not `/Pages`), in
+/// the file as written and in its compressed object streams (where pdf-lib
+/// and most PDF 1.5+ writers keep them), which is cheap and right for the
+/// PDFs test suites upload; 1 for anything else or a PDF whose pages cannot
+/// be found that way. At most `MAX_PAGES`; the count stops there, so a read
+/// of the file costs the same past it (and inflating is bounded as for its
+/// text, `pdf_text::MAX_INFLATED`).
 pub fn page_count(file_type: Option<FileType>, content: &[u8]) -> u32 {
     if file_type != Some(FileType::Pdf) {
         return 1;
     }
-    let mut pages = 0;
-    for at in memchr::memmem::find_iter(content, b"/Type") {
-        let rest = &content[at + 5..];
+    let mut pages = count_page_objects(content, 0);
+    if pages < MAX_PAGES {
+        super::pdf_text::object_streams(content, |objects| {
+            pages = count_page_objects(objects, pages);
+            pages < MAX_PAGES
+        });
+    }
+    pages.max(1)
+}
+
+/// `pages` plus the page objects in `bytes`, at most `MAX_PAGES`.
+fn count_page_objects(bytes: &[u8], mut pages: u32) -> u32 {
+    for at in memchr::memmem::find_iter(bytes, b"/Type") {
+        if pages >= MAX_PAGES {
+            break;
+        }
+        let rest = &bytes[at + 5..];
         let rest = &rest[rest.iter().take_while(|b| b.is_ascii_whitespace()).count()..];
         if rest.starts_with(b"/Page") && !rest[5..].starts_with(b"s") {
             pages += 1;
-            if pages == MAX_PAGES {
-                break;
-            }
         }
     }
-    pages.max(1)
+    pages
 }
 
 /// The longest file name taken, in bytes: a name goes into a download's
@@ -285,5 +298,46 @@ mod tests {
         assert_eq!(page_count(Some(FileType::Pdf), pdf), 2);
         assert_eq!(page_count(Some(FileType::Pdf), b"%PDF-1.4 compressed"), 1);
         assert_eq!(page_count(Some(FileType::Txt), b"/Type /Page"), 1);
+    }
+
+    /// A PDF whose objects live in a compressed object stream, as pdf-lib
+    /// writes by default: its pages are counted from the inflated stream,
+    /// beside any written plainly, and the count stops at `MAX_PAGES`.
+    #[test]
+    fn pages_in_compressed_object_streams_count() {
+        use std::io::Write;
+        let object_stream = |objects: &str| {
+            let mut zipped =
+                flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::default());
+            zipped.write_all(objects.as_bytes()).unwrap();
+            let data = zipped.finish().unwrap();
+            let mut pdf = format!(
+                "5 0 obj\n<< /Type /ObjStm /N 4 /First 20 /Filter /FlateDecode /Length {} >>\nstream\n",
+                data.len()
+            )
+            .into_bytes();
+            pdf.extend_from_slice(&data);
+            pdf.extend_from_slice(b"\nendstream\nendobj\n");
+            pdf
+        };
+        let mut pdf = b"%PDF-1.7\n".to_vec();
+        pdf.extend(object_stream(
+            "1 0 2 40 3 80 4 120 << /Type /Pages /Kids [2 0 R 3 0 R 4 0 R] /Count 3 >> \
+             << /Type /Page /Parent 1 0 R >> <</Type/Page/Parent 1 0 R>> << /Type /Page >>",
+        ));
+        assert_eq!(page_count(Some(FileType::Pdf), &pdf), 3);
+        // A page written plainly beside them (an incremental update) counts too.
+        pdf.extend_from_slice(b"6 0 obj << /Type /Page /Parent 1 0 R >> endobj\n");
+        assert_eq!(page_count(Some(FileType::Pdf), &pdf), 4);
+        // Not compressed: counted once, from the file as written.
+        let plain = b"%PDF-1.7\n5 0 obj << /Type /ObjStm /N 1 /First 4 >>\nstream\n\
+            2 0 << /Type /Page >>\nendstream\nendobj\n";
+        assert_eq!(page_count(Some(FileType::Pdf), plain), 1);
+        // Thousands of pages in object streams stop at the bound.
+        let many = "<< /Type /Page >> ".repeat(MAX_PAGES as usize + 10);
+        assert_eq!(
+            page_count(Some(FileType::Pdf), &object_stream(&many)),
+            MAX_PAGES
+        );
     }
 }

@@ -25,71 +25,125 @@ const DICTIONARY_REACH: usize = 2048;
 /// streams costs no more than a few thousand.
 pub const MAX_STREAMS: usize = 4096;
 
+/// A stream of the file: the dictionary before it (from its `obj`) and its
+/// bytes as written.
+struct Stream<'a> {
+    dictionary: &'a [u8],
+    data: &'a [u8],
+}
+
+impl Stream<'_> {
+    fn has(&self, word: &[u8]) -> bool {
+        memmem::find(self.dictionary, word).is_some()
+    }
+}
+
+/// The file's streams in the order it holds them, at most `MAX_STREAMS`.
+fn streams(content: &[u8]) -> impl Iterator<Item = Stream<'_>> {
+    let mut at = 0;
+    let mut count = 0;
+    // Where the last stream ended: a dictionary is looked for after it.
+    let mut previous_end = 0;
+    std::iter::from_fn(move || {
+        while count < MAX_STREAMS {
+            let found = memmem::find(&content[at..], b"stream")?;
+            let keyword = at + found;
+            at = keyword + b"stream".len();
+            // `endstream` ends a stream; it does not start one.
+            if keyword >= 3 && &content[keyword - 3..keyword] == b"end" {
+                continue;
+            }
+            let mut start = at;
+            if content.get(start) == Some(&b'\r') {
+                start += 1;
+            }
+            if content.get(start) != Some(&b'\n') {
+                continue;
+            }
+            start += 1;
+            let length = memmem::find(&content[start..], b"endstream")?;
+            count += 1;
+            let data = &content[start..start + length];
+            at = start + length;
+            let from = keyword.saturating_sub(DICTIONARY_REACH).max(previous_end);
+            previous_end = at;
+            let dictionary = &content[from..keyword];
+            let dictionary = match memmem::rfind(dictionary, b"obj") {
+                Some(obj) => &dictionary[obj..],
+                None => dictionary,
+            };
+            return Some(Stream { dictionary, data });
+        }
+        None
+    })
+}
+
+/// A Flate stream's bytes, at most `budget` of them (taken from it); `None`
+/// when nothing inflates.
+fn inflate(data: &[u8], budget: &mut usize) -> Option<Vec<u8>> {
+    let mut inflated = Vec::new();
+    let read = flate2::read::ZlibDecoder::new(data)
+        .take(*budget as u64)
+        .read_to_end(&mut inflated);
+    *budget -= inflated.len();
+    (read.is_ok() || !inflated.is_empty()).then_some(inflated)
+}
+
 /// The file's text, if any stream shows some.
 pub fn pdf_text(content: &[u8]) -> Option<String> {
     let mut out = String::new();
     let mut budget = MAX_INFLATED;
-    let mut at = 0;
-    let mut streams = 0;
-    // Where the last stream ended: a dictionary is looked for after it.
-    let mut previous_end = 0;
-    while out.len() < MAX_TEXT && streams < MAX_STREAMS {
-        let Some(found) = memmem::find(&content[at..], b"stream") else {
+    for stream in streams(content) {
+        if out.len() >= MAX_TEXT {
             break;
-        };
-        let keyword = at + found;
-        at = keyword + b"stream".len();
-        // `endstream` ends a stream; it does not start one.
-        if keyword >= 3 && &content[keyword - 3..keyword] == b"end" {
-            continue;
         }
-        let mut start = at;
-        if content.get(start) == Some(&b'\r') {
-            start += 1;
-        }
-        if content.get(start) != Some(&b'\n') {
-            continue;
-        }
-        start += 1;
-        let Some(length) = memmem::find(&content[start..], b"endstream") else {
-            break;
-        };
-        streams += 1;
-        let data = &content[start..start + length];
-        at = start + length;
-        let from = keyword.saturating_sub(DICTIONARY_REACH).max(previous_end);
-        previous_end = at;
-        let dictionary = &content[from..keyword];
-        let dictionary = match memmem::rfind(dictionary, b"obj") {
-            Some(obj) => &dictionary[obj..],
-            None => dictionary,
-        };
-        let has = |word: &[u8]| memmem::find(dictionary, word).is_some();
         // Images, fonts and metadata show no page text.
-        if has(b"/Image") || has(b"/Length1") || has(b"/Metadata") || has(b"/XRef") {
+        if stream.has(b"/Image")
+            || stream.has(b"/Length1")
+            || stream.has(b"/Metadata")
+            || stream.has(b"/XRef")
+        {
             continue;
         }
-        if has(b"/FlateDecode") {
+        if stream.has(b"/FlateDecode") {
             if budget == 0 {
                 break;
             }
-            let mut inflated = Vec::new();
-            let read = flate2::read::ZlibDecoder::new(data)
-                .take(budget as u64)
-                .read_to_end(&mut inflated);
-            budget -= inflated.len();
-            if read.is_err() && inflated.is_empty() {
-                continue;
+            if let Some(inflated) = inflate(stream.data, &mut budget) {
+                shown_text(&inflated, &mut out);
             }
-            shown_text(&inflated, &mut out);
-        } else if !has(b"/Filter") {
-            shown_text(data, &mut out);
+        } else if !stream.has(b"/Filter") {
+            shown_text(stream.data, &mut out);
         }
     }
     let text = out.trim();
     text.chars()
         .any(char::is_alphanumeric)
         .then(|| clip(text).to_owned())
+}
+
+/// The bytes of the file's compressed object streams (`/Type /ObjStm`,
+/// Flate), where a PDF written with them (pdf-lib's default, most PDF 1.5+
+/// writers) keeps its page objects, each handed to `read` in turn until it
+/// answers false. Inflating stops at `MAX_INFLATED` bytes in all.
+pub fn object_streams(content: &[u8], mut read: impl FnMut(&[u8]) -> bool) {
+    if memmem::find(content, b"/ObjStm").is_none() {
+        return;
+    }
+    let mut budget = MAX_INFLATED;
+    for stream in streams(content) {
+        if budget == 0 {
+            break;
+        }
+        if !stream.has(b"/ObjStm") || !stream.has(b"/FlateDecode") {
+            continue;
+        }
+        if let Some(inflated) = inflate(stream.data, &mut budget)
+            && !read(&inflated)
+        {
+            break;
+        }
+    }
 }
 
 fn clip(text: &str) -> &str {
