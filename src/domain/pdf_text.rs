@@ -8,6 +8,9 @@
 //! Any bytes are read safely and cheaply: the text stops at `MAX_TEXT`
 //! bytes, inflating stops at `MAX_INFLATED` bytes in all (a zip bomb costs
 //! no more), and nothing recurses.
+//!
+//! The same walk of the file's streams hands `file::page_count` the
+//! inflated object streams, where a PDF 1.5+ writer keeps its page objects.
 
 use std::io::Read;
 
