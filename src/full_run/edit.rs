@@ -770,75 +770,55 @@ mod tests {
         );
     }
 
-    #[test]
-    fn instructions_name_fields_and_leave_the_rest_blank() {
+    /// What `fill` writes into the detected test form for `instructions`.
+    fn filled_by(instructions: &str) -> Value {
         let fields = form();
         let detected = detect(&fields, true);
-        let done = fill(
-            &detected.schema,
-            &fields,
-            &detected,
-            Some(
-                "Fill the taxpayer's first name as Jordan and last name as Avery. Set the Single filing status. Check I agree. Leave all other fields blank.",
-            ),
-            &SEED,
-        );
+        Value::Object(
+            fill(
+                &detected.schema,
+                &fields,
+                &detected,
+                Some(instructions),
+                &SEED,
+            )
+            .filled,
+        )
+    }
+
+    #[test]
+    fn instructions_name_fields_and_leave_the_rest_blank() {
         assert_eq!(
-            Value::Object(done.filled),
+            filled_by(
+                "Fill the taxpayer's first name as Jordan and last name as Avery. Set the Single filing status. Check I agree. Leave all other fields blank."
+            ),
             json!({"first_name": "Jordan", "last_name": "Avery", "agree": true, "filing_status": "Single"})
         );
     }
 
     #[test]
     fn instructions_may_name_a_field_by_its_key_as_written() {
-        let fields = form();
-        let detected = detect(&fields, true);
-        let done = fill(
-            &detected.schema,
-            &fields,
-            &detected,
-            Some("first_name is Jordan; last_name: Avery. leave all other fields blank"),
-            &SEED,
-        );
         assert_eq!(
-            Value::Object(done.filled),
+            filled_by("first_name is Jordan; last_name: Avery. leave all other fields blank"),
             json!({"first_name": "Jordan", "last_name": "Avery"})
         );
     }
 
     #[test]
     fn instructions_in_any_script_are_read_safely() {
-        let fields = form();
-        let detected = detect(&fields, true);
         // `İ` lower-cases to three bytes: offsets must not shift.
-        let done = fill(
-            &detected.schema,
-            &fields,
-            &detected,
-            Some("İİİ first name as Zoë İnce, last name: 山田. leave all other fields blank"),
-            &SEED,
-        );
         assert_eq!(
-            Value::Object(done.filled),
+            filled_by("İİİ first name as Zoë İnce, last name: 山田. leave all other fields blank"),
             json!({"first_name": "Zoë İnce", "last_name": "山田"})
         );
     }
 
     #[test]
     fn values_keep_their_dots_and_commas() {
-        let fields = form();
-        let detected = detect(&fields, true);
-        let done = fill(
-            &detected.schema,
-            &fields,
-            &detected,
-            Some(
-                "First name as jane.doe@example.com; last name as 1.5. Leave all other fields blank.",
-            ),
-            &SEED,
-        );
         assert_eq!(
-            Value::Object(done.filled),
+            filled_by(
+                "First name as jane.doe@example.com; last name as 1.5. Leave all other fields blank."
+            ),
             json!({"first_name": "jane.doe@example.com", "last_name": "1.5"})
         );
     }
