@@ -238,28 +238,29 @@ impl AppState {
         self.store.read().expect(POISONED)
     }
 
-    /// A list page written for the same query of the same workspace since
-    /// the store last changed (`body_cache`): the key to keep a new one
-    /// under, and the kept page when there is one. Only for lists whose
-    /// items depend on the store alone (no time, no caller).
-    pub fn kept_page(
+    /// A list page: the one written for the same query of the same workspace
+    /// since the store last changed (`body_cache`), else the one `write`
+    /// makes, kept. `write` reads the store under its read lock, and the page
+    /// is kept before the lock goes, so a kept page is always the store's.
+    /// Only for lists whose items depend on the store alone (no time, no
+    /// caller).
+    pub fn list_page(
         &self,
         workspace_id: &str,
         list: &str,
         raw_query: Option<&str>,
-    ) -> (Option<String>, Option<bytes::Bytes>) {
+        write: impl FnOnce(&Store) -> Result<Vec<u8>, crate::http::error::ApiError>,
+    ) -> Result<bytes::Bytes, crate::http::error::ApiError> {
         let key = crate::body_cache::page_key(workspace_id, list, raw_query);
-        let kept = key.as_deref().and_then(|key| self.pages.get(key));
-        (key, kept)
-    }
-
-    /// Keeps a page under `key` (from `kept_page`), handing it back. Call
-    /// while holding the store's read lock the page was written under.
-    pub fn keep_page(&self, key: Option<String>, page: bytes::Bytes) -> bytes::Bytes {
+        if let Some(kept) = key.as_deref().and_then(|key| self.pages.get(key)) {
+            return Ok(kept);
+        }
+        let store = self.store();
+        let page = bytes::Bytes::from(write(&store)?);
         if let Some(key) = key {
             self.pages.put(&key, page.clone());
         }
-        page
+        Ok(page)
     }
 
     /// The only way to change the store: the cached bodies go while the write

@@ -1120,58 +1120,56 @@ pub async fn list(
     RawQuery(raw): RawQuery,
 ) -> Result<axum::response::Response, ApiError> {
     let ws = caller.workspace_id.as_str();
-    let (key, kept) = state.kept_page(ws, "edit_runs", raw.as_deref());
-    if let Some(body) = kept {
-        return Ok(crate::http::json_response(body));
-    }
-    let mut query = parse_table_query(
-        raw.as_deref(),
-        TableList {
-            resource: PagedResource::EditRuns,
-            filters: &["status", "source", "fileNameContains"],
-            scope: None,
-            with_sort_by: true,
-        },
-        ws,
-        &state.signer,
-        state.settings.paging,
-    )?;
-    let status = enum_value("status", query.filters[0].take(), |s| match s {
-        "PROCESSING" => Ok(RunStatus::Processing),
-        "PROCESSED" => Ok(RunStatus::Processed),
-        "FAILED" => Ok(RunStatus::Failed),
-        other => Err(format!(
-            "`{other}` is not one of PROCESSING, PROCESSED, FAILED"
-        )),
+    let page = state.list_page(ws, "edit_runs", raw.as_deref(), |store| {
+        let mut query = parse_table_query(
+            raw.as_deref(),
+            TableList {
+                resource: PagedResource::EditRuns,
+                filters: &["status", "source", "fileNameContains"],
+                scope: None,
+                with_sort_by: true,
+            },
+            ws,
+            &state.signer,
+            state.settings.paging,
+        )?;
+        let status = enum_value("status", query.filters[0].take(), |s| match s {
+            "PROCESSING" => Ok(RunStatus::Processing),
+            "PROCESSED" => Ok(RunStatus::Processed),
+            "FAILED" => Ok(RunStatus::Failed),
+            other => Err(format!(
+                "`{other}` is not one of PROCESSING, PROCESSED, FAILED"
+            )),
+        })?;
+        let source = enum_value("source", query.filters[1].take(), |s| match s {
+            "API" | "STUDIO" | "ADMIN" => Ok(s == "API"),
+            other => Err(format!("`{other}` is not one of API, STUDIO, ADMIN")),
+        })?;
+        let contains = query.filters[2].take().map(|c| c.to_lowercase());
+        let matching: Vec<&FormRun> = store
+            .edits
+            .runs
+            .in_workspace(ws)
+            .filter(|r| r.kind == FormRunKind::Edit)
+            .filter(|_| source.unwrap_or(true))
+            .filter(|r| status.is_none_or(|s| r.status == s))
+            .filter(|r| {
+                contains
+                    .as_ref()
+                    .is_none_or(|c| r.file_name.to_lowercase().contains(c.as_str()))
+            })
+            .collect();
+        let page = super::table_page(
+            &state,
+            ws,
+            &query,
+            matching,
+            |r: &FormRun, by| (by.of(r.created_at, r.updated_at), r.id.as_str()),
+            summary,
+        );
+        Ok(super::value_bytes(&page))
     })?;
-    let source = enum_value("source", query.filters[1].take(), |s| match s {
-        "API" | "STUDIO" | "ADMIN" => Ok(s == "API"),
-        other => Err(format!("`{other}` is not one of API, STUDIO, ADMIN")),
-    })?;
-    let contains = query.filters[2].take().map(|c| c.to_lowercase());
-    let store = state.store();
-    let matching: Vec<&FormRun> = store
-        .edits
-        .runs
-        .in_workspace(ws)
-        .filter(|r| r.kind == FormRunKind::Edit)
-        .filter(|_| source.unwrap_or(true))
-        .filter(|r| status.is_none_or(|s| r.status == s))
-        .filter(|r| {
-            contains
-                .as_ref()
-                .is_none_or(|c| r.file_name.to_lowercase().contains(c.as_str()))
-        })
-        .collect();
-    let page = super::table_page(
-        &state,
-        ws,
-        &query,
-        matching,
-        |r: &FormRun, by| (by.of(r.created_at, r.updated_at), r.id.as_str()),
-        summary,
-    );
-    Ok(super::value_page(&state, key, &page))
+    Ok(crate::http::json_response(page))
 }
 
 /// `POST /edit_schemas/generate` (deprecated in the API): the schema a form

@@ -152,15 +152,9 @@ pub static SPLIT: Family = Family {
     override_fields: body_fields("splitter.overrideConfig"),
 };
 
-/// A page written as a JSON value, kept (`AppState::keep_page`: call with
-/// the store's read lock held) and answered.
-pub(crate) fn value_page(
-    state: &crate::state::AppState,
-    key: Option<String>,
-    page: &serde_json::Value,
-) -> axum::response::Response {
-    let body = serde_json::to_vec(page).expect("a JSON value serializes");
-    crate::http::json_response(state.keep_page(key, body.into()))
+/// A page made as a JSON value, written (for `AppState::list_page`).
+pub(crate) fn value_bytes(page: &serde_json::Value) -> Vec<u8> {
+    serde_json::to_vec(page).expect("a JSON value serializes")
 }
 
 /// A page of a list kept in a plain table (workflows, a workflow's

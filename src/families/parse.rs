@@ -527,36 +527,35 @@ pub async fn list(
     RawQuery(raw): RawQuery,
 ) -> Result<Response, ApiError> {
     let ws = caller.workspace_id.as_str();
-    let (key, kept) = state.kept_page(ws, "parse_runs", raw.as_deref());
-    if let Some(body) = kept {
-        return Ok(crate::http::json_response(body));
-    }
-    let query = parse_parse_run_query(raw.as_deref(), ws, &state.signer, state.settings.paging)?;
-    let store = state.store();
-    let (page, more) = store.parse_runs.page(
-        ws,
-        &query.filters,
-        query.paging.after.as_ref(),
-        query.paging.page_size,
-    );
-    let mut out = json!({
-        "object": "list",
-        "data": page.iter().map(|r| summary(r)).collect::<Vec<_>>(),
-    });
-    if more && let Some(last) = page.last() {
-        out["nextPageToken"] = json!(page_token(
-            &state.signer,
-            PagedResource::ParseRuns,
+    let page = state.list_page(ws, "parse_runs", raw.as_deref(), |store| {
+        let query =
+            parse_parse_run_query(raw.as_deref(), ws, &state.signer, state.settings.paging)?;
+        let (page, more) = store.parse_runs.page(
             ws,
-            query.paging.order,
-            query.fingerprint.clone(),
-            Position {
-                at_nanos: last.created_at.unix_nanos(),
-                id: last.id.clone(),
-            },
-        ));
-    }
-    Ok(super::value_page(&state, key, &out))
+            &query.filters,
+            query.paging.after.as_ref(),
+            query.paging.page_size,
+        );
+        let mut out = json!({
+            "object": "list",
+            "data": page.iter().map(|r| summary(r)).collect::<Vec<_>>(),
+        });
+        if more && let Some(last) = page.last() {
+            out["nextPageToken"] = json!(page_token(
+                &state.signer,
+                PagedResource::ParseRuns,
+                ws,
+                query.paging.order,
+                query.fingerprint.clone(),
+                Position {
+                    at_nanos: last.created_at.unix_nanos(),
+                    id: last.id.clone(),
+                },
+            ));
+        }
+        Ok(super::value_bytes(&out))
+    })?;
+    Ok(crate::http::json_response(page))
 }
 
 /// `POST /parse_runs/{id}/cancel`: a `PROCESSING` (or `PENDING`) run is

@@ -100,72 +100,68 @@ pub async fn list(
     // The same query of the same workspace answers the same bytes until the
     // store changes (a page token is signed with a fixed secret and carries
     // no time), so a repeated page costs a look-up.
-    let (key, kept) = state.kept_page(ws, f.runs_path, raw.as_deref());
-    if let Some(body) = kept {
-        return Ok(json_response(body));
-    }
-    let list = RunList::Family {
-        processor_filter: f.processor_id_key,
-        processor_type: f.processor_type,
-        resource: f.runs_resource,
-    };
-    let query = parse_run_query(
-        raw.as_deref(),
-        list,
-        ws,
-        &state.signer,
-        state.settings.paging,
-    )?;
-    // A batch's runs carry its id as their `sourceId`, with `source`
-    // `BATCH_PROCESSOR_RUN`: `batchId` is those two filters, and matches
-    // nothing beside other values of them.
-    let mut filters = query.filters.clone();
-    let mut nothing = false;
-    if let Some(batch) = &query.batch_id {
-        nothing = filters.source_id.as_ref().is_some_and(|s| s != batch)
-            || filters
-                .source
-                .is_some_and(|s| s != RunSource::BatchProcessorRun);
-        filters.source_id = Some(batch.clone());
-        filters.source = Some(RunSource::BatchProcessorRun);
-    }
-    let store = state.store();
-    let mut body = Vec::with_capacity(query.page_size.min(100) * 900 + 128);
-    body.extend_from_slice(b"{\"object\":\"list\",\"data\":[");
-    if !nothing {
-        let page = store.page(
+    let body = state.list_page(ws, f.runs_path, raw.as_deref(), |store| {
+        let list = RunList::Family {
+            processor_filter: f.processor_id_key,
+            processor_type: f.processor_type,
+            resource: f.runs_resource,
+        };
+        let query = parse_run_query(
+            raw.as_deref(),
+            list,
             ws,
-            &PageRequest {
-                filters: &filters,
-                order: query.order,
-                after: query.after.as_ref(),
-                limit: query.page_size,
-            },
-        );
-        let mut first = true;
-        for view in page.runs() {
-            // A page's views carry no pinned fields; the full view does.
-            if let Ok(run) = store.get(ws, view.id) {
-                if !std::mem::take(&mut first) {
-                    body.push(b',');
+            &state.signer,
+            state.settings.paging,
+        )?;
+        // A batch's runs carry its id as their `sourceId`, with `source`
+        // `BATCH_PROCESSOR_RUN`: `batchId` is those two filters, and matches
+        // nothing beside other values of them.
+        let mut filters = query.filters.clone();
+        let mut nothing = false;
+        if let Some(batch) = &query.batch_id {
+            nothing = filters.source_id.as_ref().is_some_and(|s| s != batch)
+                || filters
+                    .source
+                    .is_some_and(|s| s != RunSource::BatchProcessorRun);
+            filters.source_id = Some(batch.clone());
+            filters.source = Some(RunSource::BatchProcessorRun);
+        }
+        let mut body = Vec::with_capacity(query.page_size.min(100) * 900 + 128);
+        body.extend_from_slice(b"{\"object\":\"list\",\"data\":[");
+        if !nothing {
+            let page = store.page(
+                ws,
+                &PageRequest {
+                    filters: &filters,
+                    order: query.order,
+                    after: query.after.as_ref(),
+                    limit: query.page_size,
+                },
+            );
+            let mut first = true;
+            for view in page.runs() {
+                // A page's views carry no pinned fields; the full view does.
+                if let Ok(run) = store.get(ws, view.id) {
+                    if !std::mem::take(&mut first) {
+                        body.push(b',');
+                    }
+                    write_run_summary(&mut body, store, ws, &run);
                 }
-                write_run_summary(&mut body, &store, ws, &run);
             }
+            body.push(b']');
+            if page.has_more
+                && let Some(position) = page.last_position(query.order.by)
+            {
+                let token = next_page_token(&state.signer, ws, &query, position);
+                body.extend_from_slice(b",\"nextPageToken\":");
+                crate::http::wire::json::write_str(&mut body, &token);
+            }
+        } else {
+            body.push(b']');
         }
-        body.push(b']');
-        if page.has_more
-            && let Some(position) = page.last_position(query.order.by)
-        {
-            let token = next_page_token(&state.signer, ws, &query, position);
-            body.extend_from_slice(b",\"nextPageToken\":");
-            crate::http::wire::json::write_str(&mut body, &token);
-        }
-    } else {
-        body.push(b']');
-    }
-    body.push(b'}');
-    let body = state.keep_page(key, Bytes::from(body));
-    drop(store);
+        body.push(b'}');
+        Ok(body)
+    })?;
     Ok(json_response(body))
 }
 

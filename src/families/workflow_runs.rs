@@ -776,51 +776,49 @@ pub async fn list(
     RawQuery(raw): RawQuery,
 ) -> Result<axum::response::Response, ApiError> {
     let ws = caller.workspace_id.as_str();
-    let (key, kept) = state.kept_page(ws, "workflow_runs", raw.as_deref());
-    if let Some(body) = kept {
-        return Ok(crate::http::json_response(body));
-    }
-    let mut query = parse_table_query(
-        raw.as_deref(),
-        TableList {
-            resource: PagedResource::WorkflowRuns,
-            filters: &["status", "workflowId", "batchId", "fileNameContains"],
-            scope: None,
-            with_sort_by: true,
-        },
-        ws,
-        &state.signer,
-        state.settings.paging,
-    )?;
-    let status = enum_value("status", query.filters[0].take(), WorkflowRunStatus::parse)?;
-    let workflow_id = id_value("workflowId", query.filters[1].take())?;
-    let batch_id = id_value("batchId", query.filters[2].take())?;
-    let contains = query.filters[3].take().map(|c| c.to_lowercase());
-    let store = state.store();
-    let matching: Vec<&WorkflowRun> = store
-        .workflows
-        .runs
-        .in_workspace(ws)
-        .filter(|r| status.is_none_or(|s| r.status == s))
-        .filter(|r| workflow_id.as_ref().is_none_or(|w| &r.workflow_id == w))
-        .filter(|r| {
-            batch_id
-                .as_ref()
-                .is_none_or(|b| r.batch_id.as_ref() == Some(b))
-        })
-        .filter(|r| {
-            contains
-                .as_ref()
-                .is_none_or(|c| r.file_names.contains(c.as_str()))
-        })
-        .collect();
-    let page = super::table_page(
-        &state,
-        ws,
-        &query,
-        matching,
-        |r: &WorkflowRun, by| (by.of(r.created_at, r.updated_at), r.id.as_str()),
-        |r| summary(&store, r),
-    );
-    Ok(super::value_page(&state, key, &page))
+    let page = state.list_page(ws, "workflow_runs", raw.as_deref(), |store| {
+        let mut query = parse_table_query(
+            raw.as_deref(),
+            TableList {
+                resource: PagedResource::WorkflowRuns,
+                filters: &["status", "workflowId", "batchId", "fileNameContains"],
+                scope: None,
+                with_sort_by: true,
+            },
+            ws,
+            &state.signer,
+            state.settings.paging,
+        )?;
+        let status = enum_value("status", query.filters[0].take(), WorkflowRunStatus::parse)?;
+        let workflow_id = id_value("workflowId", query.filters[1].take())?;
+        let batch_id = id_value("batchId", query.filters[2].take())?;
+        let contains = query.filters[3].take().map(|c| c.to_lowercase());
+        let matching: Vec<&WorkflowRun> = store
+            .workflows
+            .runs
+            .in_workspace(ws)
+            .filter(|r| status.is_none_or(|s| r.status == s))
+            .filter(|r| workflow_id.as_ref().is_none_or(|w| &r.workflow_id == w))
+            .filter(|r| {
+                batch_id
+                    .as_ref()
+                    .is_none_or(|b| r.batch_id.as_ref() == Some(b))
+            })
+            .filter(|r| {
+                contains
+                    .as_ref()
+                    .is_none_or(|c| r.file_names.contains(c.as_str()))
+            })
+            .collect();
+        let page = super::table_page(
+            &state,
+            ws,
+            &query,
+            matching,
+            |r: &WorkflowRun, by| (by.of(r.created_at, r.updated_at), r.id.as_str()),
+            |r| summary(store, r),
+        );
+        Ok(super::value_bytes(&page))
+    })?;
+    Ok(crate::http::json_response(page))
 }

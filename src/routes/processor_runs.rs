@@ -55,23 +55,14 @@ pub async fn list(
     caller: Caller,
     RawQuery(raw): RawQuery,
 ) -> Result<Response, ApiError> {
-    // A page already written from the store as it is (see `body_cache`).
-    let (key, kept) = state.kept_page(&caller.workspace_id, "processor_runs", raw.as_deref());
-    if let Some(body) = kept {
-        return Ok(json_response(body));
-    }
-    let query = parse_list_query(
-        raw.as_deref(),
-        &caller.workspace_id,
-        &state.signer,
-        state.settings.paging,
-    )?;
-    // Written under the read lock, straight from the store, into one buffer
-    // sized for the page; the guard drops after the page is kept.
-    let body = {
-        let store = state.store();
+    // A page already written from the store as it is (see `body_cache`), or
+    // written now under the read lock, straight from the store, into one
+    // buffer sized for the page.
+    let ws = caller.workspace_id.as_str();
+    let body = state.list_page(ws, "processor_runs", raw.as_deref(), |store| {
+        let query = parse_list_query(raw.as_deref(), ws, &state.signer, state.settings.paging)?;
         let page = store.page(
-            &caller.workspace_id,
+            ws,
             &PageRequest {
                 filters: &query.filters,
                 order: query.order,
@@ -85,14 +76,14 @@ pub async fn list(
         if page.has_more
             && let Some(position) = page.last_position(query.order.by)
         {
-            let token = next_page_token(&state.signer, &caller.workspace_id, &query, position);
+            let token = next_page_token(&state.signer, ws, &query, position);
             body.extend_from_slice(b",\"nextPageToken\":");
             json::write_str(&mut body, &token);
         }
         body.push(b'}');
-        state.keep_page(key, Bytes::from(body))
-    };
-    tracing::debug!(key = %caller.key_name, workspace = %caller.workspace_id, "listed runs");
+        tracing::debug!(key = %caller.key_name, workspace = ws, "listed runs");
+        Ok(body)
+    })?;
     Ok(json_response(body))
 }
 
